@@ -1,0 +1,12 @@
+//! The domain of pcmh-track: the policy catalog, the records practices keep, and the rules
+//! that say, as of a date, whether each criterion is in place.
+//!
+//! Data flows one way: [`catalog`] parses and validates a catalog, [`records`] are plain
+//! values, and [`rules`] evaluates a criterion from records and a date without a database or
+//! a clock.
+
+pub mod catalog;
+pub mod duration;
+pub mod ids;
+pub mod records;
+pub mod rules;
