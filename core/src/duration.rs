@@ -91,9 +91,7 @@ impl FromStr for CalendarDuration {
             text: text.to_owned(),
             why,
         };
-        let rest = text
-            .strip_prefix('P')
-            .ok_or_else(|| fail("it must start with P"))?;
+        let rest = text.strip_prefix('P').ok_or_else(|| fail("it must start with P"))?;
         if rest.contains('T') {
             return Err(fail("hours, minutes and seconds are not used for evidence"));
         }
@@ -232,18 +230,25 @@ mod tests {
         assert_eq!(dur("P1Y"), CalendarDuration::months(12));
         assert_eq!(dur("P90D"), CalendarDuration::days(90));
         assert_eq!(dur("P2W"), CalendarDuration::days(14));
-        assert_eq!(
-            dur("P1Y6M3D"),
-            CalendarDuration {
-                months: 18,
-                days: 3
-            }
-        );
+        assert_eq!(dur("P1Y6M3D"), CalendarDuration { months: 18, days: 3 });
     }
 
     #[test]
     fn rejects_what_is_not_a_date_duration() {
-        for bad in ["", "P", "12M", "P12", "PM", "P12Q", "P1D1Y", "P1M1M", "PT1H", "P0D", "P-1M", "P99999999999D"] {
+        for bad in [
+            "",
+            "P",
+            "12M",
+            "P12",
+            "PM",
+            "P12Q",
+            "P1D1Y",
+            "P1M1M",
+            "PT1H",
+            "P0D",
+            "P-1M",
+            "P99999999999D",
+        ] {
             let err = bad.parse::<CalendarDuration>().unwrap_err();
             assert!(err.to_string().contains("is not a duration"), "{bad}: {err}");
         }

@@ -211,7 +211,10 @@ mod tests {
 
     #[test]
     fn criterion_ids_sort_as_the_policy_numbers_them() {
-        let mut ids: Vec<_> = ["4.10", "4.2", "4.1", "4.28"].iter().map(|s| CriterionId::parse(s).unwrap()).collect();
+        let mut ids: Vec<_> = ["4.10", "4.2", "4.1", "4.28"]
+            .iter()
+            .map(|s| CriterionId::parse(s).unwrap())
+            .collect();
         ids.sort_by_key(CriterionId::sort_key);
         let ids: Vec<_> = ids.iter().map(CriterionId::as_str).collect();
         assert_eq!(ids, ["4.1", "4.2", "4.10", "4.28"]);
@@ -221,7 +224,10 @@ mod tests {
     fn an_unquoted_criterion_id_is_refused_with_the_reason() {
         let err = serde_yaml::from_str::<CriterionId>("4.10").unwrap_err().to_string();
         assert!(err.contains("must be a quoted string"), "{err}");
-        assert_eq!(serde_yaml::from_str::<CriterionId>("\"4.10\"").unwrap().as_str(), "4.10");
+        assert_eq!(
+            serde_yaml::from_str::<CriterionId>("\"4.10\"").unwrap().as_str(),
+            "4.10"
+        );
     }
 
     #[test]

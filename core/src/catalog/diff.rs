@@ -4,6 +4,46 @@ use serde::Serialize;
 
 use super::{Catalog, Criterion, CriterionId, MappingChange};
 
+/// What became of a criterion between two versions, added ones included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// Same wording and evidence.
+    Kept,
+    /// Reworded or given other evidence.
+    Changed,
+    /// Divided into several criteria.
+    Split,
+    /// No longer required.
+    Retired,
+    /// New in the newer version.
+    Added,
+}
+
+impl Change {
+    /// The change as one word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::Kept => "kept",
+            Change::Changed => "changed",
+            Change::Split => "split",
+            Change::Retired => "retired",
+            Change::Added => "added",
+        }
+    }
+}
+
+impl From<MappingChange> for Change {
+    fn from(change: MappingChange) -> Self {
+        match change {
+            MappingChange::Kept => Change::Kept,
+            MappingChange::Changed => Change::Changed,
+            MappingChange::Split => Change::Split,
+            MappingChange::Retired => Change::Retired,
+        }
+    }
+}
+
 /// What became of one criterion between two versions.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CriterionChange {
@@ -12,7 +52,7 @@ pub struct CriterionChange {
     /// The criteria of the new version it became.
     pub to: Vec<CriterionId>,
     /// Kept, changed, split, retired, or added.
-    pub change: &'static str,
+    pub change: Change,
     /// The mapping's note, if it gave one.
     pub note: Option<String>,
     /// Which parts differ (title, wording, scope, population, evidence, ...).
@@ -63,15 +103,6 @@ fn differences(old: &Criterion, new: &Criterion) -> Vec<&'static str> {
     out
 }
 
-fn change_name(change: MappingChange) -> &'static str {
-    match change {
-        MappingChange::Kept => "kept",
-        MappingChange::Changed => "changed",
-        MappingChange::Split => "split",
-        MappingChange::Retired => "retired",
-    }
-}
-
 /// Compares two versions, using the new version's mapping when it declares one from `old`,
 /// and matching criteria by id otherwise.
 pub fn diff(old: &Catalog, new: &Catalog) -> CatalogDiff {
@@ -81,15 +112,16 @@ pub fn diff(old: &Catalog, new: &Catalog) -> CatalogDiff {
         let change = match mapping.and_then(|m| m.criteria.iter().find(|e| e.from == criterion.id)) {
             Some(entry) => {
                 let differences = match (entry.change, entry.to.as_slice()) {
-                    (MappingChange::Kept | MappingChange::Changed, [one]) => {
-                        new.criterion(one).map(|n| differences(criterion, n)).unwrap_or_default()
-                    }
+                    (MappingChange::Kept | MappingChange::Changed, [one]) => new
+                        .criterion(one)
+                        .map(|n| differences(criterion, n))
+                        .unwrap_or_default(),
                     _ => Vec::new(),
                 };
                 CriterionChange {
                     from: Some(criterion.id.clone()),
                     to: entry.to.clone(),
-                    change: change_name(entry.change),
+                    change: entry.change.into(),
                     note: entry.note.clone(),
                     differences,
                 }
@@ -100,7 +132,11 @@ pub fn diff(old: &Catalog, new: &Catalog) -> CatalogDiff {
                     CriterionChange {
                         from: Some(criterion.id.clone()),
                         to: vec![same.id.clone()],
-                        change: if differences.is_empty() { "kept" } else { "changed" },
+                        change: if differences.is_empty() {
+                            Change::Kept
+                        } else {
+                            Change::Changed
+                        },
                         note: None,
                         differences,
                     }
@@ -108,7 +144,7 @@ pub fn diff(old: &Catalog, new: &Catalog) -> CatalogDiff {
                 None => CriterionChange {
                     from: Some(criterion.id.clone()),
                     to: Vec::new(),
-                    change: "retired",
+                    change: Change::Retired,
                     note: None,
                     differences: Vec::new(),
                 },
@@ -122,7 +158,7 @@ pub fn diff(old: &Catalog, new: &Catalog) -> CatalogDiff {
             changes.push(CriterionChange {
                 from: None,
                 to: vec![criterion.id.clone()],
-                change: "added",
+                change: Change::Added,
                 note: None,
                 differences: Vec::new(),
             });

@@ -64,7 +64,8 @@ impl fmt::Display for CatalogError {
 }
 
 impl CatalogError {
-    pub(crate) fn single(file: &Path, message: impl Into<String>) -> Self {
+    /// A single problem about a whole file (it cannot be read, it is not a catalog, ...).
+    pub fn single(file: &Path, message: impl Into<String>) -> Self {
         CatalogError {
             problems: vec![Problem {
                 file: file.to_owned(),
@@ -80,13 +81,18 @@ impl CatalogError {
 
 /// Reads and validates the catalog in `path`; its file name must be its version (`1.0.0.yaml`).
 pub fn load_file(path: &Path) -> Result<Catalog, CatalogError> {
-    let text = std::fs::read(path)
-        .map_err(|e| CatalogError::single(path, format!("cannot read the file: {e}")))?;
+    let text = std::fs::read(path).map_err(|e| CatalogError::single(path, format!("cannot read the file: {e}")))?;
     let text = String::from_utf8(text).map_err(|e| {
-        CatalogError::single(
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = valid.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+        let mut error = CatalogError::single(
             path,
-            format!("the file is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
-        )
+            "the file is not UTF-8 text: this byte is not part of a UTF-8 character",
+        );
+        error.problems[0].line = Some(line);
+        error.problems[0].column = Some(column);
+        error
     })?;
     let catalog = parse(&text, path)?;
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
@@ -115,6 +121,15 @@ pub fn load_file(path: &Path) -> Result<Catalog, CatalogError> {
 ///
 /// This is the one place YAML is parsed, so another YAML library can replace serde_yaml here.
 pub fn parse(text: &str, file: &Path) -> Result<Catalog, CatalogError> {
+    if text
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        return Err(CatalogError::single(
+            file,
+            "the file is empty: a catalog is a YAML mapping with id, version, effective, title, source, vocabulary and criteria",
+        ));
+    }
     let catalog: Catalog = serde_yaml::from_str(text).map_err(|e| yaml_problem(text, file, &e))?;
     let findings = validate(&catalog);
     if findings.is_empty() {
@@ -133,7 +148,9 @@ pub fn parse(text: &str, file: &Path) -> Result<Catalog, CatalogError> {
                 message,
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let mut problems = problems;
+    problems.sort_by_key(|p| (p.line.unwrap_or(usize::MAX), p.column.unwrap_or(0)));
     Err(CatalogError { problems })
 }
 
@@ -157,11 +174,15 @@ fn yaml_problem(text: &str, file: &Path, error: &serde_yaml::Error) -> CatalogEr
         _ => (Vec::new(), without_location),
     };
     let (mut line, mut column) = error.location().map(|l| (l.line(), l.column())).unzip();
-    let given = path.len();
-    let mut path = refine_path(text, path, line, message);
-    if path.len() > given {
-        if let Some(found) = locate(text, &path) {
-            (line, column) = (Some(found.0), Some(found.1));
+    let given = path.clone();
+    let mut path = refine_path(text, path, message);
+    if path != given {
+        // The refined path is more precise than the position serde_yaml gave, which for an
+        // evidence requirement is the list's first item.
+        if let Some((l, c)) = locate(text, &path) {
+            (line, column) = (Some(l), Some(c));
+        } else if given.last() == Some(&Step::Key("evidence".into())) {
+            (line, column) = locate_nearest(text, &path).unzip();
         }
     } else if path.is_empty() {
         // A value refused after it was read (a bad date) comes without a path: find its line.
@@ -174,7 +195,7 @@ fn yaml_problem(text: &str, file: &Path, error: &serde_yaml::Error) -> CatalogEr
         }) {
             line = Some(n + 1);
             column = text.lines().nth(n).map(|l| l.find(key).unwrap_or(0) + 1);
-            if !key.starts_with(' ') && text.lines().nth(n).is_some_and(|l| !l.starts_with(' ')) {
+            if text.lines().nth(n).is_some_and(|l| !l.starts_with(' ')) {
                 path = vec![Step::Key(key.to_owned())];
             }
         }
@@ -185,7 +206,8 @@ fn yaml_problem(text: &str, file: &Path, error: &serde_yaml::Error) -> CatalogEr
     let criterion = criterion_of_path(&path, |i| {
         let value: serde_yaml::Value = serde_yaml::from_str(text).ok()?;
         let id = value.get("criteria")?.get(i)?.get("id")?;
-        id.as_str().map(str::to_owned).or_else(|| id.as_f64().map(|f| f.to_string()))
+        // An unquoted id reads as a number (4.10 as 4.1): naming it would name another criterion.
+        id.as_str().map(str::to_owned)
     });
     CatalogError {
         problems: vec![Problem {
@@ -199,52 +221,60 @@ fn yaml_problem(text: &str, file: &Path, error: &serde_yaml::Error) -> CatalogEr
     }
 }
 
-/// Errors raised inside an evidence requirement come from serde's buffered content and
-/// carry only the requirement's list as their path, positioned on the item. Recover the
-/// item's index from that position, and the field from the message.
-fn refine_path(text: &str, mut path: Vec<Step>, line: Option<usize>, message: &str) -> Vec<Step> {
-    let (Some(line), Some(Step::Key(_))) = (line, path.last()) else {
+/// Makes a serde_yaml error's path point at the field itself.
+///
+/// Evidence requirements are read through serde's buffered content (to find their `kind`
+/// first), so errors inside one carry only the list's path and the list's position. Find the
+/// item by reading each one again on its own, then the field from the message: "unknown field
+/// `foo`" names it, and "`P12Q` is not a duration" names its value.
+fn refine_path(text: &str, mut path: Vec<Step>, message: &str) -> Vec<Step> {
+    let quoted = message.split('`').nth(1).unwrap_or_default().to_owned();
+    let names_field = message.starts_with("unknown field") || message.starts_with("missing field");
+    let evidence_list = match path.as_slice() {
+        [Step::Key(c), Step::Index(i), Step::Key(e)] if c == "criteria" && e == "evidence" => Some(*i),
+        _ => None,
+    };
+    let Some(criterion) = evidence_list else {
+        if names_field && !quoted.is_empty() {
+            path.push(Step::Key(quoted));
+        }
         return path;
     };
-    let Some(index) = (0..10_000).find_map(|i| {
-        let mut item = path.clone();
-        item.push(Step::Index(i));
-        match locate(text, &item) {
-            Some((l, _)) if l == line => Some(Some(i)),
-            Some(_) => None,
-            None => Some(None),
-        }
+    let Ok(document) = serde_yaml::from_str::<serde_yaml::Value>(text) else {
+        return path;
+    };
+    let items = document
+        .get("criteria")
+        .and_then(|c| c.get(criterion))
+        .and_then(|c| c.get("evidence"))
+        .and_then(serde_yaml::Value::as_sequence);
+    let Some((index, item)) = items.and_then(|items| {
+        items.iter().enumerate().find(|(_, item)| {
+            serde_yaml::from_value::<EvidenceRequirement>((*item).clone())
+                .is_err_and(|e| e.to_string().contains(message))
+        })
     }) else {
         return path;
     };
-    let Some(index) = index else { return path };
     path.push(Step::Index(index));
-    // "unknown field `foo`" names the field; "`P12Q` is not a duration" names the value.
-    let quoted = message.split('`').nth(1).unwrap_or_default();
-    if message.starts_with("unknown field") || message.starts_with("missing field") {
-        let mut field = path.clone();
-        field.push(Step::Key(quoted.to_owned()));
-        if locate(text, &field).is_some() {
-            return field;
+    if names_field {
+        path.push(Step::Key(quoted));
+        return path;
+    }
+    let Some(fields) = item.as_mapping() else { return path };
+    for (key, value) in fields {
+        let Some(key) = key.as_str() else { continue };
+        if value.as_str() == Some(quoted.as_str()) {
+            path.push(Step::Key(key.to_owned()));
+            return path;
         }
-    } else if !quoted.is_empty() {
-        let lines: Vec<&str> = text.lines().collect();
-        let item_end = {
-            let mut next = path.clone();
-            if let Some(Step::Index(i)) = next.last_mut() {
-                *i += 1;
-            }
-            locate(text, &next).map_or(lines.len(), |(l, _)| l - 1)
-        };
-        for (n, l) in lines.iter().enumerate().take(item_end).skip(line - 1) {
-            let trimmed = l.trim_start().trim_start_matches("- ");
-            if let Some((key, value)) = trimmed.split_once(':') {
-                if value.contains(quoted) && n + 1 >= line {
-                    let mut field = path.clone();
-                    field.push(Step::Key(key.trim().to_owned()));
-                    return field;
-                }
-            }
+        if let Some(position) = value
+            .as_sequence()
+            .and_then(|list| list.iter().position(|v| v.as_str() == Some(quoted.as_str())))
+        {
+            path.push(Step::Key(key.to_owned()));
+            path.push(Step::Index(position));
+            return path;
         }
     }
     path
@@ -260,13 +290,17 @@ fn key(k: &str) -> Step {
 fn validate(catalog: &Catalog) -> Vec<Finding> {
     let mut findings = Vec::new();
     let id_ok = !catalog.id.is_empty()
-        && catalog.id.split('-').all(|w| {
-            !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        });
+        && catalog
+            .id
+            .split('-')
+            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
     if !id_ok {
         findings.push((
             vec![key("id")],
-            format!("`{}` is not a catalog id (lower-case words and digits joined by -)", catalog.id),
+            format!(
+                "`{}` is not a catalog id (lower-case words and digits joined by -)",
+                catalog.id
+            ),
         ));
     }
     if !catalog.version.pre.is_empty() || !catalog.version.build.is_empty() {
@@ -367,12 +401,7 @@ fn vocabulary_lists(v: &Vocabulary) -> [(&'static str, &BTreeMap<Term, String>);
     ]
 }
 
-fn check_requirement(
-    catalog: &Catalog,
-    requirement: &EvidenceRequirement,
-    path: &[Step],
-    findings: &mut Vec<Finding>,
-) {
+fn check_requirement(catalog: &Catalog, requirement: &EvidenceRequirement, path: &[Step], findings: &mut Vec<Finding>) {
     let at = |field: &str| {
         let mut p = path.to_vec();
         p.push(key(field));
@@ -398,7 +427,10 @@ fn check_requirement(
                 findings.push((at("topics"), "name at least one topic".into()));
             }
             if t.roles.as_ref().is_some_and(Vec::is_empty) {
-                findings.push((at("roles"), "name at least one role, or omit roles for all active staff".into()));
+                findings.push((
+                    at("roles"),
+                    "name at least one role, or omit roles for all active staff".into(),
+                ));
             }
             check_coverage(t.coverage, &at("coverage"), findings);
         }
@@ -414,7 +446,10 @@ fn check_requirement(
                 ));
             }
             if t.min_disciplines == 0 && t.required_roles.is_empty() {
-                findings.push((at("min_disciplines"), "a care team needs min_disciplines or required_roles".into()));
+                findings.push((
+                    at("min_disciplines"),
+                    "a care team needs min_disciplines or required_roles".into(),
+                ));
             }
         }
         EvidenceRequirement::Document(d) => {
@@ -440,7 +475,12 @@ fn check_requirement(
             check_recurrence(m.every, m.within, path, findings);
         }
         EvidenceRequirement::PeriodicReports(r) => {
-            terms("report_types", "report_types", &vocabulary.report_types, &r.report_types);
+            terms(
+                "report_types",
+                "report_types",
+                &vocabulary.report_types,
+                &r.report_types,
+            );
             if r.report_types.is_empty() {
                 findings.push((at("report_types"), "name at least one report type".into()));
             }
@@ -452,16 +492,14 @@ fn check_requirement(
 
 fn check_coverage(coverage: u8, path: &[Step], findings: &mut Vec<Finding>) {
     if !(1..=100).contains(&coverage) {
-        findings.push((path.to_vec(), format!("coverage is a percentage from 1 to 100, not {coverage}")));
+        findings.push((
+            path.to_vec(),
+            format!("coverage is a percentage from 1 to 100, not {coverage}"),
+        ));
     }
 }
 
-fn check_recurrence(
-    every: CalendarDuration,
-    within: CalendarDuration,
-    path: &[Step],
-    findings: &mut Vec<Finding>,
-) {
+fn check_recurrence(every: CalendarDuration, within: CalendarDuration, path: &[Step], findings: &mut Vec<Finding>) {
     let mut at = path.to_vec();
     match every.whole_months() {
         Some(m) if 12 % m == 0 => {
@@ -538,7 +576,6 @@ fn check_mapping(
     }
 }
 
-
 /// A `YYYY-MM-DD` date, with an error that says which text is wrong.
 pub(crate) fn date<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
     let text = String::deserialize(deserializer)?;
@@ -547,9 +584,7 @@ pub(crate) fn date<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<
 }
 
 /// A vocabulary list, refusing a term given twice (YAML maps would silently keep the last).
-pub(crate) fn labels<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<BTreeMap<Term, String>, D::Error> {
+pub(crate) fn labels<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<BTreeMap<Term, String>, D::Error> {
     struct Visitor;
     impl<'de> serde::de::Visitor<'de> for Visitor {
         type Value = BTreeMap<Term, String>;

@@ -152,8 +152,8 @@ pub(crate) fn locate(text: &str, path: &[Step]) -> Option<(usize, usize)> {
                 found = Some((hit + 1, block.col + 1));
                 block = value_block(&lines, hit, block.col, block.end);
                 // A value on the key's own line (flow style or scalar) has no block below.
-                let after_colon = lines[hit].rest[key.len()..].trim_start_matches(['"', '\'', ':']);
-                if !after_colon.trim().is_empty() && !after_colon.trim_start().starts_with('#') {
+                let after_colon = lines[hit].rest.split_once(':').map_or("", |(_, value)| value).trim();
+                if !after_colon.is_empty() && !after_colon.starts_with('#') {
                     block.end = block.start;
                 }
             }
@@ -232,7 +232,10 @@ tail: x
     fn missing_steps_are_not_found_but_the_nearest_is() {
         assert_eq!(at("criteria[2]"), None);
         assert_eq!(at("criteria[0].evidence[1].every"), None);
-        assert_eq!(locate_nearest(TEXT, &parse_path("criteria[0].evidence[1].every")), Some((10, 7)));
+        assert_eq!(
+            locate_nearest(TEXT, &parse_path("criteria[0].evidence[1].every")),
+            Some((10, 7))
+        );
     }
 
     #[test]
@@ -247,6 +250,9 @@ tail: x
                 Step::Key("kind".into())
             ]
         );
-        assert_eq!(path_text(&parse_path("criteria[3].evidence[0].kind")), "criteria[3].evidence[0].kind");
+        assert_eq!(
+            path_text(&parse_path("criteria[3].evidence[0].kind")),
+            "criteria[3].evidence[0].kind"
+        );
     }
 }

@@ -19,7 +19,7 @@ pub use crate::duration::CalendarDuration;
 pub use crate::ids::{CriterionId, Term};
 use crate::records::{CarePlanKind, Role};
 
-pub use diff::{diff, CatalogDiff, CriterionChange};
+pub use diff::{diff, CatalogDiff, Change, CriterionChange};
 pub use load::{load_file, parse, CatalogError, Problem};
 pub use set::CatalogSet;
 

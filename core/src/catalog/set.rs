@@ -25,13 +25,16 @@ impl CatalogSet {
             }
             for file in std::fs::read_dir(&sub).map_err(unreadable)? {
                 let file = file.map_err(unreadable)?.path();
-                if file.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                if file.extension().is_some_and(|e| e == "yaml") {
                     files.push(file);
                 }
             }
         }
         if files.is_empty() {
-            return Err(CatalogError::single(dir, "no catalog found (expected <catalog>/<version>.yaml files)"));
+            return Err(CatalogError::single(
+                dir,
+                "no catalog found (expected <catalog>/<version>.yaml files)",
+            ));
         }
         files.sort();
         Self::from_files(&files)
@@ -60,12 +63,12 @@ impl CatalogSet {
                     }
                     let key = (catalog.id.clone(), catalog.version.clone());
                     if let Some((other, _)) = set.catalogs.get(&key) {
-                        problems.push(problem(&path, None, None, format!(
-                            "catalog {} version {} is also in {}",
-                            key.0,
-                            key.1,
-                            other.display()
-                        )));
+                        problems.push(problem(
+                            &path,
+                            None,
+                            None,
+                            format!("catalog {} version {} is also in {}", key.0, key.1, other.display()),
+                        ));
                         continue;
                     }
                     texts.insert(path.clone(), std::fs::read_to_string(&path).unwrap_or_default());
@@ -86,7 +89,10 @@ impl CatalogSet {
                 None => problems.push(problem(
                     path,
                     Some(text),
-                    Some((vec![Step::Key("upgrade_from".into()), Step::Key("version".into())], None)),
+                    Some((
+                        vec![Step::Key("upgrade_from".into()), Step::Key("version".into())],
+                        None,
+                    )),
                     format!(
                         "the mapping is from version {} of {}, which is neither given nor beside this file",
                         mapping.version, catalog.id
@@ -133,12 +139,7 @@ impl CatalogSet {
     }
 }
 
-fn problem(
-    file: &Path,
-    text: Option<&str>,
-    at: Option<(Vec<Step>, Option<&CriterionId>)>,
-    message: String,
-) -> Problem {
+fn problem(file: &Path, text: Option<&str>, at: Option<(Vec<Step>, Option<&CriterionId>)>, message: String) -> Problem {
     let (steps, criterion) = at.unwrap_or_default();
     let (line, column) = text.and_then(|t| locate_nearest(t, &steps)).unzip();
     Problem {
@@ -154,7 +155,9 @@ fn problem(
 /// Checks the mapping of `new` against the criteria of `previous`.
 fn check_upgrade<'a>(previous: &'a Catalog, new: &'a Catalog) -> Vec<(Vec<Step>, Option<&'a CriterionId>, String)> {
     let mut findings = Vec::new();
-    let Some(mapping) = &new.upgrade_from else { return findings };
+    let Some(mapping) = &new.upgrade_from else {
+        return findings;
+    };
     let entry_path = |m: usize, field: &str| {
         vec![
             Step::Key("upgrade_from".into()),

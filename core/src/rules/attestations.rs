@@ -12,7 +12,11 @@ use super::{Evaluation, RequirementResult, Status};
 
 /// The attestation of `criterion` in force on `as_of`: the latest by effective date among
 /// those not corrected by a later one. A superseded attestation never counts.
-pub fn current_attestation<'a>(records: &'a Records, criterion: &CriterionId, as_of: NaiveDate) -> Option<&'a Attestation> {
+pub fn current_attestation<'a>(
+    records: &'a Records,
+    criterion: &CriterionId,
+    as_of: NaiveDate,
+) -> Option<&'a Attestation> {
     let superseded: HashSet<_> = records.attestations.iter().filter_map(|a| a.supersedes).collect();
     records
         .attestations
@@ -22,14 +26,21 @@ pub fn current_attestation<'a>(records: &'a Records, criterion: &CriterionId, as
 }
 
 /// A current attestation must say the criterion is in place.
-pub(super) fn evaluate(evaluation: &Evaluation, criterion: &Criterion, requirement: &AttestationRequirement) -> RequirementResult {
+pub(super) fn evaluate(
+    evaluation: &Evaluation,
+    criterion: &Criterion,
+    requirement: &AttestationRequirement,
+) -> RequirementResult {
     let as_of = evaluation.as_of;
     let Some(attestation) = current_attestation(evaluation.records, &criterion.id, as_of) else {
         return RequirementResult::new("attestation", Status::NotMet)
             .reason(format!("no attestation of {} is on record as of {as_of}", criterion.id));
     };
     let record = RecordRef::new(RecordKind::Attestation, attestation.id.0);
-    let expires = requirement.within.after(attestation.effective_on).unwrap_or(NaiveDate::MAX);
+    let expires = requirement
+        .within
+        .after(attestation.effective_on)
+        .unwrap_or(NaiveDate::MAX);
     let who = format!("{} ({})", attestation.signer, attestation.signer_role);
     let mut result = if !requirement.within.counts_on(attestation.effective_on, as_of) {
         RequirementResult::new("attestation", Status::NotMet).reason(format!(
@@ -50,12 +61,19 @@ pub(super) fn evaluate(evaluation: &Evaluation, criterion: &Criterion, requireme
             attestation.effective_on
         ));
         if attestation.status == AttestedStatus::NotApplicable {
-            result.reasons.push(format!("the catalog does not allow {} to be attested not applicable", criterion.id));
+            result.reasons.push(format!(
+                "the catalog does not allow {} to be attested not applicable",
+                criterion.id
+            ));
         }
         result
     };
     result.records.push(record);
-    result.due.extend(evaluation.due(expires, format!("renew the attestation of {}", criterion.id), vec![record]));
+    result.due.extend(evaluation.due(
+        expires,
+        format!("renew the attestation of {}", criterion.id),
+        vec![record],
+    ));
     result
 }
 
@@ -87,7 +105,11 @@ mod tests {
         let book = Book::new();
         let result = evaluate_criterion(&book.evaluation(&catalog, "2026-11-24"), &criterion(false));
         assert_eq!(result.status, Status::NotMet);
-        assert!(result.reasons[0].contains("no attestation of 4.3"), "{:?}", result.reasons);
+        assert!(
+            result.reasons[0].contains("no attestation of 4.3"),
+            "{:?}",
+            result.reasons
+        );
     }
 
     #[test]
@@ -97,14 +119,21 @@ mod tests {
         let id = book.attest("4.3", AttestedStatus::InPlace, "2025-11-24");
         let on_the_last_day = evaluate_criterion(&book.evaluation(&catalog, "2026-11-24"), &criterion(false));
         assert_eq!(on_the_last_day.status, Status::Met);
-        assert_eq!(on_the_last_day.records, vec![RecordRef::new(RecordKind::Attestation, id.0)]);
+        assert_eq!(
+            on_the_last_day.records,
+            vec![RecordRef::new(RecordKind::Attestation, id.0)]
+        );
         assert_eq!(on_the_last_day.due.len(), 1);
         assert_eq!(on_the_last_day.due[0].due_on, d("2026-11-24"));
         assert!(!on_the_last_day.due[0].overdue);
 
         let a_day_later = evaluate_criterion(&book.evaluation(&catalog, "2026-11-25"), &criterion(false));
         assert_eq!(a_day_later.status, Status::NotMet);
-        assert!(a_day_later.reasons[0].contains("lapsed after 2026-11-24"), "{:?}", a_day_later.reasons);
+        assert!(
+            a_day_later.reasons[0].contains("lapsed after 2026-11-24"),
+            "{:?}",
+            a_day_later.reasons
+        );
         assert!(a_day_later.due[0].overdue);
     }
 
@@ -114,7 +143,11 @@ mod tests {
         let mut book = Book::new();
         book.attest("4.3", AttestedStatus::InPlace, "2026-03-01");
         // Expires 2027-03-01, more than 60 days after 2026-11-24.
-        assert!(evaluate_criterion(&book.evaluation(&catalog, "2026-11-24"), &criterion(false)).due.is_empty());
+        assert!(
+            evaluate_criterion(&book.evaluation(&catalog, "2026-11-24"), &criterion(false))
+                .due
+                .is_empty()
+        );
         // 2027-01-01 + 60 days reaches it.
         let due = evaluate_criterion(&book.evaluation(&catalog, "2027-01-01"), &criterion(false)).due;
         assert_eq!(due[0].due_on, d("2027-03-01"));
@@ -125,11 +158,20 @@ mod tests {
         let catalog = vocabulary_catalog();
         let mut book = Book::new();
         let first = book.attest("4.3", AttestedStatus::PartiallyInPlace, "2026-02-01");
-        assert_eq!(evaluate_criterion(&book.evaluation(&catalog, "2026-11-24"), &criterion(false)).status, Status::PartiallyMet);
+        assert_eq!(
+            evaluate_criterion(&book.evaluation(&catalog, "2026-11-24"), &criterion(false)).status,
+            Status::PartiallyMet
+        );
         book.attest("4.3", AttestedStatus::NotInPlace, "2026-06-01");
-        assert_eq!(evaluate_criterion(&book.evaluation(&catalog, "2026-11-24"), &criterion(false)).status, Status::NotMet);
+        assert_eq!(
+            evaluate_criterion(&book.evaluation(&catalog, "2026-11-24"), &criterion(false)).status,
+            Status::NotMet
+        );
         // As of before the later attestation, the earlier one is in force.
-        assert_eq!(evaluate_criterion(&book.evaluation(&catalog, "2026-05-31"), &criterion(false)).records[0].id, first.0);
+        assert_eq!(
+            evaluate_criterion(&book.evaluation(&catalog, "2026-05-31"), &criterion(false)).records[0].id,
+            first.0
+        );
     }
 
     #[test]
@@ -148,7 +190,10 @@ mod tests {
         let catalog = vocabulary_catalog();
         let mut book = Book::new();
         book.attest("4.3", AttestedStatus::InPlace, "2026-12-01");
-        assert_eq!(evaluate_criterion(&book.evaluation(&catalog, "2026-11-24"), &criterion(false)).status, Status::NotMet);
+        assert_eq!(
+            evaluate_criterion(&book.evaluation(&catalog, "2026-11-24"), &criterion(false)).status,
+            Status::NotMet
+        );
     }
 
     #[test]
@@ -161,6 +206,10 @@ mod tests {
         assert!(allowed.reasons[0].contains("attested not applicable by Dana Reyes"));
         let refused = evaluate_criterion(&book.evaluation(&catalog, "2026-11-24"), &criterion(false));
         assert_eq!(refused.status, Status::NotMet);
-        assert!(refused.reasons.iter().any(|r| r.contains("does not allow 4.3")), "{:?}", refused.reasons);
+        assert!(
+            refused.reasons.iter().any(|r| r.contains("does not allow 4.3")),
+            "{:?}",
+            refused.reasons
+        );
     }
 }

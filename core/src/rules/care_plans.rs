@@ -80,7 +80,11 @@ pub(super) fn evaluate_plans(evaluation: &Evaluation, requirement: &CarePlanRequ
         None => Some(as_of),
     };
     if let Some(due_on) = lapses {
-        result.due.extend(evaluation.due(due_on, format!("hold and document a new {label} conversation"), Vec::new()));
+        result.due.extend(evaluation.due(
+            due_on,
+            format!("hold and document a new {label} conversation"),
+            Vec::new(),
+        ));
     }
     result
 }
@@ -97,12 +101,17 @@ pub(super) fn evaluate_sharing(evaluation: &Evaluation, requirement: &CarePlanSh
         .collect();
     let mut result = RequirementResult::new("care_plan_sharing", Status::NotMet);
     if established.is_empty() {
-        return result.reason(format!("no {label} was established since {since}, so sharing with care partners cannot be shown"));
+        return result.reason(format!(
+            "no {label} was established since {since}, so sharing with care partners cannot be shown"
+        ));
     }
     let (mut fully_shared, mut judged) = (0, 0);
     let mut gaps = Vec::new();
     for (plan, established_on) in &established {
-        let deadline = requirement.share_within.after(*established_on).unwrap_or(NaiveDate::MAX);
+        let deadline = requirement
+            .share_within
+            .after(*established_on)
+            .unwrap_or(NaiveDate::MAX);
         let mut plan_gaps = Vec::new();
         let mut pending = false;
         if plan.care_partners.is_empty() {
@@ -116,10 +125,14 @@ pub(super) fn evaluate_sharing(evaluation: &Evaluation, requirement: &CarePlanSh
                 .min_by_key(|s| s.shared_on);
             match first_share {
                 Some(share) if share.shared_on <= deadline => {
-                    result.records.push(RecordRef::new(RecordKind::CarePlanShare, share.id.0));
+                    result
+                        .records
+                        .push(RecordRef::new(RecordKind::CarePlanShare, share.id.0));
                 }
                 Some(share) => {
-                    result.records.push(RecordRef::new(RecordKind::CarePlanShare, share.id.0));
+                    result
+                        .records
+                        .push(RecordRef::new(RecordKind::CarePlanShare, share.id.0));
                     plan_gaps.push(format!(
                         "plan #{} reached {} on {}, after the {delay} allowed",
                         plan.id, partner.name, share.shared_on
@@ -153,15 +166,7 @@ pub(super) fn evaluate_sharing(evaluation: &Evaluation, requirement: &CarePlanSh
         }
         gaps.extend(plan_gaps);
     }
-    result.status = if judged == 0 {
-        Status::Met
-    } else if fully_shared * 100 >= judged * usize::from(requirement.coverage) {
-        Status::Met
-    } else if fully_shared > 0 {
-        Status::PartiallyMet
-    } else {
-        Status::NotMet
-    };
+    result.status = Status::from_coverage(fully_shared, judged, requirement.coverage);
     let pending = established.len() - judged;
     result.reasons.push(format!(
         "{fully_shared} of {judged} {label}s established since {since} were shared with all their care partners within {delay}{}",
@@ -212,10 +217,16 @@ mod tests {
         let result = evaluate_plans(&book.evaluation(&catalog, "2026-11-24"), &acp_conversations());
         assert_eq!(result.status, Status::Met, "{:?}", result.reasons);
         assert_eq!(result.records, vec![RecordRef::new(RecordKind::CarePlan, plan.0)]);
-        assert_eq!(result.reasons[0], "1 advance care plan discussed since 2025-11-24, 1 complete (1 needed)");
+        assert_eq!(
+            result.reasons[0],
+            "1 advance care plan discussed since 2025-11-24, 1 complete (1 needed)"
+        );
         // It was the only one and it ages out today: a new conversation is due.
         assert_eq!(result.due[0].due_on, d("2026-11-24"));
-        assert_eq!(evaluate_plans(&book.evaluation(&catalog, "2026-11-25"), &acp_conversations()).status, Status::NotMet);
+        assert_eq!(
+            evaluate_plans(&book.evaluation(&catalog, "2026-11-25"), &acp_conversations()).status,
+            Status::NotMet
+        );
     }
 
     #[test]
@@ -226,8 +237,14 @@ mod tests {
         let undocumented = book.care_plan(ACP, "2026-04-01", None, false, 0);
         let result = evaluate_plans(&book.evaluation(&catalog, "2026-11-24"), &acp_conversations());
         assert_eq!(result.status, Status::PartiallyMet);
-        assert_eq!(result.reasons[1], format!("1 plan is not documented in the medical record: #{}", undocumented));
-        assert!(result.reasons.iter().all(|r| !r.contains("PT-")), "reasons never carry the patient reference");
+        assert_eq!(
+            result.reasons[1],
+            format!("1 plan is not documented in the medical record: #{}", undocumented)
+        );
+        assert!(
+            result.reasons.iter().all(|r| !r.contains("PT-")),
+            "reasons never carry the patient reference"
+        );
     }
 
     #[test]
@@ -249,14 +266,30 @@ mod tests {
             shared_with_provider: true,
             ..acp_conversations()
         };
-        let plan = book.care_plan(CarePlanKind::SurvivorshipCarePlan, "2026-05-01", Some("2026-05-03"), true, 1);
+        let plan = book.care_plan(
+            CarePlanKind::SurvivorshipCarePlan,
+            "2026-05-01",
+            Some("2026-05-03"),
+            true,
+            1,
+        );
         let result = evaluate_plans(&book.evaluation(&catalog, "2026-11-24"), &requirement);
         assert_eq!(result.status, Status::NotMet);
-        assert!(result.reasons[1].contains("not been established and shared"), "{:?}", result.reasons);
+        assert!(
+            result.reasons[1].contains("not been established and shared"),
+            "{:?}",
+            result.reasons
+        );
         book.share(plan, 0, "2026-05-10");
-        assert_eq!(evaluate_plans(&book.evaluation(&catalog, "2026-11-24"), &requirement).status, Status::Met);
+        assert_eq!(
+            evaluate_plans(&book.evaluation(&catalog, "2026-11-24"), &requirement).status,
+            Status::Met
+        );
         // Before the share, it was not yet shared.
-        assert_eq!(evaluate_plans(&book.evaluation(&catalog, "2026-05-09"), &requirement).status, Status::NotMet);
+        assert_eq!(
+            evaluate_plans(&book.evaluation(&catalog, "2026-05-09"), &requirement).status,
+            Status::NotMet
+        );
     }
 
     #[test]
@@ -300,7 +333,10 @@ mod tests {
         book.share(late, 0, "2026-05-02");
         let result = evaluate_sharing(&book.evaluation(&catalog, "2026-11-24"), &acp_sharing());
         assert_eq!(result.status, Status::PartiallyMet);
-        assert_eq!(result.reasons[1], format!("plan #{late} reached partner 0 on 2026-05-02, after the 30 days allowed"));
+        assert_eq!(
+            result.reasons[1],
+            format!("plan #{late} reached partner 0 on 2026-05-02, after the 30 days allowed")
+        );
     }
 
     #[test]

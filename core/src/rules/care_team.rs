@@ -58,9 +58,15 @@ pub(super) fn evaluate(evaluation: &Evaluation, requirement: &CareTeamRequiremen
             ));
         }
         if !requirement.required_roles.is_empty() {
-            parts.push(if missing_roles.is_empty() { Status::Met } else { Status::NotMet });
+            parts.push(if missing_roles.is_empty() {
+                Status::Met
+            } else {
+                Status::NotMet
+            });
             for role in &missing_roles {
-                result.reasons.push(format!("{name}: no active {role} on the care team as of {as_of}"));
+                result
+                    .reasons
+                    .push(format!("{name}: no active {role} on the care team as of {as_of}"));
             }
         }
         result.records.extend(
@@ -82,7 +88,13 @@ mod tests {
 
     fn team() -> CareTeamRequirement {
         CareTeamRequirement {
-            disciplines: vec![Role::Physician, Role::Nurse, Role::CareManager, Role::BehavioralHealth, Role::Pharmacist],
+            disciplines: vec![
+                Role::Physician,
+                Role::Nurse,
+                Role::CareManager,
+                Role::BehavioralHealth,
+                Role::Pharmacist,
+            ],
             min_disciplines: 3,
             required_roles: vec![Role::CareManager],
         }
@@ -129,15 +141,23 @@ mod tests {
         book.left(cm, "2026-09-30");
         let result = evaluate(&book.evaluation(&catalog, "2026-11-24"), &team());
         assert_eq!(result.status, Status::PartiallyMet);
-        assert!(result.reasons.contains(&"Maple Street Family Medicine: no active care manager on the care team as of 2026-11-24".to_owned()));
-        assert_eq!(evaluate(&book.evaluation(&catalog, "2026-09-30"), &team()).status, Status::Met);
+        assert!(result.reasons.contains(
+            &"Maple Street Family Medicine: no active care manager on the care team as of 2026-11-24".to_owned()
+        ));
+        assert_eq!(
+            evaluate(&book.evaluation(&catalog, "2026-09-30"), &team()).status,
+            Status::Met
+        );
     }
 
     #[test]
     fn no_staff_is_not_met() {
         let catalog = vocabulary_catalog();
         let book = Book::new();
-        assert_eq!(evaluate(&book.evaluation(&catalog, "2026-11-24"), &team()).status, Status::NotMet);
+        assert_eq!(
+            evaluate(&book.evaluation(&catalog, "2026-11-24"), &team()).status,
+            Status::NotMet
+        );
     }
 
     #[test]
@@ -152,10 +172,23 @@ mod tests {
             min_disciplines: 0,
             required_roles: vec![Role::CareManager],
         };
-        let result = evaluate(&book.organization_evaluation(&catalog, "2026-11-24"), &care_manager_only);
+        let result = evaluate(
+            &book.organization_evaluation(&catalog, "2026-11-24"),
+            &care_manager_only,
+        );
         assert_eq!(result.status, Status::PartiallyMet);
-        assert_eq!(result.reasons, vec!["Riverside Pediatrics: no active care manager on the care team as of 2026-11-24"]);
+        assert_eq!(
+            result.reasons,
+            vec!["Riverside Pediatrics: no active care manager on the care team as of 2026-11-24"]
+        );
         book.staff_in(second, "Lee Moss", Role::CareManager, "2025-01-01");
-        assert_eq!(evaluate(&book.organization_evaluation(&catalog, "2026-11-24"), &care_manager_only).status, Status::Met);
+        assert_eq!(
+            evaluate(
+                &book.organization_evaluation(&catalog, "2026-11-24"),
+                &care_manager_only
+            )
+            .status,
+            Status::Met
+        );
     }
 }

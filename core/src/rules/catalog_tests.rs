@@ -11,7 +11,11 @@ use crate::records::{AttestedStatus, CarePlanKind, Role};
 const AS_OF: &str = "2026-11-24";
 
 fn domain_4() -> Catalog {
-    parse(include_str!("../../../policy-catalog/domain-4/1.0.0.yaml"), Path::new("1.0.0.yaml")).expect("the released catalog loads")
+    parse(
+        include_str!("../../../policy-catalog/domain-4/1.0.0.yaml"),
+        Path::new("1.0.0.yaml"),
+    )
+    .expect("the released catalog loads")
 }
 
 /// A practice with every criterion of the catalog in place as of 2026-11-24.
@@ -57,11 +61,25 @@ fn compliant_practice(catalog: &Catalog) -> Book {
         book.share(plan, 0, established);
         book.share(plan, 1, established);
     }
-    let survivorship = book.care_plan(CarePlanKind::SurvivorshipCarePlan, "2026-04-01", Some("2026-04-08"), true, 1);
+    let survivorship = book.care_plan(
+        CarePlanKind::SurvivorshipCarePlan,
+        "2026-04-01",
+        Some("2026-04-08"),
+        true,
+        1,
+    );
     book.share(survivorship, 0, "2026-04-09");
     for month in 1..=12 {
-        let (year, month) = if month <= 2 { (2025, month + 10) } else { (2026, month - 2) };
-        book.meeting(&format!("{year}-{month:02}-14"), &[Role::Physician, Role::CareManager, Role::Nurse], true);
+        let (year, month) = if month <= 2 {
+            (2025, month + 10)
+        } else {
+            (2026, month - 2)
+        };
+        book.meeting(
+            &format!("{year}-{month:02}-14"),
+            &[Role::Physician, Role::CareManager, Role::Nurse],
+            true,
+        );
     }
     book.monthly_reports("member_list", "2025-11", "2026-10");
     book
@@ -87,7 +105,11 @@ fn a_practice_with_everything_in_place_meets_every_criterion() {
         };
         let result = evaluate(&evaluation, criterion);
         assert_eq!(result.status, Status::Met, "{}: {:?}", criterion.id, result.reasons);
-        assert!(!result.records.is_empty(), "{} names the records that support it", criterion.id);
+        assert!(
+            !result.records.is_empty(),
+            "{} names the records that support it",
+            criterion.id
+        );
     }
 }
 
@@ -111,7 +133,12 @@ fn a_practice_with_no_records_meets_nothing() {
     let mut book = Book::new();
     book.records.practices[0].initial_focus_population = None;
     for criterion in &catalog.criteria {
-        assert_eq!(status_of(&catalog, &book, criterion.id.as_str()), Status::NotMet, "{}", criterion.id);
+        assert_eq!(
+            status_of(&catalog, &book, criterion.id.as_str()),
+            Status::NotMet,
+            "{}",
+            criterion.id
+        );
     }
 }
 
@@ -130,12 +157,22 @@ fn withdraw_attestation(book: &mut Book, criterion: &str) {
 }
 
 fn drop_documents(book: &mut Book, document_type: &str) {
-    book.records.documents.retain(|d| d.document_type.as_str() != document_type);
+    book.records
+        .documents
+        .retain(|d| d.document_type.as_str() != document_type);
 }
 
 fn forget_training(book: &mut Book, name: &str, topic: &str) {
-    let staff = book.records.staff.iter().find(|s| s.name == name).map(|s| s.id).expect("a staff member");
-    book.records.trainings.retain(|t| !(t.staff_id == staff && t.topic.as_str() == topic));
+    let staff = book
+        .records
+        .staff
+        .iter()
+        .find(|s| s.name == name)
+        .map(|s| s.id)
+        .expect("a staff member");
+    book.records
+        .trainings
+        .retain(|t| !(t.staff_id == staff && t.topic.as_str() == topic));
 }
 
 fn undeclare_focus(book: &mut Book) {
@@ -153,12 +190,33 @@ macro_rules! attested {
 }
 
 const BREAKAGES: &[Breakage] = &[
-    ("4.1", |b| forget_training(b, "Ben Okafor", "chronic_care_model"), Status::PartiallyMet),
-    ("4.1", |b| b.records.trainings.iter_mut().for_each(|t| t.completed_on = d("2025-11-23")), Status::PartiallyMet),
-    ("4.2", |b| b.records.staff.retain(|s| s.role != Role::CareManager), Status::PartiallyMet),
+    (
+        "4.1",
+        |b| forget_training(b, "Ben Okafor", "chronic_care_model"),
+        Status::PartiallyMet,
+    ),
+    (
+        "4.1",
+        |b| {
+            b.records
+                .trainings
+                .iter_mut()
+                .for_each(|t| t.completed_on = d("2025-11-23"))
+        },
+        Status::PartiallyMet,
+    ),
+    (
+        "4.2",
+        |b| b.records.staff.retain(|s| s.role != Role::CareManager),
+        Status::PartiallyMet,
+    ),
     ("4.2", undeclare_focus, Status::PartiallyMet),
     attested!("4.3"),
-    ("4.4", |b| b.records.surveys.retain(|s| s.conducted_on.to_string() != "2025-06-30"), Status::PartiallyMet),
+    (
+        "4.4",
+        |b| b.records.surveys.retain(|s| s.conducted_on.to_string() != "2025-06-30"),
+        Status::PartiallyMet,
+    ),
     attested!("4.5"),
     ("4.5", undeclare_focus, Status::PartiallyMet),
     attested!("4.6"),
@@ -168,26 +226,75 @@ const BREAKAGES: &[Breakage] = &[
     attested!("4.10"),
     attested!("4.11"),
     // 4.5 and 4.11 need the same kind of document: without it, both fall short.
-    ("4.11", |b| drop_documents(b, "action_plan_template"), Status::PartiallyMet),
-    ("4.5", |b| drop_documents(b, "action_plan_template"), Status::PartiallyMet),
+    (
+        "4.11",
+        |b| drop_documents(b, "action_plan_template"),
+        Status::PartiallyMet,
+    ),
+    (
+        "4.5",
+        |b| drop_documents(b, "action_plan_template"),
+        Status::PartiallyMet,
+    ),
     attested!("4.12"),
     attested!("4.13"),
     attested!("4.14"),
     attested!("4.15"),
-    ("4.16", |b| b.records.care_plans[1].documented_in_record = false, Status::PartiallyMet),
-    ("4.16", |b| b.records.care_plans.retain(|p| p.kind != CarePlanKind::AdvanceCarePlan), Status::NotMet),
-    ("4.17", |b| b.records.care_plans.iter_mut().for_each(|p| p.shares.clear()), Status::NotMet),
+    (
+        "4.16",
+        |b| b.records.care_plans[1].documented_in_record = false,
+        Status::PartiallyMet,
+    ),
+    (
+        "4.16",
+        |b| b.records.care_plans.retain(|p| p.kind != CarePlanKind::AdvanceCarePlan),
+        Status::NotMet,
+    ),
+    (
+        "4.17",
+        |b| b.records.care_plans.iter_mut().for_each(|p| p.shares.clear()),
+        Status::NotMet,
+    ),
     attested!("4.18"),
     attested!("4.19"),
     attested!("4.20"),
-    ("4.21", |b| b.records.meetings.retain(|m| m.held_on.to_string() != "2026-03-14"), Status::PartiallyMet),
-    ("4.21", |b| b.records.meetings.iter_mut().for_each(|m| m.documented_in_chart = false), Status::NotMet),
-    ("4.22", |b| b.records.care_plans[0].shares.truncate(1), Status::PartiallyMet),
+    (
+        "4.21",
+        |b| b.records.meetings.retain(|m| m.held_on.to_string() != "2026-03-14"),
+        Status::PartiallyMet,
+    ),
+    (
+        "4.21",
+        |b| {
+            b.records
+                .meetings
+                .iter_mut()
+                .for_each(|m| m.documented_in_chart = false)
+        },
+        Status::NotMet,
+    ),
+    (
+        "4.22",
+        |b| b.records.care_plans[0].shares.truncate(1),
+        Status::PartiallyMet,
+    ),
     attested!("4.23"),
     attested!("4.24"),
-    ("4.25", |b| b.records.trainings.retain(|t| t.topic.as_str() != "care_manager_onboarding"), Status::PartiallyMet),
+    (
+        "4.25",
+        |b| {
+            b.records
+                .trainings
+                .retain(|t| t.topic.as_str() != "care_manager_onboarding")
+        },
+        Status::PartiallyMet,
+    ),
     attested!("4.26"),
-    ("4.27", |b| b.records.reports.retain(|r| r.period_start.to_string() != "2026-07-01"), Status::PartiallyMet),
+    (
+        "4.27",
+        |b| b.records.reports.retain(|r| r.period_start.to_string() != "2026-07-01"),
+        Status::PartiallyMet,
+    ),
     attested!("4.28"),
 ];
 
@@ -217,12 +324,20 @@ fn every_criterion_of_the_catalog_has_a_breakage_test() {
 fn criteria_that_may_not_apply_accept_a_not_applicable_attestation() {
     let catalog = domain_4();
     let mut book = compliant_practice(&catalog);
-    book.records.care_plans.retain(|p| p.kind != CarePlanKind::SurvivorshipCarePlan);
+    book.records
+        .care_plans
+        .retain(|p| p.kind != CarePlanKind::SurvivorshipCarePlan);
     assert_eq!(status_of(&catalog, &book, "4.17"), Status::NotMet);
     book.attest("4.17", AttestedStatus::NotApplicable, "2026-03-01");
     assert_eq!(status_of(&catalog, &book, "4.17"), Status::NotApplicable);
     // 4.10 may not be declared not applicable: medication review applies to every practice.
-    let current = book.records.attestations.iter().find(|a| a.criterion.as_str() == "4.10").map(|a| a.id).unwrap();
+    let current = book
+        .records
+        .attestations
+        .iter()
+        .find(|a| a.criterion.as_str() == "4.10")
+        .map(|a| a.id)
+        .unwrap();
     book.supersede(current, AttestedStatus::NotApplicable, "2026-03-01");
     assert_eq!(status_of(&catalog, &book, "4.10"), Status::PartiallyMet);
 }
@@ -232,7 +347,10 @@ fn reasons_and_due_items_are_in_plain_words() {
     let catalog = domain_4();
     let mut book = compliant_practice(&catalog);
     forget_training(&mut book, "Ben Okafor", "chronic_care_model");
-    let result = evaluate(&book.evaluation(&catalog, AS_OF), catalog.criterion(&cid("4.1")).unwrap());
+    let result = evaluate(
+        &book.evaluation(&catalog, AS_OF),
+        catalog.criterion(&cid("4.1")).unwrap(),
+    );
     assert!(
         result.reasons.contains(
             &"1 of 6 active staff have no Chronic Care Model training since 2025-11-24: Ben Okafor (nurse)".to_owned()
@@ -240,7 +358,10 @@ fn reasons_and_due_items_are_in_plain_words() {
         "{:?}",
         result.reasons
     );
-    let meeting = evaluate(&book.evaluation(&catalog, AS_OF), catalog.criterion(&cid("4.21")).unwrap());
+    let meeting = evaluate(
+        &book.evaluation(&catalog, AS_OF),
+        catalog.criterion(&cid("4.21")).unwrap(),
+    );
     assert_eq!(meeting.due[0].what, "team meeting for 2026-11");
     assert_eq!(meeting.due[0].due_on, d("2026-11-30"));
 }

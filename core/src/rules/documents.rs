@@ -5,7 +5,11 @@ use crate::records::{Document, RecordKind, RecordRef};
 
 use super::{Evaluation, RequirementResult, Status};
 
-pub(super) fn evaluate(evaluation: &Evaluation, criterion: &Criterion, requirement: &DocumentRequirement) -> RequirementResult {
+pub(super) fn evaluate(
+    evaluation: &Evaluation,
+    criterion: &Criterion,
+    requirement: &DocumentRequirement,
+) -> RequirementResult {
     let as_of = evaluation.as_of;
     let types = &evaluation.catalog.vocabulary.document_types;
     let counts = |doc: &&Document| {
@@ -33,13 +37,16 @@ pub(super) fn evaluate(evaluation: &Evaluation, criterion: &Criterion, requireme
         .filter(|doc| doc.effective_on <= as_of)
         .max_by_key(|doc| (doc.effective_on, doc.id));
     let Some(doc) = latest else {
-        return RequirementResult::new("document", Status::NotMet).reason(format!("no {wanted} is on file as of {as_of}"));
+        return RequirementResult::new("document", Status::NotMet)
+            .reason(format!("no {wanted} is on file as of {as_of}"));
     };
     let record = RecordRef::new(RecordKind::Document, doc.id.0);
     let current = requirement.within.is_none_or(|w| w.counts_on(doc.effective_on, as_of));
     let mut result = if current {
-        RequirementResult::new("document", Status::Met)
-            .reason(format!("{wanted} on file: \"{}\", effective {}", doc.title, doc.effective_on))
+        RequirementResult::new("document", Status::Met).reason(format!(
+            "{wanted} on file: \"{}\", effective {}",
+            doc.title, doc.effective_on
+        ))
     } else {
         RequirementResult::new("document", Status::NotMet).reason(format!(
             "the latest {wanted}, \"{}\" effective {}, is older than {}: it needs a review",
@@ -50,7 +57,9 @@ pub(super) fn evaluate(evaluation: &Evaluation, criterion: &Criterion, requireme
     };
     result.records.push(record);
     if let Some(expires) = requirement.within.and_then(|w| w.after(doc.effective_on)) {
-        result.due.extend(evaluation.due(expires, format!("review the {wanted}"), vec![record]));
+        result
+            .due
+            .extend(evaluation.due(expires, format!("review the {wanted}"), vec![record]));
     }
     result
 }
@@ -86,11 +95,19 @@ mod tests {
         let catalog = vocabulary_catalog();
         let mut book = Book::new();
         let id = book.document("care_management_workflow", &[], "2025-11-24");
-        let result = evaluate(&book.evaluation(&catalog, "2026-11-24"), &criterion(), &workflow(Some(12)));
+        let result = evaluate(
+            &book.evaluation(&catalog, "2026-11-24"),
+            &criterion(),
+            &workflow(Some(12)),
+        );
         assert_eq!(result.status, Status::Met);
         assert_eq!(result.records, vec![RecordRef::new(RecordKind::Document, id.0)]);
         assert_eq!(result.due[0].due_on, d("2026-11-24"));
-        let later = evaluate(&book.evaluation(&catalog, "2026-11-25"), &criterion(), &workflow(Some(12)));
+        let later = evaluate(
+            &book.evaluation(&catalog, "2026-11-25"),
+            &criterion(),
+            &workflow(Some(12)),
+        );
         assert_eq!(later.status, Status::NotMet);
         assert!(later.reasons[0].contains("is older than 1 year"), "{:?}", later.reasons);
     }
@@ -100,22 +117,46 @@ mod tests {
         let catalog = vocabulary_catalog();
         let mut book = Book::new();
         book.document("care_management_workflow", &[], "2027-01-01");
-        assert_eq!(evaluate(&book.evaluation(&catalog, "2026-11-24"), &criterion(), &workflow(None)).status, Status::NotMet);
+        assert_eq!(
+            evaluate(&book.evaluation(&catalog, "2026-11-24"), &criterion(), &workflow(None)).status,
+            Status::NotMet
+        );
         book.document("care_management_workflow", &[], "2010-01-01");
-        assert_eq!(evaluate(&book.evaluation(&catalog, "2026-11-24"), &criterion(), &workflow(None)).status, Status::Met);
+        assert_eq!(
+            evaluate(&book.evaluation(&catalog, "2026-11-24"), &criterion(), &workflow(None)).status,
+            Status::Met
+        );
     }
 
     #[test]
     fn without_types_a_document_must_be_linked_to_the_criterion() {
         let catalog = vocabulary_catalog();
         let mut book = Book::new();
-        let linked_elsewhere = DocumentRequirement { types: Vec::new(), within: None };
+        let linked_elsewhere = DocumentRequirement {
+            types: Vec::new(),
+            within: None,
+        };
         book.document("care_management_workflow", &["4.2"], "2026-01-01");
-        let result = evaluate(&book.evaluation(&catalog, "2026-11-24"), &criterion(), &linked_elsewhere);
+        let result = evaluate(
+            &book.evaluation(&catalog, "2026-11-24"),
+            &criterion(),
+            &linked_elsewhere,
+        );
         assert_eq!(result.status, Status::NotMet);
-        assert_eq!(result.reasons, vec!["no document supporting 4.24 is on file as of 2026-11-24"]);
+        assert_eq!(
+            result.reasons,
+            vec!["no document supporting 4.24 is on file as of 2026-11-24"]
+        );
         book.document("care_management_workflow", &["4.2", "4.24"], "2026-01-01");
-        assert_eq!(evaluate(&book.evaluation(&catalog, "2026-11-24"), &criterion(), &linked_elsewhere).status, Status::Met);
+        assert_eq!(
+            evaluate(
+                &book.evaluation(&catalog, "2026-11-24"),
+                &criterion(),
+                &linked_elsewhere
+            )
+            .status,
+            Status::Met
+        );
     }
 
     #[test]
@@ -124,7 +165,11 @@ mod tests {
         let mut book = Book::new();
         book.document("care_management_workflow", &[], "2024-01-01");
         let newer = book.document("care_management_workflow", &[], "2026-06-01");
-        let result = evaluate(&book.evaluation(&catalog, "2026-11-24"), &criterion(), &workflow(Some(12)));
+        let result = evaluate(
+            &book.evaluation(&catalog, "2026-11-24"),
+            &criterion(),
+            &workflow(Some(12)),
+        );
         assert_eq!(result.records, vec![RecordRef::new(RecordKind::Document, newer.0)]);
         assert!(result.due.is_empty(), "renewal is more than 60 days away");
     }

@@ -12,7 +12,12 @@ fn shortfall(evaluation: &Evaluation, requirement: &TeamMeetingRequirement, meet
     let kinds = &evaluation.catalog.vocabulary.meeting_kinds;
     if !requirement.kinds.is_empty() && !requirement.kinds.contains(&meeting.kind) {
         return Some(format!("is a {}, not a {}", Vocabulary::label(kinds, &meeting.kind), {
-            requirement.kinds.iter().map(|k| Vocabulary::label(kinds, k)).collect::<Vec<_>>().join(" or ")
+            requirement
+                .kinds
+                .iter()
+                .map(|k| Vocabulary::label(kinds, k))
+                .collect::<Vec<_>>()
+                .join(" or ")
         }));
     }
     if requirement.documented_in_chart && !meeting.documented_in_chart {
@@ -31,7 +36,12 @@ fn shortfall(evaluation: &Evaluation, requirement: &TeamMeetingRequirement, meet
 
 pub(super) fn evaluate(evaluation: &Evaluation, requirement: &TeamMeetingRequirement) -> RequirementResult {
     let as_of = evaluation.as_of;
-    let held: Vec<&TeamMeeting> = evaluation.records.meetings.iter().filter(|m| m.held_on <= as_of).collect();
+    let held: Vec<&TeamMeeting> = evaluation
+        .records
+        .meetings
+        .iter()
+        .filter(|m| m.held_on <= as_of)
+        .collect();
     let every = requirement.every.whole_months().unwrap_or(1);
     let within = requirement.within.whole_months().unwrap_or(12);
     let mut result = tally(evaluation, "team_meetings", "team meeting", every, within, |period| {
@@ -45,7 +55,9 @@ pub(super) fn evaluate(evaluation: &Evaluation, requirement: &TeamMeetingRequire
     let window_start = expected.first().map_or(as_of, |p| p.start);
     for meeting in held.iter().filter(|m| m.held_on >= window_start) {
         if let Some(why) = shortfall(evaluation, requirement, meeting) {
-            result.reasons.push(format!("the meeting of {} does not count: it {why}", meeting.held_on));
+            result
+                .reasons
+                .push(format!("the meeting of {} does not count: it {why}", meeting.held_on));
         }
     }
     for meeting in &held {
@@ -54,7 +66,10 @@ pub(super) fn evaluate(evaluation: &Evaluation, requirement: &TeamMeetingRequire
             if open {
                 result.due.extend(evaluation.due(
                     follow_up.due_on,
-                    format!("follow-up from the meeting of {}: {}", meeting.held_on, follow_up.description),
+                    format!(
+                        "follow-up from the meeting of {}: {}",
+                        meeting.held_on, follow_up.description
+                    ),
                     vec![RecordRef::new(RecordKind::TeamMeeting, meeting.id.0)],
                 ));
             }
@@ -169,8 +184,12 @@ mod tests {
             },
         );
         assert_eq!(result.status, Status::NotMet);
-        assert!(result.reasons.contains(&"the meeting of 2026-10-05 does not count: it is not documented in the patient chart".to_owned()));
-        assert!(result.reasons.contains(&"the meeting of 2026-10-12 does not count: it had 1 discipline attending, 2 needed".to_owned()));
+        assert!(result.reasons.contains(
+            &"the meeting of 2026-10-05 does not count: it is not documented in the patient chart".to_owned()
+        ));
+        assert!(result
+            .reasons
+            .contains(&"the meeting of 2026-10-12 does not count: it had 1 discipline attending, 2 needed".to_owned()));
     }
 
     #[test]
@@ -193,7 +212,11 @@ mod tests {
         let result = evaluate(&book.evaluation(&catalog, "2026-11-24"), &monthly());
         let follow_ups: Vec<_> = result.due.iter().filter(|d| d.what.starts_with("follow-up")).collect();
         assert_eq!(follow_ups.len(), 2);
-        assert!(follow_ups.iter().any(|d| d.what.ends_with("arrange transport") && d.overdue));
-        assert!(follow_ups.iter().any(|d| d.what.ends_with("call the cardiology office") && !d.overdue));
+        assert!(follow_ups
+            .iter()
+            .any(|d| d.what.ends_with("arrange transport") && d.overdue));
+        assert!(follow_ups
+            .iter()
+            .any(|d| d.what.ends_with("call the cardiology office") && !d.overdue));
     }
 }

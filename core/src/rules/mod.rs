@@ -67,6 +67,18 @@ impl Status {
         }
     }
 
+    /// Met when at least `coverage` percent of `total` are done (or there is nothing yet to
+    /// judge), partially met when some are, not met when none is.
+    pub(crate) fn from_coverage(done: usize, total: usize, coverage: u8) -> Status {
+        if done * 100 >= total * usize::from(coverage) {
+            Status::Met
+        } else if done > 0 {
+            Status::PartiallyMet
+        } else {
+            Status::NotMet
+        }
+    }
+
     /// Combines the statuses of several parts: met if all are, not met if none is at all.
     pub fn combine(parts: impl IntoIterator<Item = Status>) -> Status {
         let parts: Vec<Status> = parts.into_iter().filter(|s| *s != Status::NotApplicable).collect();
@@ -241,9 +253,15 @@ pub fn evaluate(evaluation: &Evaluation, criterion: &Criterion) -> CriterionResu
     if criterion.scope != evaluation.subject {
         result.reasons.push(match criterion.scope {
             Scope::PhysicianOrganization => {
-                format!("{} is assessed for the physician organization as a whole, not for each practice", criterion.id)
+                format!(
+                    "{} is assessed for the physician organization as a whole, not for each practice",
+                    criterion.id
+                )
             }
-            Scope::Practice => format!("{} is assessed for each practice, not for the physician organization", criterion.id),
+            Scope::Practice => format!(
+                "{} is assessed for each practice, not for the physician organization",
+                criterion.id
+            ),
         });
         return result;
     }
@@ -259,7 +277,9 @@ pub fn evaluate(evaluation: &Evaluation, criterion: &Criterion) -> CriterionResu
         }
     }
 
-    if criterion.population.contains(&Population::InitialFocus) && !criterion.population.contains(&Population::AllPatients) {
+    if criterion.population.contains(&Population::InitialFocus)
+        && !criterion.population.contains(&Population::AllPatients)
+    {
         result.requirements.push(initial_focus_declared(evaluation));
     }
     for requirement in &criterion.evidence {
@@ -294,18 +314,29 @@ pub fn evaluate(evaluation: &Evaluation, criterion: &Criterion) -> CriterionResu
 /// Initial-focus criteria need the practice to have declared which population it focuses on.
 fn initial_focus_declared(evaluation: &Evaluation) -> RequirementResult {
     let practices = &evaluation.records.practices;
-    let declared: Vec<_> = practices.iter().filter(|p| p.initial_focus_population.is_some()).collect();
+    let declared: Vec<_> = practices
+        .iter()
+        .filter(|p| p.initial_focus_population.is_some())
+        .collect();
     let status = Status::from_counts(declared.len(), practices.len());
     let mut result = RequirementResult::new("initial_focus_population", status);
-    result.records = declared.iter().map(|p| RecordRef::new(RecordKind::Practice, p.id.0)).collect();
+    result.records = declared
+        .iter()
+        .map(|p| RecordRef::new(RecordKind::Practice, p.id.0))
+        .collect();
     for practice in practices {
         result.reasons.push(match &practice.initial_focus_population {
             Some(population) => format!("{} declared its initial-focus population: {population}", practice.name),
-            None => format!("{} has not declared the patient population selected for initial focus", practice.name),
+            None => format!(
+                "{} has not declared the patient population selected for initial focus",
+                practice.name
+            ),
         });
     }
     if practices.is_empty() {
-        result.reasons.push("no practice is on record to declare an initial-focus population".into());
+        result
+            .reasons
+            .push("no practice is on record to declare an initial-focus population".into());
     }
     result
 }

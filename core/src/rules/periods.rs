@@ -42,7 +42,13 @@ fn period_at(index: i32, months: u32) -> Option<Period> {
         3 => format!("{}-Q{}", start.year(), start.month0() / 3 + 1),
         6 => format!("{}-H{}", start.year(), start.month0() / 6 + 1),
         12 => format!("{}", start.year()),
-        _ => format!("{}-{:02}..{}-{:02}", start.year(), start.month(), end.year(), end.month()),
+        _ => format!(
+            "{}-{:02}..{}-{:02}",
+            start.year(),
+            start.month(),
+            end.year(),
+            end.month()
+        ),
     };
     Some(Period { start, end, label })
 }
@@ -88,14 +94,18 @@ pub(crate) fn tally(
         let records = found(period);
         if records.is_empty() {
             missing.push(period.label.clone());
-            result.due.extend(evaluation.due(period.end, format!("{what} for {}", period.label), Vec::new()));
+            result
+                .due
+                .extend(evaluation.due(period.end, format!("{what} for {}", period.label), Vec::new()));
         }
         result.records.extend(records);
     }
     if let Some(period) = current {
         let records = found(&period);
         if records.is_empty() {
-            result.due.extend(evaluation.due(period.end, format!("{what} for {}", period.label), Vec::new()));
+            result
+                .due
+                .extend(evaluation.due(period.end, format!("{what} for {}", period.label), Vec::new()));
         }
         result.records.extend(records);
     }
@@ -151,7 +161,10 @@ mod tests {
         assert_eq!(labels, ["2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1"]);
         assert_eq!(current.unwrap().label, "2026-Q2");
         let (years, _) = periods_before(d("2026-01-01"), 12, 2);
-        assert_eq!(years.iter().map(|p| p.label.as_str()).collect::<Vec<_>>(), ["2024", "2025"]);
+        assert_eq!(
+            years.iter().map(|p| p.label.as_str()).collect::<Vec<_>>(),
+            ["2024", "2025"]
+        );
         assert_eq!(years[1].end, d("2025-12-31"));
     }
 

@@ -58,7 +58,10 @@ mod tests {
         let result = evaluate(&book.organization_evaluation(&catalog, "2026-11-24"), &member_lists());
         assert_eq!(result.status, Status::Met, "{:?}", result.reasons);
         assert_eq!(result.records.len(), 12);
-        assert_eq!(result.reasons[0], "monthly member lists: 12 expected, 12 on file (2025-11-01 to 2026-10-31)");
+        assert_eq!(
+            result.reasons[0],
+            "monthly member lists: 12 expected, 12 on file (2025-11-01 to 2026-10-31)"
+        );
     }
 
     #[test]
@@ -92,6 +95,9 @@ mod tests {
             within: CalendarDuration::months(1),
             ..member_lists()
         };
-        assert_eq!(evaluate(&book.organization_evaluation(&catalog, "2026-01-10"), &only_december).status, Status::Met);
+        assert_eq!(
+            evaluate(&book.organization_evaluation(&catalog, "2026-01-10"), &only_december).status,
+            Status::Met
+        );
     }
 }

@@ -73,8 +73,12 @@ pub(super) fn evaluate(evaluation: &Evaluation, requirement: &SurveyRequirement)
             Some(s) => format!("{label} last done {}; results in each of the last {periods} periods ({span})", s.conducted_on),
         });
         let due_on = latest.and_then(|s| every.after(s.conducted_on)).unwrap_or(as_of);
-        let refs = latest.map(|s| vec![RecordRef::new(RecordKind::SurveyResult, s.id.0)]).unwrap_or_default();
-        result.due.extend(evaluation.due(due_on, format!("run the {label}"), refs));
+        let refs = latest
+            .map(|s| vec![RecordRef::new(RecordKind::SurveyResult, s.id.0)])
+            .unwrap_or_default();
+        result
+            .due
+            .extend(evaluation.due(due_on, format!("run the {label}"), refs));
     }
     result.status = Status::combine(statuses);
     result
@@ -118,7 +122,11 @@ mod tests {
         book.survey("office_efficiency", "2026-06-30");
         let result = evaluate(&book.evaluation(&catalog, "2026-11-24"), &yearly());
         assert_eq!(result.status, Status::PartiallyMet);
-        assert!(result.reasons[0].contains("not enough to show a trend"), "{:?}", result.reasons);
+        assert!(
+            result.reasons[0].contains("not enough to show a trend"),
+            "{:?}",
+            result.reasons
+        );
     }
 
     #[test]
@@ -131,17 +139,24 @@ mod tests {
         }
         let result = evaluate(&book.evaluation(&catalog, "2026-11-24"), &yearly());
         assert_eq!(result.status, Status::PartiallyMet);
-        assert!(result.reasons[0].starts_with("the latest patient satisfaction survey was done 2025-11-23, more than 1 year ago"));
+        assert!(result.reasons[0]
+            .starts_with("the latest patient satisfaction survey was done 2025-11-23, more than 1 year ago"));
         assert!(result.due.iter().all(|i| i.overdue && i.due_on == d("2026-11-23")));
         // A day earlier, the 2025-11-23 survey is exactly a year old and still counts.
-        assert_eq!(evaluate(&book.evaluation(&catalog, "2026-11-23"), &yearly()).status, Status::Met);
+        assert_eq!(
+            evaluate(&book.evaluation(&catalog, "2026-11-23"), &yearly()).status,
+            Status::Met
+        );
     }
 
     #[test]
     fn one_kind_missing_is_partial_and_none_is_not_met() {
         let catalog = vocabulary_catalog();
         let mut book = Book::new();
-        assert_eq!(evaluate(&book.evaluation(&catalog, "2026-11-24"), &yearly()).status, Status::NotMet);
+        assert_eq!(
+            evaluate(&book.evaluation(&catalog, "2026-11-24"), &yearly()).status,
+            Status::NotMet
+        );
         book.survey("patient_satisfaction", "2025-06-30");
         book.survey("patient_satisfaction", "2026-06-30");
         let result = evaluate(&book.evaluation(&catalog, "2026-11-24"), &yearly());
@@ -157,6 +172,9 @@ mod tests {
             book.survey("patient_satisfaction", on);
             book.survey("office_efficiency", on);
         }
-        assert_eq!(evaluate(&book.evaluation(&catalog, "2026-11-24"), &yearly()).status, Status::PartiallyMet);
+        assert_eq!(
+            evaluate(&book.evaluation(&catalog, "2026-11-24"), &yearly()).status,
+            Status::PartiallyMet
+        );
     }
 }

@@ -27,10 +27,14 @@ pub(super) fn evaluate(evaluation: &Evaluation, requirement: &TrainingRequiremen
         .collect();
     let who = match &requirement.roles {
         None => "active staff".to_owned(),
-        Some(roles) => format!("active staff ({})", roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(" or ")),
+        Some(roles) => format!(
+            "active staff ({})",
+            roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(" or ")
+        ),
     };
     if in_scope.is_empty() {
-        return RequirementResult::new("training", Status::NotMet).reason(format!("no {who} are on record as of {as_of}"));
+        return RequirementResult::new("training", Status::NotMet)
+            .reason(format!("no {who} are on record as of {as_of}"));
     }
     let since = requirement
         .within
@@ -67,7 +71,10 @@ pub(super) fn evaluate(evaluation: &Evaluation, requirement: &TrainingRequiremen
                 let end = grace_ends.unwrap_or(as_of);
                 result.due.extend(evaluation.due(
                     end,
-                    format!("{} ({}, started {}) completes {label} training", staff.name, staff.role, staff.started_on),
+                    format!(
+                        "{} ({}, started {}) completes {label} training",
+                        staff.name, staff.role, staff.started_on
+                    ),
                     vec![RecordRef::new(RecordKind::Staff, staff.id.0)],
                 ));
                 Standing::InGrace
@@ -76,10 +83,15 @@ pub(super) fn evaluate(evaluation: &Evaluation, requirement: &TrainingRequiremen
                 let lapsed = latest.and_then(|r| requirement.within.and_then(|w| w.after(r.completed_on)));
                 let due_on = lapsed.or(grace_ends).unwrap_or(staff.started_on).max(staff.started_on);
                 let what = match latest {
-                    Some(r) => format!("{} ({}) renews {label} training, last done {}", staff.name, staff.role, r.completed_on),
+                    Some(r) => format!(
+                        "{} ({}) renews {label} training, last done {}",
+                        staff.name, staff.role, r.completed_on
+                    ),
                     None => format!("{} ({}) completes {label} training", staff.name, staff.role),
                 };
-                result.due.extend(evaluation.due(due_on, what, vec![RecordRef::new(RecordKind::Staff, staff.id.0)]));
+                result
+                    .due
+                    .extend(evaluation.due(due_on, what, vec![RecordRef::new(RecordKind::Staff, staff.id.0)]));
                 missing_by_topic[t].push(format!("{} ({})", staff.name, staff.role));
                 Standing::Missing
             };
@@ -98,15 +110,7 @@ pub(super) fn evaluate(evaluation: &Evaluation, requirement: &TrainingRequiremen
     } else {
         format!("all {} required trainings", requirement.topics.len())
     };
-    result.status = if assessed == 0 {
-        Status::Met
-    } else if trained_all * 100 >= assessed * usize::from(requirement.coverage) {
-        Status::Met
-    } else if trained_all > 0 {
-        Status::PartiallyMet
-    } else {
-        Status::NotMet
-    };
+    result.status = Status::from_coverage(trained_all, assessed, requirement.coverage);
     result.reasons.push(format!(
         "{trained_all} of {} {who} have {topic_words}{since}{}",
         assessed,
@@ -170,7 +174,10 @@ mod tests {
         let result = evaluate(&book.evaluation(&catalog, "2026-11-24"), &care_model_training());
         assert_eq!(result.status, Status::Met);
         assert_eq!(result.records.len(), 4);
-        assert_eq!(result.reasons[0], "2 of 2 active staff have all 2 required trainings since 2025-11-24");
+        assert_eq!(
+            result.reasons[0],
+            "2 of 2 active staff have all 2 required trainings since 2025-11-24"
+        );
     }
 
     #[test]
@@ -183,7 +190,11 @@ mod tests {
         assert!(on_the_day.due.iter().all(|i| i.due_on == d("2026-11-24") && !i.overdue));
         let day_after = evaluate(&book.evaluation(&catalog, "2026-11-25"), &care_model_training());
         assert_eq!(day_after.status, Status::NotMet);
-        assert!(day_after.reasons[1].contains("have no PCMH-N model training since 2025-11-25"), "{:?}", day_after.reasons);
+        assert!(
+            day_after.reasons[1].contains("have no PCMH-N model training since 2025-11-25"),
+            "{:?}",
+            day_after.reasons
+        );
         assert!(day_after.due.iter().all(|d| d.overdue));
     }
 
@@ -192,8 +203,14 @@ mod tests {
         let catalog = vocabulary_catalog();
         let mut book = Book::new();
         trained(&mut book, "Ana Lopez", Role::Physician, "2024-02-29");
-        assert_eq!(evaluate(&book.evaluation(&catalog, "2025-02-28"), &care_model_training()).status, Status::Met);
-        assert_eq!(evaluate(&book.evaluation(&catalog, "2025-03-01"), &care_model_training()).status, Status::NotMet);
+        assert_eq!(
+            evaluate(&book.evaluation(&catalog, "2025-02-28"), &care_model_training()).status,
+            Status::Met
+        );
+        assert_eq!(
+            evaluate(&book.evaluation(&catalog, "2025-03-01"), &care_model_training()).status,
+            Status::NotMet
+        );
     }
 
     #[test]
@@ -224,7 +241,11 @@ mod tests {
         let result = evaluate(&book.evaluation(&catalog, "2026-11-24"), &care_model_training());
         assert_eq!(result.status, Status::NotMet);
         // Never trained: overdue since the grace period for new staff ended, 90 days after the first day.
-        assert!(result.due.iter().all(|i| i.overdue && i.due_on == d("2019-04-01")), "{:?}", result.due);
+        assert!(
+            result.due.iter().all(|i| i.overdue && i.due_on == d("2019-04-01")),
+            "{:?}",
+            result.due
+        );
     }
 
     #[test]
@@ -235,7 +256,11 @@ mod tests {
         book.staff("Dev Patel", Role::MedicalAssistant, "2026-10-20");
         let result = evaluate(&book.evaluation(&catalog, "2026-11-24"), &care_model_training());
         assert_eq!(result.status, Status::Met, "{:?}", result.reasons);
-        assert!(result.reasons[1].contains("1 new staff member is within the 90 days grace period"), "{:?}", result.reasons);
+        assert!(
+            result.reasons[1].contains("1 new staff member is within the 90 days grace period"),
+            "{:?}",
+            result.reasons
+        );
         let dev_due: Vec<_> = result.due.iter().filter(|d| d.what.starts_with("Dev Patel")).collect();
         assert_eq!(dev_due.len(), 2);
         assert!(dev_due.iter().all(|i| i.due_on == d("2027-01-18") && !i.overdue));
@@ -247,7 +272,10 @@ mod tests {
         let mut book = Book::new();
         book.staff("Dev Patel", Role::MedicalAssistant, "2026-10-20");
         // 2026-10-20 + 90 days = 2027-01-18: still in grace that day, not the next.
-        assert_eq!(evaluate(&book.evaluation(&catalog, "2027-01-18"), &care_model_training()).status, Status::Met);
+        assert_eq!(
+            evaluate(&book.evaluation(&catalog, "2027-01-18"), &care_model_training()).status,
+            Status::Met
+        );
         let after = evaluate(&book.evaluation(&catalog, "2027-01-19"), &care_model_training());
         assert_eq!(after.status, Status::NotMet);
         assert!(after.due.iter().all(|i| i.overdue && i.due_on == d("2027-01-18")));
@@ -263,9 +291,15 @@ mod tests {
         book.staff("Fay Wong", Role::Nurse, "2026-12-01");
         let result = evaluate(&book.evaluation(&catalog, "2026-11-24"), &care_model_training());
         assert_eq!(result.status, Status::Met);
-        assert_eq!(result.reasons[0], "1 of 1 active staff have all 2 required trainings since 2025-11-24");
+        assert_eq!(
+            result.reasons[0],
+            "1 of 1 active staff have all 2 required trainings since 2025-11-24"
+        );
         // On the last day of work the staff member still counts.
-        assert_eq!(evaluate(&book.evaluation(&catalog, "2026-06-30"), &care_model_training()).status, Status::PartiallyMet);
+        assert_eq!(
+            evaluate(&book.evaluation(&catalog, "2026-06-30"), &care_model_training()).status,
+            Status::PartiallyMet
+        );
     }
 
     #[test]
@@ -293,7 +327,10 @@ mod tests {
         };
         let result = evaluate(&book.evaluation(&catalog, "2026-11-24"), &onboarding);
         assert_eq!(result.status, Status::Met);
-        assert_eq!(result.reasons[0], "1 of 1 active staff (care manager) have care manager onboarding training");
+        assert_eq!(
+            result.reasons[0],
+            "1 of 1 active staff (care manager) have care manager onboarding training"
+        );
         assert!(result.due.is_empty());
     }
 
@@ -307,9 +344,15 @@ mod tests {
         book.staff("Untrained", Role::Nurse, "2019-01-01");
         let mut requirement = care_model_training();
         requirement.coverage = 80;
-        assert_eq!(evaluate(&book.evaluation(&catalog, "2026-11-24"), &requirement).status, Status::Met);
+        assert_eq!(
+            evaluate(&book.evaluation(&catalog, "2026-11-24"), &requirement).status,
+            Status::Met
+        );
         requirement.coverage = 81;
-        assert_eq!(evaluate(&book.evaluation(&catalog, "2026-11-24"), &requirement).status, Status::PartiallyMet);
+        assert_eq!(
+            evaluate(&book.evaluation(&catalog, "2026-11-24"), &requirement).status,
+            Status::PartiallyMet
+        );
     }
 
     #[test]
@@ -317,6 +360,9 @@ mod tests {
         let catalog = vocabulary_catalog();
         let mut book = Book::new();
         trained(&mut book, "Ana Lopez", Role::Physician, "2026-12-01");
-        assert_eq!(evaluate(&book.evaluation(&catalog, "2026-11-24"), &care_model_training()).status, Status::NotMet);
+        assert_eq!(
+            evaluate(&book.evaluation(&catalog, "2026-11-24"), &care_model_training()).status,
+            Status::NotMet
+        );
     }
 }

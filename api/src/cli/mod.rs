@@ -1,0 +1,161 @@
+//! The command line's options (clap) and how a command's outcome becomes output and exit code.
+//!
+//! Exit codes: 0 success, 1 invalid input (a catalog with problems, a file that cannot be
+//! read), 2 usage error (clap's own).
+
+use std::io::{ErrorKind, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod catalog;
+mod serve;
+
+/// The pcmh-track command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "pcmh",
+    version,
+    about = "Tracks whether PCMH practices have Domain 4.0 Individual Care Management in place."
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP API server.
+    Serve(ServeArgs),
+    /// Check, show and compare policy catalogs.
+    Catalog {
+        /// What to do with catalogs.
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+}
+
+/// The options of `pcmh serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Load a demo physician organization with practices and records into an empty database.
+    #[arg(long)]
+    pub demo: bool,
+    /// The address (host:port) the HTTP API listens on.
+    #[arg(long, env = "PCMH_BIND", value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// The database (sqlite://FILE or postgres://...); by default a SQLite file in the data dir.
+    #[arg(long, env = "PCMH_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// The folder for evidence files and the default SQLite database.
+    #[arg(long, env = "PCMH_DATA_DIR", value_name = "DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// The folder of policy catalogs, laid out as <catalog>/<version>.yaml.
+    #[arg(long, env = "PCMH_CATALOG_DIR", value_name = "DIR", default_value = "policy-catalog")]
+    pub catalog_dir: PathBuf,
+}
+
+/// The `pcmh catalog` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Check catalog files, and the mappings between their versions.
+    ///
+    /// All files are checked together, so a version's mapping is checked against the version
+    /// it upgrades from (loaded from beside the file when not given). A folder is either a
+    /// catalog root like policy-catalog (holding <catalog>/<version>.yaml) or the folder of
+    /// one catalog like policy-catalog/domain-4.
+    Validate {
+        /// Catalog files (<version>.yaml) or folders.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Print a catalog's criteria.
+    Show {
+        /// The catalog file.
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+        /// A text table, or the parsed catalog as JSON.
+        #[arg(long, value_enum, default_value_t = ShowFormat::Table)]
+        format: ShowFormat,
+    },
+    /// Show what changed from one catalog version to another.
+    Diff {
+        /// The older version's file.
+        #[arg(value_name = "OLD")]
+        old: PathBuf,
+        /// The newer version's file.
+        #[arg(value_name = "NEW")]
+        new: PathBuf,
+        /// Text for people, or JSON (which always lists every criterion).
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+        /// List unchanged criteria one per line instead of summarizing them.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Print the JSON Schema of the catalog format.
+    Schema,
+}
+
+/// How `pcmh catalog show` prints a catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    /// An aligned text table, one criterion per line.
+    Table,
+    /// The parsed catalog as JSON.
+    Json,
+}
+
+/// How `pcmh catalog diff` prints the changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// One line per change, unchanged criteria summarized.
+    Text,
+    /// The full diff as JSON.
+    Json,
+}
+
+/// What a command produced: its standard output, or the problems for standard error.
+type Outcome = Result<String, String>;
+
+/// Runs a parsed command line and returns the process's exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let outcome = match &cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Catalog { command } => catalog::run(command),
+    };
+    match outcome {
+        Ok(text) => match write_all(&mut std::io::stdout().lock(), &text) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                // Standard error may be gone too; there is nothing left to tell then.
+                let _ = writeln!(std::io::stderr(), "pcmh: cannot write the output: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Err(text) => {
+            let _ = write_all(&mut std::io::stderr().lock(), &text);
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Writes `text`, ending it with a newline; a reader that stopped early (`| head`) is no error.
+fn write_all(out: &mut impl Write, text: &str) -> std::io::Result<()> {
+    let newline = if text.is_empty() || text.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    match out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.write_all(newline.as_bytes()))
+        .and_then(|()| out.flush())
+    {
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
