@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod duration;
+pub mod hash;
 pub mod ids;
 pub mod records;
 pub mod rules;

@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use pcmh_core::catalog::{self, Catalog, CatalogSet, Change, EvidenceRequirement, Population, Scope};
-use sha2::{Digest, Sha256};
 
 /// Every released catalog file and the SHA-256 of its bytes. A released version is never
 /// edited: a change is a new file (a new version with `upgrade_from`), pinned here once released.
@@ -420,7 +419,7 @@ fn pin_violations(dir: &Path, pins: &[(&str, &str)]) -> Vec<String> {
     let files = catalog_files(dir);
     for relative in &files {
         let bytes = std::fs::read(dir.join(relative)).expect("the catalog is readable");
-        let actual = format!("{:x}", Sha256::digest(&bytes));
+        let actual = pcmh_core::hash::sha256_hex(&bytes);
         match pins.iter().find(|(path, _)| path == relative) {
             None => violations.push(format!(
                 "{relative} has no SHA-256 pin. Every catalog file is a released version and a released \
@@ -457,7 +456,7 @@ fn the_pin_check_catches_an_edited_an_unpinned_and_a_removed_catalog() {
     std::fs::create_dir(dir.path().join("demo")).expect("a catalog folder");
     std::fs::write(dir.path().join("demo/1.0.0.yaml"), "id: demo\n").expect("written");
     std::fs::write(dir.path().join("demo/1.1.0.yaml"), "id: demo\n").expect("written");
-    let digest = format!("{:x}", Sha256::digest(b"id: demo\n"));
+    let digest = pcmh_core::hash::sha256_hex(b"id: demo\n");
 
     assert_eq!(
         pin_violations(
