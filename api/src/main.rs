@@ -1,10 +1,12 @@
-//! `pcmh`: the pcmh-track command line (`serve`, `catalog`, ...).
+//! `pcmh`: the pcmh-track command line (`serve`, `migrate`, `catalog`, ...).
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 mod cli;
+mod demo;
+mod http;
 
 fn main() -> ExitCode {
     cli::run(cli::Cli::parse())

@@ -9,8 +9,9 @@ use serde::{de, Deserialize, Deserializer, Serialize};
 macro_rules! record_id {
     ($(#[doc = $doc:literal] $name:ident),* $(,)?) => {$(
         #[doc = $doc]
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
         #[serde(transparent)]
+        #[schema(value_type = i64)]
         pub struct $name(pub i64);
 
         impl fmt::Display for $name {
@@ -138,6 +139,35 @@ impl JsonSchema for CriterionId {
         })
     }
 }
+
+macro_rules! string_schema {
+    ($name:ident, $pattern:literal, $description:literal, $example:literal) => {
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::Type::String)
+                    .pattern(Some($pattern))
+                    .description(Some($description))
+                    .examples([$example])
+                    .into()
+            }
+        }
+        impl utoipa::ToSchema for $name {}
+    };
+}
+
+string_schema!(
+    CriterionId,
+    "^(0|[1-9][0-9]{0,3})(\\.(0|[1-9][0-9]{0,3}))*$",
+    "A criterion id as the policy numbers it.",
+    "4.1"
+);
+string_schema!(
+    Term,
+    "^[a-z][a-z0-9_]{0,63}$",
+    "A term of the catalog's vocabulary, in snake_case.",
+    "chronic_care_model"
+);
 
 /// A word of a catalog's vocabulary (a training topic, a document type, ...), in snake_case.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

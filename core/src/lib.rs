@@ -6,8 +6,10 @@
 //! a clock.
 
 pub mod catalog;
+pub mod checks;
 pub mod duration;
 pub mod hash;
 pub mod ids;
 pub mod records;
 pub mod rules;
+pub mod store;

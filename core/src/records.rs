@@ -12,7 +12,20 @@ use serde::{Deserialize, Serialize};
 use crate::ids::*;
 
 /// A staff member's role in the practice; the care team's disciplines are counted by role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Practice leadership: office manager, practice administrator, medical director.
@@ -95,8 +108,17 @@ impl fmt::Display for Role {
     }
 }
 
+/// A physician organization (PO): it coordinates care management for its practices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Organization {
+    /// The PO's id.
+    pub id: OrganizationId,
+    /// Its name.
+    pub name: String,
+}
+
 /// A practice of a PO, with the initial-focus population it declared.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Practice {
     /// The practice's id.
     pub id: PracticeId,
@@ -106,10 +128,14 @@ pub struct Practice {
     pub name: String,
     /// The patient population selected for initial focus (e.g. "adults with diabetes"), once declared.
     pub initial_focus_population: Option<String>,
+    /// The catalog the practice is assessed against.
+    pub catalog_id: String,
+    /// The catalog version in force for the practice.
+    pub catalog_version: String,
 }
 
 /// A staff member of a practice and the dates they were active.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Staff {
     /// The staff member's id.
     pub id: StaffId,
@@ -133,7 +159,7 @@ impl Staff {
 }
 
 /// A completed training of one staff member on one topic.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TrainingRecord {
     /// The record's id.
     pub id: TrainingId,
@@ -152,7 +178,7 @@ pub struct TrainingRecord {
 }
 
 /// One attendee of a team meeting, by role.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Attendee {
     /// The role the attendee held at the meeting.
     pub role: Role,
@@ -161,7 +187,7 @@ pub struct Attendee {
 }
 
 /// A follow-up item agreed at a team meeting.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FollowUp {
     /// What is to be done.
     pub description: String,
@@ -174,7 +200,7 @@ pub struct FollowUp {
 }
 
 /// An inter-disciplinary team meeting (case conference) of a practice.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TeamMeeting {
     /// The meeting's id.
     pub id: TeamMeetingId,
@@ -202,7 +228,20 @@ impl TeamMeeting {
 }
 
 /// The two kinds of care plan the policy asks practices to establish and share.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CarePlanKind {
     /// An advance care plan (4.16, 4.22).
@@ -222,7 +261,7 @@ impl CarePlanKind {
 }
 
 /// A care partner who should receive a copy of a care plan.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CarePartner {
     /// The partner's id.
     pub id: CarePartnerId,
@@ -231,7 +270,7 @@ pub struct CarePartner {
 }
 
 /// How a care plan was shared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ShareMethod {
     /// Through an electronic health record or health information exchange.
@@ -247,7 +286,7 @@ pub enum ShareMethod {
 }
 
 /// One sharing of a care plan with one of its care partners.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CarePlanShare {
     /// The share's id.
     pub id: CarePlanShareId,
@@ -260,7 +299,7 @@ pub struct CarePlanShare {
 }
 
 /// A care plan of one patient, known only by an opaque practice-local reference.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CarePlan {
     /// The plan's id.
     pub id: CarePlanId,
@@ -285,7 +324,7 @@ pub struct CarePlan {
 }
 
 /// Who a record belongs to: one practice, or a PO as a whole.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Owner {
     /// A practice's own record.
@@ -295,7 +334,7 @@ pub enum Owner {
 }
 
 /// What an attestation says of a criterion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AttestedStatus {
     /// Fully in place and in use by all appropriate team members.
@@ -321,7 +360,7 @@ impl AttestedStatus {
 }
 
 /// A signed statement that a criterion is (or is not) in place. Immutable: a correction supersedes it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Attestation {
     /// The attestation's id.
     pub id: AttestationId,
@@ -350,7 +389,7 @@ pub struct Attestation {
 }
 
 /// A document kept as evidence (a policy, a workflow, training material, a report).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Document {
     /// The document's id.
     pub id: DocumentId,
@@ -367,7 +406,7 @@ pub struct Document {
 }
 
 /// The result of one survey (patient satisfaction, office efficiency, ...).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SurveyResult {
     /// The result's id.
     pub id: SurveyResultId,
@@ -384,7 +423,7 @@ pub struct SurveyResult {
 }
 
 /// A report that covers a period (a monthly member list, a utilization report, ...).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PeriodicReport {
     /// The report's id.
     pub id: PeriodicReportId,
@@ -401,7 +440,7 @@ pub struct PeriodicReport {
 }
 
 /// The records the rules look at: one practice's, or a PO's together with all its practices'.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Records {
     /// The practices covered.
     pub practices: Vec<Practice>,
@@ -424,7 +463,20 @@ pub struct Records {
 }
 
 /// The kinds of record a compliance result can point to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
     /// A practice (its declared initial-focus population).
@@ -450,7 +502,20 @@ pub enum RecordKind {
 }
 
 /// A pointer to one record that supports a result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    utoipa::ToSchema,
+)]
 pub struct RecordRef {
     /// The kind of record.
     pub kind: RecordKind,

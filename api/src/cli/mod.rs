@@ -30,12 +30,36 @@ pub struct Cli {
 pub enum Command {
     /// Run the HTTP API server.
     Serve(ServeArgs),
+    /// Apply the database migrations not yet applied, then exit.
+    Migrate(DatabaseArgs),
+    /// Print the OpenAPI document of the HTTP API.
+    Openapi,
     /// Check, show and compare policy catalogs.
     Catalog {
         /// What to do with catalogs.
         #[command(subcommand)]
         command: CatalogCommand,
     },
+}
+
+/// Where the database is: the options of every command that touches it.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// The database (sqlite://FILE or postgres://...); by default a SQLite file in the data dir.
+    #[arg(long, env = "PCMH_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// The folder for evidence files and the default SQLite database.
+    #[arg(long, env = "PCMH_DATA_DIR", value_name = "DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+}
+
+impl DatabaseArgs {
+    /// The database URL: the one given, or the SQLite file in the data folder.
+    pub fn url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| pcmh_core::store::Store::default_url(&self.data_dir))
+    }
 }
 
 /// The options of `pcmh serve`.
@@ -47,12 +71,9 @@ pub struct ServeArgs {
     /// The address (host:port) the HTTP API listens on.
     #[arg(long, env = "PCMH_BIND", value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub bind: String,
-    /// The database (sqlite://FILE or postgres://...); by default a SQLite file in the data dir.
-    #[arg(long, env = "PCMH_DATABASE_URL", value_name = "URL", hide_env_values = true)]
-    pub database_url: Option<String>,
-    /// The folder for evidence files and the default SQLite database.
-    #[arg(long, env = "PCMH_DATA_DIR", value_name = "DIR", default_value = "./data")]
-    pub data_dir: PathBuf,
+    /// Where the database is.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
     /// The folder of policy catalogs, laid out as <catalog>/<version>.yaml.
     #[arg(long, env = "PCMH_CATALOG_DIR", value_name = "DIR", default_value = "policy-catalog")]
     pub catalog_dir: PathBuf,
@@ -125,6 +146,8 @@ type Outcome = Result<String, String>;
 pub fn run(cli: Cli) -> ExitCode {
     let outcome = match &cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::Migrate(args) => serve::migrate(args),
+        Command::Openapi => serde_json::to_string_pretty(&crate::http::openapi()).map_err(|e| e.to_string()),
         Command::Catalog { command } => catalog::run(command),
     };
     match outcome {

@@ -1,76 +1,59 @@
-//! `pcmh serve`: for now it loads the catalogs and reports; the HTTP API comes in a later issue.
+//! `pcmh serve` and `pcmh migrate`.
 
-use std::fmt::Write as _;
+use std::sync::Arc;
 
 use pcmh_core::catalog::CatalogSet;
+use pcmh_core::store::Store;
 
-use super::{Outcome, ServeArgs};
+use super::{DatabaseArgs, Outcome, ServeArgs};
+use crate::http::{self, AppState};
 
-/// Loads every catalog of the catalog folder and says what a server would run with.
+/// Opens the database and applies pending migrations; says what it did.
+fn open(args: &DatabaseArgs) -> Result<(Store, usize), String> {
+    let store = Store::open(&args.url()).map_err(|e| format!("pcmh: {e}"))?;
+    let applied = store
+        .migrate()
+        .map_err(|e| format!("pcmh: {} : {e}", store.describe()))?;
+    Ok((store, applied))
+}
+
+/// `pcmh migrate`: applies the migrations not yet applied.
+pub fn migrate(args: &DatabaseArgs) -> Outcome {
+    let (store, applied) = open(args)?;
+    Ok(format!("{}: {applied} migration(s) applied", store.describe()))
+}
+
+/// `pcmh serve`: loads the catalogs, opens and migrates the database, and serves the API.
 pub fn run(args: &ServeArgs) -> Outcome {
     let dir = args.catalog_dir.display();
     let catalogs = CatalogSet::load_dir(&args.catalog_dir)
         .map_err(|e| format!("{e}\npcmh serve: the catalogs in {dir} did not load; nothing was started"))?;
-    let mut out = format!("pcmh {}\n", env!("CARGO_PKG_VERSION"));
+    std::fs::create_dir_all(&args.database.data_dir).map_err(|e| {
+        format!(
+            "pcmh serve: cannot create the data folder {}: {e}",
+            args.database.data_dir.display()
+        )
+    })?;
+    let (store, applied) = open(&args.database)?;
     let names: Vec<String> = catalogs
         .iter()
         .map(|(_, c)| format!("{} {}", c.id, c.version))
         .collect();
-    let noun = if catalogs.len() == 1 { "catalog" } else { "catalogs" };
-    let _ = writeln!(out, "loaded {} {noun} from {dir}: {}", catalogs.len(), names.join(", "));
-    let database = args.database_url.as_deref().map_or_else(
-        || format!("SQLite in {} (default)", args.data_dir.display()),
-        redact_password,
-    );
-    let _ = writeln!(
-        out,
-        "bind {}, database {database}, data dir {}, demo {}",
-        args.bind,
-        args.data_dir.display(),
-        if args.demo { "on" } else { "off" }
-    );
-    out.push_str("the HTTP API is not built yet: nothing was started\n");
-    Ok(out)
-}
-
-/// The database URL with its password, if it has one, replaced by `***`.
-fn redact_password(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return url.to_owned();
+    println!("pcmh {}: catalogs {}", env!("CARGO_PKG_VERSION"), names.join(", "));
+    println!("database {} ({applied} migration(s) applied)", store.describe());
+    let state = AppState {
+        store,
+        catalogs: Arc::new(catalogs),
+        data_dir: args.database.data_dir.clone(),
     };
-    let authority_end = url[scheme_end..]
-        .find(['/', '?', '#'])
-        .map_or(url.len(), |i| scheme_end + i);
-    let authority = &url[scheme_end..authority_end];
-    let Some(at) = authority.rfind('@') else {
-        return url.to_owned();
-    };
-    match authority[..at].find(':') {
-        Some(colon) => format!(
-            "{}{}:***{}",
-            &url[..scheme_end],
-            &authority[..colon],
-            &url[scheme_end + at..]
-        ),
-        None => url.to_owned(),
+    if args.demo {
+        match crate::demo::seed(&state) {
+            Ok(summary) => println!("{summary}"),
+            Err(e) => return Err(format!("pcmh serve: the demo data could not be loaded: {e}")),
+        }
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact_password;
-
-    #[test]
-    fn passwords_in_database_urls_are_not_printed() {
-        assert_eq!(
-            redact_password("postgres://pcmh:s3cr@t@db.example:5432/pcmh?sslmode=require"),
-            "postgres://pcmh:***@db.example:5432/pcmh?sslmode=require"
-        );
-        assert_eq!(redact_password("postgres://pcmh@db/pcmh"), "postgres://pcmh@db/pcmh");
-        assert_eq!(
-            redact_password("sqlite://data/pcmh.sqlite"),
-            "sqlite://data/pcmh.sqlite"
-        );
-        assert_eq!(redact_password("data/pcmh.sqlite"), "data/pcmh.sqlite");
-    }
+    actix_web::rt::System::new()
+        .block_on(http::serve(state, &args.bind))
+        .map_err(|e| format!("pcmh serve: cannot serve on {}: {e}", args.bind))?;
+    Ok(String::new())
 }

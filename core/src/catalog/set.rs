@@ -123,6 +123,25 @@ impl CatalogSet {
             .map(|(_, (_, c))| c)
     }
 
+    /// The version of catalog `id` in force on `date`: the latest effective by then, or the
+    /// earliest if none is yet.
+    pub fn in_force(&self, id: &str, date: chrono::NaiveDate) -> Option<&Catalog> {
+        let versions = || {
+            self.catalogs
+                .iter()
+                .filter(|((cid, _), _)| cid == id)
+                .map(|(_, (_, c))| c)
+        };
+        versions().rfind(|c| c.effective <= date).or_else(|| versions().next())
+    }
+
+    /// The distinct catalog ids, in order.
+    pub fn ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self.catalogs.keys().map(|(id, _)| id.as_str()).collect();
+        ids.dedup();
+        ids
+    }
+
     /// Every catalog with the file it came from, by id then version.
     pub fn iter(&self) -> impl Iterator<Item = (&Path, &Catalog)> {
         self.catalogs.values().map(|(p, c)| (p.as_path(), c))

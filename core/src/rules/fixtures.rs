@@ -71,6 +71,8 @@ impl Book {
                     organization_id: OrganizationId(1),
                     name: "Maple Street Family Medicine".into(),
                     initial_focus_population: Some("adults with diabetes".into()),
+                    catalog_id: "pcmh-n-domain-4".into(),
+                    catalog_version: "1.0.0".into(),
                 }],
                 ..Records::default()
             },
@@ -100,6 +102,8 @@ impl Book {
             organization_id: OrganizationId(1),
             name: name.into(),
             initial_focus_population: None,
+            catalog_id: "pcmh-n-domain-4".into(),
+            catalog_version: "1.0.0".into(),
         });
         PracticeId(id)
     }

@@ -34,7 +34,7 @@ pub use periods::Period;
 pub const DEFAULT_DUE_WITHIN_DAYS: u32 = 60;
 
 /// The computed status of a criterion or of one of its requirements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Fully shown by the records.
@@ -95,7 +95,7 @@ impl Status {
 }
 
 /// Something that falls due: a training to renew, a meeting to hold, a share to send.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DueItem {
     /// The last day it can be done in time.
     pub due_on: NaiveDate,
@@ -108,7 +108,7 @@ pub struct DueItem {
 }
 
 /// Expected against actual occurrences of a recurring requirement in the period checked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Occurrences {
     /// How often, in words ("monthly", "quarterly").
     pub every: String,
@@ -121,7 +121,7 @@ pub struct Occurrences {
 }
 
 /// The outcome of one evidence requirement.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RequirementResult {
     /// The requirement's kind as the catalog writes it.
     pub kind: String,
@@ -157,10 +157,9 @@ impl RequirementResult {
 }
 
 /// The computed status of one criterion as of a date, with its reasons and supporting records.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CriterionResult {
     /// The criterion.
-    #[schemars(with = "String")]
     pub criterion: CriterionId,
     /// Its short title.
     pub title: String,

@@ -1,0 +1,255 @@
+//! The one error shape every 4xx and 5xx response has.
+//!
+//! ```json
+//! {"error": {"code": "validation_failed", "message": "...", "fields": [{"field": "name", "rule": "not_blank", "message": "must not be empty"}]}}
+//! ```
+//!
+//! `code` is stable and machine-readable; `fields` is present when particular fields are at
+//! fault. A 500 never carries details: they go to the log, without request bodies.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use pcmh_core::store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One field that broke one rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field, as a path into the request (`attendees[0].role`, `as_of`).
+    pub field: String,
+    /// The rule's short name (`required`, `type`, `length`, `date_range`, ...).
+    pub rule: String,
+    /// What is wrong, in plain words.
+    pub message: String,
+}
+
+/// The body of every error response.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A stable machine-readable code.
+    pub code: String,
+    /// A message for people.
+    pub message: String,
+    /// The fields at fault, when there are some.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+/// An error answered to a client.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    /// The request could not be read at all (malformed JSON, wrong content type, bad query).
+    #[error("{message}")]
+    BadRequest {
+        /// The code.
+        code: &'static str,
+        /// What is wrong.
+        message: String,
+        /// The field, when one is at fault.
+        field: Option<FieldError>,
+    },
+    /// The request was read but breaks rules.
+    #[error("the request has invalid fields")]
+    Invalid(Vec<FieldError>),
+    /// Nothing there (or nothing the caller may know about).
+    #[error("{0}")]
+    NotFound(String),
+    /// The write conflicts with what is stored.
+    #[error("{0}")]
+    Conflict(String),
+    /// The body is larger than allowed.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The database is not reachable now.
+    #[error("the service is temporarily unavailable")]
+    Unavailable,
+    /// A fault of the server; the details are logged, not answered.
+    #[error("internal error")]
+    Internal,
+}
+
+impl ApiError {
+    /// One field at fault.
+    pub fn invalid(field: impl Into<String>, rule: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::Invalid(vec![FieldError {
+            field: field.into(),
+            rule: rule.into(),
+            message: message.into(),
+        }])
+    }
+
+    fn code(&self) -> &str {
+        match self {
+            ApiError::BadRequest { code, .. } => code,
+            ApiError::Invalid(_) => "validation_failed",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::TooLarge(_) => "payload_too_large",
+            ApiError::Unavailable => "unavailable",
+            ApiError::Internal => "internal_error",
+        }
+    }
+
+    /// The JSON body clients see.
+    pub fn body(&self) -> ErrorBody {
+        let fields = match self {
+            ApiError::Invalid(fields) => fields.clone(),
+            ApiError::BadRequest { field: Some(f), .. } => vec![f.clone()],
+            _ => Vec::new(),
+        };
+        let message = match self {
+            ApiError::Invalid(fields) => match fields.as_slice() {
+                [one] => format!("{}: {}", one.field, one.message),
+                _ => format!("{} fields are invalid", fields.len()),
+            },
+            other => other.to_string(),
+        };
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code().to_owned(),
+                message,
+                fields,
+            },
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code()).json(self.body())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound { what, id } => ApiError::NotFound(format!("{what} {id} was not found")),
+            StoreError::Conflict { message } => ApiError::Conflict(message),
+            StoreError::Invalid { field, rule, message } => ApiError::invalid(field, rule, message),
+            StoreError::Unavailable(detail) => {
+                log_error("database unavailable", &detail);
+                ApiError::Unavailable
+            }
+            other => {
+                log_error("storage failure", &other.to_string());
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+impl From<validator::ValidationErrors> for ApiError {
+    fn from(errors: validator::ValidationErrors) -> Self {
+        let mut fields = Vec::new();
+        flatten(&errors, "", &mut fields);
+        fields.sort_by(|a, b| a.field.cmp(&b.field));
+        ApiError::Invalid(fields)
+    }
+}
+
+fn flatten(errors: &validator::ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
+    use validator::ValidationErrorsKind;
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for e in list {
+                    let message = e.message.as_ref().map(|m| m.to_string()).unwrap_or_else(|| describe(e));
+                    out.push(FieldError {
+                        field: path.clone(),
+                        rule: e.code.to_string(),
+                        message,
+                    });
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => flatten(inner, &path, out),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    flatten(inner, &format!("{path}[{index}]"), out);
+                }
+            }
+        }
+    }
+}
+
+/// A message for validator's built-in rules, which carry parameters but no words.
+fn describe(error: &validator::ValidationError) -> String {
+    let param = |name: &str| error.params.get(name).map(|v| v.to_string());
+    match error.code.as_ref() {
+        "length" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must have {min} to {max} characters or items"),
+            (Some(min), None) => format!("must have at least {min} characters or items"),
+            (None, Some(max)) => format!("must have at most {max} characters or items"),
+            _ => "has the wrong length".into(),
+        },
+        "range" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
+            (Some(min), None) => format!("must be at least {min}"),
+            (None, Some(max)) => format!("must be at most {max}"),
+            _ => "is out of range".into(),
+        },
+        other => format!("breaks the rule {other}"),
+    }
+}
+
+/// Logs a server-side failure. Never given request bodies, tokens or patient references.
+pub fn log_error(what: &str, detail: &str) {
+    eprintln!(
+        "{} ERROR {what}: {detail}",
+        chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_json_clients_see_is_stable() {
+        let body = serde_json::to_value(ApiError::invalid("name", "not_blank", "must not be empty").body()).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"error": {
+                "code": "validation_failed",
+                "message": "name: must not be empty",
+                "fields": [{"field": "name", "rule": "not_blank", "message": "must not be empty"}]
+            }})
+        );
+        let body = serde_json::to_value(ApiError::NotFound("practice 9 was not found".into()).body()).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"error": {"code": "not_found", "message": "practice 9 was not found"}})
+        );
+    }
+
+    #[test]
+    fn an_internal_error_says_nothing_of_its_cause() {
+        let error = ApiError::from(StoreError::Migration("secret detail".into()));
+        assert_eq!(error.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!serde_json::to_string(&error.body()).unwrap().contains("secret"));
+    }
+}

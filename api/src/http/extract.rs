@@ -1,0 +1,282 @@
+//! Reading requests: JSON bodies and query strings become typed values or a clear 4xx.
+//!
+//! A body that is not JSON (or not sent as JSON) is a 400. A body that is JSON but has a
+//! field of the wrong type, a missing or an unknown field, or breaks a validation rule is a
+//! 422 naming the field and the rule.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpRequest};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use validator::Validate;
+
+use super::error::{ApiError, FieldError};
+
+/// The largest JSON body accepted.
+pub const JSON_LIMIT: usize = 256 * 1024;
+
+/// A JSON body, deserialized and validated.
+pub struct ValidJson<T>(pub T);
+
+/// A query string, deserialized and validated.
+pub struct ValidQuery<T>(pub T);
+
+/// Turns a serde error at `path` into the field at fault and the rule it broke.
+fn data_error(path: String, error: &str) -> ApiError {
+    let (rule, message) = if let Some(rest) = error.strip_prefix("missing field ") {
+        (
+            "required",
+            format!(
+                "{} is required",
+                rest.split(' ').next().unwrap_or(rest).trim_matches('`')
+            ),
+        )
+    } else if error.starts_with("unknown field") {
+        (
+            "unknown_field",
+            error.split(", expected").next().unwrap_or(error).to_owned(),
+        )
+    } else if error.starts_with("unknown variant") {
+        ("one_of", error.to_owned())
+    } else if error.starts_with("invalid type") || error.starts_with("invalid value") {
+        ("type", error.to_owned())
+    } else {
+        ("format", error.to_owned())
+    };
+    // serde_json appends " at line L column C"; the field path says more.
+    let message = match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message,
+    };
+    let field = if rule == "required" || rule == "unknown_field" {
+        let name = error.split('`').nth(1).unwrap_or_default();
+        match (path.as_str(), name) {
+            (".", n) | ("", n) => n.to_owned(),
+            (p, "") => p.to_owned(),
+            (p, n) if p.ends_with(n) => p.to_owned(),
+            (p, n) => format!("{p}.{n}"),
+        }
+    } else {
+        path
+    };
+    ApiError::Invalid(vec![FieldError {
+        field: if field.is_empty() || field == "." {
+            "body".into()
+        } else {
+            field
+        },
+        rule: rule.into(),
+        message,
+    }])
+}
+
+/// Deserializes and validates a JSON body.
+pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value: T = match serde_path_to_error::deserialize(&mut deserializer) {
+        Ok(value) => value,
+        Err(error) => {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            return Err(match inner.classify() {
+                serde_json::error::Category::Data => data_error(path, &inner.to_string()),
+                _ => ApiError::BadRequest {
+                    code: "malformed_json",
+                    message: format!("the body is not valid JSON: {inner}"),
+                    field: None,
+                },
+            });
+        }
+    };
+    deserializer.end().map_err(|e| ApiError::BadRequest {
+        code: "malformed_json",
+        message: format!("the body has trailing characters after the JSON value: {e}"),
+        field: None,
+    })?;
+    value.validate()?;
+    Ok(value)
+}
+
+/// Deserializes and validates a query string.
+pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError> {
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    let value: T = serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.into_inner().to_string();
+        match data_error(path, &message) {
+            ApiError::Invalid(mut fields) if fields.len() == 1 => {
+                let field = fields.remove(0);
+                ApiError::BadRequest {
+                    code: "invalid_query",
+                    message: format!("query parameter {}: {}", field.field, field.message),
+                    field: Some(field),
+                }
+            }
+            other => other,
+        }
+    })?;
+    value.validate()?;
+    Ok(value)
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            let v = v.trim().to_ascii_lowercase();
+            v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
+        })
+}
+
+/// Reads a whole body up to `limit` bytes.
+pub async fn read_body(payload: &mut Payload, limit: usize) -> Result<Bytes, ApiError> {
+    let mut body = actix_web::web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest {
+            code: "unreadable_body",
+            message: format!("the body could not be read: {e}"),
+            field: None,
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::TooLarge(format!("the body is larger than {limit} bytes")));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = is_json(req);
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !json {
+                return Err(ApiError::BadRequest {
+                    code: "unsupported_content_type",
+                    message: "send the body as JSON, with the header Content-Type: application/json".into(),
+                    field: None,
+                });
+            }
+            if declared.is_some_and(|n| n > JSON_LIMIT) {
+                return Err(ApiError::TooLarge(format!(
+                    "the body is larger than {JSON_LIMIT} bytes"
+                )));
+            }
+            let bytes = read_body(&mut payload, JSON_LIMIT).await?;
+            parse_json(&bytes).map(ValidJson)
+        })
+    }
+}
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidQuery<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(ValidQuery))
+    }
+}
+
+/// Runs blocking storage work off the async threads.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    actix_web::web::block(work).await.map_err(|e| {
+        super::error::log_error("blocking task failed", &e.to_string());
+        ApiError::Internal
+    })?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize, Validate)]
+    #[serde(deny_unknown_fields)]
+    struct Form {
+        #[validate(length(min = 1))]
+        name: String,
+        count: Option<u32>,
+    }
+
+    fn invalid_field(result: Result<Form, ApiError>) -> (String, String) {
+        match result {
+            Err(ApiError::Invalid(fields)) => (fields[0].field.clone(), fields[0].rule.clone()),
+            other => panic!("expected a 422, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_missing_field_is_named() {
+        assert_eq!(invalid_field(parse_json(b"{}")), ("name".into(), "required".into()));
+    }
+
+    #[test]
+    fn a_wrong_type_is_named() {
+        assert_eq!(
+            invalid_field(parse_json(br#"{"name": "a", "count": "x"}"#)),
+            ("count".into(), "type".into())
+        );
+        assert_eq!(
+            invalid_field(parse_json(br#"{"name": "a", "count": -1}"#)),
+            ("count".into(), "type".into())
+        );
+    }
+
+    #[test]
+    fn an_unknown_field_is_named() {
+        assert_eq!(
+            invalid_field(parse_json(br#"{"name": "a", "nmae": "b"}"#)),
+            ("nmae".into(), "unknown_field".into())
+        );
+    }
+
+    #[test]
+    fn a_rule_broken_is_named() {
+        assert_eq!(
+            invalid_field(parse_json(br#"{"name": ""}"#)),
+            ("name".into(), "length".into())
+        );
+    }
+
+    #[test]
+    fn malformed_json_and_bad_utf8_are_bad_requests() {
+        for body in [
+            &b"{"[..],
+            b"not json",
+            b"{\"name\": \"\xff\"}",
+            b"",
+            b"{\"name\": \"a\"} x",
+        ] {
+            assert!(
+                matches!(parse_json::<Form>(body), Err(ApiError::BadRequest { .. })),
+                "{body:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn query_strings_are_decoded() {
+        let form: Form = parse_query("name=a%20b+c&count=3").unwrap();
+        assert_eq!((form.name.as_str(), form.count), ("a b c", Some(3)));
+        assert!(matches!(
+            parse_query::<Form>("name=a&count=x"),
+            Err(ApiError::BadRequest { .. })
+        ));
+    }
+}

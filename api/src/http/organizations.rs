@@ -1,0 +1,144 @@
+//! Physician organizations (POs) and their practices.
+
+use actix_web::{get, post, web, HttpResponse};
+use pcmh_core::ids::OrganizationId;
+use pcmh_core::records::{Organization, Practice};
+use pcmh_core::store::organizations::{self, NewOrganization};
+use pcmh_core::store::practices::{self, NewPractice};
+use pcmh_core::store::Listing;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::error::{ApiError, ErrorBody};
+use super::extract::{blocking, ValidJson, ValidQuery};
+use super::{AppState, ListQuery};
+
+/// Creates a physician organization.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "create_organization",
+    request_body = NewOrganization,
+    responses(
+        (status = 201, description = "Created", body = Organization),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 409, description = "A PO with this name exists", body = ErrorBody),
+        (status = 422, description = "A field breaks a rule", body = ErrorBody)
+    )
+)]
+#[post("/organizations")]
+async fn create_organization(
+    state: web::Data<AppState>,
+    ValidJson(form): ValidJson<NewOrganization>,
+) -> Result<HttpResponse, ApiError> {
+    let store = state.store.clone();
+    let organization = blocking(move || Ok(store.write(|c| organizations::create(c, &form))?)).await?;
+    Ok(HttpResponse::Created().json(organization))
+}
+
+/// Lists physician organizations.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "list_organizations",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of POs", body = Listing<Organization>),
+        (status = 400, description = "A query parameter cannot be read", body = ErrorBody),
+        (status = 422, description = "A query parameter breaks a rule", body = ErrorBody)
+    )
+)]
+#[get("/organizations")]
+async fn list_organizations(
+    state: web::Data<AppState>,
+    ValidQuery(query): ValidQuery<ListQuery>,
+) -> Result<web::Json<Listing<Organization>>, ApiError> {
+    let store = state.store.clone();
+    let page = query.page();
+    Ok(web::Json(
+        blocking(move || Ok(store.read(|c| organizations::list(c, page))?)).await?,
+    ))
+}
+
+/// One physician organization.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "get_organization",
+    params(("organization_id" = i64, Path, description = "The PO's id")),
+    responses(
+        (status = 200, description = "The PO", body = Organization),
+        (status = 404, description = "No such PO", body = ErrorBody)
+    )
+)]
+#[get("/organizations/{organization_id}")]
+async fn get_organization(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<web::Json<Organization>, ApiError> {
+    let store = state.store.clone();
+    let id = OrganizationId(path.into_inner());
+    Ok(web::Json(
+        blocking(move || Ok(store.read(|c| organizations::get(c, id))?)).await?,
+    ))
+}
+
+/// Creates a practice of a PO, assessed against the catalog version in force today unless
+/// another is named.
+#[utoipa::path(
+    tag = "practices",
+    operation_id = "create_practice",
+    params(("organization_id" = i64, Path, description = "The PO's id")),
+    request_body = NewPractice,
+    responses(
+        (status = 201, description = "Created", body = Practice),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 404, description = "No such PO", body = ErrorBody),
+        (status = 409, description = "The PO has a practice with this name", body = ErrorBody),
+        (status = 422, description = "A field breaks a rule", body = ErrorBody)
+    )
+)]
+#[post("/organizations/{organization_id}/practices")]
+async fn create_practice(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    ValidJson(form): ValidJson<NewPractice>,
+) -> Result<HttpResponse, ApiError> {
+    let organization = OrganizationId(path.into_inner());
+    let catalog = state.catalog_for_new_practice(form.catalog_version.as_deref())?.clone();
+    let store = state.store.clone();
+    let practice = blocking(move || Ok(store.write(|c| practices::create(c, organization, &catalog, &form))?)).await?;
+    Ok(HttpResponse::Created().json(practice))
+}
+
+/// Lists the practices of a PO.
+#[utoipa::path(
+    tag = "practices",
+    operation_id = "list_practices",
+    params(("organization_id" = i64, Path, description = "The PO's id"), ListQuery),
+    responses(
+        (status = 200, description = "A page of practices", body = Listing<Practice>),
+        (status = 400, description = "A query parameter cannot be read", body = ErrorBody),
+        (status = 404, description = "No such PO", body = ErrorBody),
+        (status = 422, description = "A query parameter breaks a rule", body = ErrorBody)
+    )
+)]
+#[get("/organizations/{organization_id}/practices")]
+async fn list_practices(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    ValidQuery(query): ValidQuery<ListQuery>,
+) -> Result<web::Json<Listing<Practice>>, ApiError> {
+    let store = state.store.clone();
+    let organization = OrganizationId(path.into_inner());
+    let page = query.page();
+    Ok(web::Json(
+        blocking(move || Ok(store.read(|c| practices::list(c, organization, page))?)).await?,
+    ))
+}
+
+/// Registers the PO routes.
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(create_organization)
+        .service(list_organizations)
+        .service(get_organization)
+        .service(create_practice)
+        .service(list_practices);
+}

@@ -1,0 +1,139 @@
+//! Checks of single input values, used by the forms' `#[validate(...)]` attributes.
+//!
+//! Each returns a `ValidationError` whose code names the rule, so the API can tell a client
+//! which field broke which rule.
+
+use std::borrow::Cow;
+
+use chrono::{Datelike, NaiveDate};
+use validator::ValidationError;
+
+/// The earliest date a record may document.
+pub const EARLIEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+
+/// The latest date a record may document.
+pub const LATEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2100, 12, 31) {
+    Some(d) => d,
+    None => NaiveDate::MAX,
+};
+
+fn error(code: &'static str, message: impl Into<Cow<'static, str>>) -> ValidationError {
+    ValidationError::new(code).with_message(message.into())
+}
+
+/// Text that is not empty or only spaces.
+pub fn not_blank(text: &str) -> Result<(), ValidationError> {
+    if text.trim().is_empty() {
+        Err(error("not_blank", "must not be empty"))
+    } else {
+        Ok(())
+    }
+}
+
+/// A date between 1900-01-01 and 2100-12-31.
+pub fn plausible_date(date: &NaiveDate) -> Result<(), ValidationError> {
+    if (EARLIEST_DATE..=LATEST_DATE).contains(date) {
+        Ok(())
+    } else {
+        Err(error(
+            "date_range",
+            format!("{date} is outside the dates records may document ({EARLIEST_DATE} to {LATEST_DATE})"),
+        ))
+    }
+}
+
+/// An opaque practice-local patient reference: 3 to 64 letters, digits, `-` or `_`, with at
+/// least one digit, and nothing that reads as a date. Names and dates of birth are refused so
+/// that no protected health information beyond the reference is stored.
+pub fn patient_reference(text: &str) -> Result<(), ValidationError> {
+    let refuse = |why: &'static str| Err(error("opaque_patient_reference", why));
+    if !(3..=64).contains(&text.len()) {
+        return refuse("a patient reference is 3 to 64 characters");
+    }
+    if !text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return refuse("a patient reference has only letters, digits, - and _ (no spaces: it is not a name)");
+    }
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return refuse("a patient reference contains digits: letters alone look like a name");
+    }
+    if looks_like_a_date(text) {
+        return refuse("a patient reference must not contain a date (it could be a date of birth)");
+    }
+    Ok(())
+}
+
+/// Whether a run of digits in `text` reads as a calendar date (YYYYMMDD, MMDDYYYY, DDMMYYYY,
+/// or digit groups like 1965-04-12 or 04_12_1965).
+fn looks_like_a_date(text: &str) -> bool {
+    let valid = |y: i64, m: i64, d: i64| {
+        (1900..=2100).contains(&y)
+            && NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32).is_some_and(|date| date.year() == y as i32)
+    };
+    let groups: Vec<&str> = text
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .collect();
+    for window in groups.windows(3) {
+        let n: Vec<i64> = window.iter().filter_map(|g| g.parse().ok()).collect();
+        if n.len() == 3 && (valid(n[0], n[1], n[2]) || valid(n[2], n[0], n[1]) || valid(n[2], n[1], n[0])) {
+            return true;
+        }
+    }
+    groups.iter().any(|g| {
+        g.len() == 8
+            && g.parse::<i64>().is_ok_and(|n| {
+                let (a, b, c) = (n / 10000, n / 100 % 100, n % 100);
+                let (d, e, f) = (n / 1_000_000, n / 10000 % 100, n % 10000);
+                valid(a, b, c) || valid(f, d, e) || valid(f, e, d)
+            })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opaque_references_pass() {
+        for ok in ["PT-00042", "MRN_118273", "a1b2c3", "X99"] {
+            assert!(patient_reference(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn names_and_dates_of_birth_are_refused() {
+        for bad in [
+            "John Smith",
+            "JohnSmith",
+            "PT-1965-04-12",
+            "19650412",
+            "04121965",
+            "smith_04_12_1965",
+            "12/04/1965",
+            "ab",
+            "PT 42",
+        ] {
+            let e = patient_reference(bad).unwrap_err();
+            assert_eq!(e.code, "opaque_patient_reference", "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates_outside_the_plausible_range_are_refused() {
+        assert!(plausible_date(&NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()).is_ok());
+        assert!(plausible_date(&NaiveDate::from_ymd_opt(1899, 12, 31).unwrap()).is_err());
+        assert!(plausible_date(&NaiveDate::from_ymd_opt(2101, 1, 1).unwrap()).is_err());
+    }
+
+    #[test]
+    fn blank_text_is_refused() {
+        assert!(not_blank("  ").is_err());
+        assert!(not_blank("Maple").is_ok());
+    }
+}

@@ -1,0 +1,1 @@
+//! Evidence files, stored content-addressed (being written).

@@ -1,0 +1,462 @@
+//! Storage: the only place that speaks SQL. SQLite (the embedded default) and PostgreSQL (at
+//! scale) run the same queries; the database URL chooses the backend.
+//!
+//! Each query is written once inside [`on_backend!`], which compiles it for both connection
+//! types. Writes of several rows run in one transaction ([`Connection::transaction`]), so a
+//! failure leaves nothing half-written. Model modules return domain types.
+
+pub mod attestations;
+pub mod care_plans;
+pub mod documents;
+pub mod files;
+pub mod meetings;
+pub mod organizations;
+pub mod practices;
+pub mod records;
+pub mod reports;
+pub mod schema;
+pub mod staff;
+pub mod surveys;
+pub mod trainings;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{NaiveDate, NaiveDateTime, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{self, ManageConnection};
+use diesel::{Connection as _, PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use serde::{Deserialize, Serialize};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+
+/// Runs `$body` with `$c` bound to the concrete connection of whichever backend is in use.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::store::Connection::Sqlite($c) => $body,
+            $crate::store::Connection::Postgres($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
+/// Why a storage operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The record asked for does not exist (or is outside the caller's scope).
+    #[error("{what} {id} was not found")]
+    NotFound {
+        /// What kind of record.
+        what: &'static str,
+        /// Its id.
+        id: String,
+    },
+    /// The write conflicts with what is stored (a duplicate, an attestation already corrected).
+    #[error("{message}")]
+    Conflict {
+        /// What conflicts, in plain words.
+        message: String,
+    },
+    /// A value breaks a rule that needs the stored records to check.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The field, as the client wrote it.
+        field: String,
+        /// The rule's short name.
+        rule: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The database URL names no supported backend.
+    #[error("{0}")]
+    BadUrl(String),
+    /// The database could not be reached.
+    #[error("cannot reach the database: {0}")]
+    Unavailable(String),
+    /// A migration failed.
+    #[error("migration failed: {0}")]
+    Migration(String),
+    /// The evidence files could not be read or written.
+    #[error("evidence file storage failed: {0}")]
+    Files(#[from] std::io::Error),
+    /// Any other database error.
+    #[error("database error: {0}")]
+    Database(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for StoreError {
+    fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match &error {
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => StoreError::Conflict {
+                message: format!("a record with the same key already exists ({})", info.message()),
+            },
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => StoreError::Unavailable(error.to_string()),
+            _ => StoreError::Database(error),
+        }
+    }
+}
+
+impl From<r2d2::PoolError> for StoreError {
+    fn from(error: r2d2::PoolError) -> Self {
+        StoreError::Unavailable(error.to_string())
+    }
+}
+
+impl StoreError {
+    /// A record that does not exist.
+    pub fn not_found(what: &'static str, id: impl ToString) -> Self {
+        StoreError::NotFound {
+            what,
+            id: id.to_string(),
+        }
+    }
+
+    /// A value that breaks a rule.
+    pub fn invalid(field: impl Into<String>, rule: &'static str, message: impl Into<String>) -> Self {
+        StoreError::Invalid {
+            field: field.into(),
+            rule,
+            message: message.into(),
+        }
+    }
+}
+
+/// The result of a storage operation.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Which database a URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL server.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// Reads `sqlite://PATH`, `sqlite:PATH`, `postgres://...` or `postgresql://...`.
+    pub fn parse(url: &str) -> StoreResult<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.to_owned()));
+        }
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"));
+        match path {
+            Some(path) if !path.is_empty() => Ok(DatabaseUrl::Sqlite(PathBuf::from(path))),
+            _ => Err(StoreError::BadUrl(
+                "the database URL must start with sqlite:// (a file) or postgres:// (a server)".into(),
+            )),
+        }
+    }
+
+    /// The URL without any password, for logs.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(url) => redact_password(url),
+        }
+    }
+}
+
+/// A URL with its password, if it has one, replaced by `***`.
+pub fn redact_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let authority_end = url[scheme_end..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| scheme_end + i);
+    let authority = &url[scheme_end..authority_end];
+    let Some(at) = authority.rfind('@') else {
+        return url.to_owned();
+    };
+    match authority[..at].find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &url[..scheme_end],
+            &authority[..colon],
+            &url[scheme_end + at..]
+        ),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_in_database_urls_are_not_printed() {
+        assert_eq!(
+            redact_password("postgres://pcmh:s3cr@t@db.example:5432/pcmh?sslmode=require"),
+            "postgres://pcmh:***@db.example:5432/pcmh?sslmode=require"
+        );
+        assert_eq!(redact_password("postgres://pcmh@db/pcmh"), "postgres://pcmh@db/pcmh");
+        assert_eq!(redact_password("data/pcmh.sqlite"), "data/pcmh.sqlite");
+    }
+
+    #[test]
+    fn urls_name_their_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/x.db").unwrap(),
+            DatabaseUrl::Sqlite("data/x.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:x.db").unwrap(),
+            DatabaseUrl::Sqlite("x.db".into())
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgresql://u@h/d").unwrap(),
+            DatabaseUrl::Postgres(_)
+        ));
+        for bad in ["", "mysql://h/d", "sqlite://", "data/x.db"] {
+            assert!(DatabaseUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
+
+/// A connection to one of the two backends.
+pub enum Connection {
+    /// The embedded default.
+    Sqlite(SqliteConnection),
+    /// The server at scale.
+    Postgres(PgConnection),
+}
+
+impl Connection {
+    fn open(url: &DatabaseUrl) -> StoreResult<Self> {
+        match url {
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+                // WAL lets readers and a writer work at once; FULL sync makes an acknowledged
+                // write survive a crash; the busy timeout queues writers instead of failing them.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                )?;
+                Ok(Connection::Sqlite(conn))
+            }
+            DatabaseUrl::Postgres(url) => Ok(Connection::Postgres(
+                PgConnection::establish(url).map_err(|e| StoreError::Unavailable(e.to_string()))?,
+            )),
+        }
+    }
+
+    fn batch(&mut self, sql: &str) -> StoreResult<()> {
+        on_backend!(self, |c| c.batch_execute(sql))?;
+        Ok(())
+    }
+
+    /// Runs `work` in one transaction: everything it wrote is committed, or nothing is.
+    pub fn transaction<T>(&mut self, work: impl FnOnce(&mut Self) -> StoreResult<T>) -> StoreResult<T> {
+        // SQLite takes the write lock at the start, so two writers queue rather than deadlock.
+        let begin = match self {
+            Connection::Sqlite(_) => "BEGIN IMMEDIATE",
+            Connection::Postgres(_) => "BEGIN",
+        };
+        self.batch(begin)?;
+        let mut guard = RollbackGuard { conn: self, open: true };
+        let result = work(guard.conn);
+        guard.open = false;
+        match result {
+            Ok(value) => {
+                if let Err(e) = guard.conn.batch("COMMIT") {
+                    let _ = guard.conn.batch("ROLLBACK");
+                    return Err(e);
+                }
+                Ok(value)
+            }
+            Err(e) => {
+                guard.conn.batch("ROLLBACK")?;
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Rolls back when the transaction's work panicked, so the pooled connection is clean again.
+struct RollbackGuard<'a> {
+    conn: &'a mut Connection,
+    open: bool,
+}
+
+impl Drop for RollbackGuard<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.conn.batch("ROLLBACK");
+        }
+    }
+}
+
+/// Opens connections for the pool.
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+/// A connection that could not be opened or checked, for the pool.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConnectError(String);
+
+impl ManageConnection for ConnectionManager {
+    type Connection = Connection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<Connection, ConnectError> {
+        Connection::open(&self.url).map_err(|e| ConnectError(e.to_string()))
+    }
+
+    fn is_valid(&self, conn: &mut Connection) -> Result<(), ConnectError> {
+        conn.batch("SELECT 1").map_err(|e| ConnectError(e.to_string()))
+    }
+
+    fn has_broken(&self, _: &mut Connection) -> bool {
+        false
+    }
+}
+
+/// A pooled connection.
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// The database: a pool of connections to SQLite or PostgreSQL.
+#[derive(Clone)]
+pub struct Store {
+    pool: r2d2::Pool<ConnectionManager>,
+    url: DatabaseUrl,
+}
+
+impl Store {
+    /// Connects to the database at `url` (creating a SQLite file's folder if needed).
+    pub fn open(url: &str) -> StoreResult<Self> {
+        let url = DatabaseUrl::parse(url)?;
+        if let DatabaseUrl::Sqlite(path) = &url {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+        }
+        let size = match url {
+            DatabaseUrl::Sqlite(_) => 8,
+            DatabaseUrl::Postgres(_) => 16,
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(size)
+            .connection_timeout(Duration::from_secs(15))
+            .build(ConnectionManager { url: url.clone() })
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        Ok(Store { pool, url })
+    }
+
+    /// The default database: a SQLite file in the data folder.
+    pub fn default_url(data_dir: &Path) -> String {
+        format!("sqlite://{}", data_dir.join("pcmh.sqlite3").display())
+    }
+
+    /// Which database this is, without any password.
+    pub fn describe(&self) -> String {
+        self.url.redacted()
+    }
+
+    /// Applies the migrations not yet applied; returns how many ran.
+    pub fn migrate(&self) -> StoreResult<usize> {
+        let mut conn = self.conn()?;
+        let applied = match &mut *conn {
+            Connection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+            Connection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+        };
+        applied.map_err(|e| StoreError::Migration(e.to_string()))
+    }
+
+    /// Reverts every migration, then applies them all again (a test of the migrations).
+    pub fn remigrate(&self) -> StoreResult<()> {
+        let mut conn = self.conn()?;
+        let result = match &mut *conn {
+            Connection::Sqlite(c) => match c.revert_all_migrations(SQLITE_MIGRATIONS) {
+                Ok(_) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+                Err(e) => Err(e),
+            },
+            Connection::Postgres(c) => match c.revert_all_migrations(POSTGRES_MIGRATIONS) {
+                Ok(_) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
+                Err(e) => Err(e),
+            },
+        };
+        result.map_err(|e| StoreError::Migration(e.to_string()))
+    }
+
+    /// A connection from the pool.
+    pub fn conn(&self) -> StoreResult<PooledConnection> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs `work` on a pooled connection.
+    pub fn read<T>(&self, work: impl FnOnce(&mut Connection) -> StoreResult<T>) -> StoreResult<T> {
+        work(&mut *self.conn()?)
+    }
+
+    /// Runs `work` in one transaction on a pooled connection.
+    pub fn write<T>(&self, work: impl FnOnce(&mut Connection) -> StoreResult<T>) -> StoreResult<T> {
+        self.conn()?.transaction(work)
+    }
+}
+
+/// The moment a record is stored, to the microsecond (both backends keep that much).
+pub fn now() -> NaiveDateTime {
+    use chrono::Timelike;
+    let now = Utc::now().naive_utc();
+    now.with_nanosecond(now.nanosecond() / 1000 * 1000).unwrap_or(now)
+}
+
+/// Which page of a list to return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page {
+    /// At most this many items (1 to 500).
+    pub limit: i64,
+    /// After skipping this many.
+    pub offset: i64,
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Page { limit: 100, offset: 0 }
+    }
+}
+
+/// An inclusive range of dates to filter a list by the date records document.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateRange {
+    /// The first day included.
+    pub from: Option<NaiveDate>,
+    /// The last day included.
+    pub to: Option<NaiveDate>,
+}
+
+impl DateRange {
+    /// The first day, or 0001-01-01. (Not `NaiveDate::MIN`: dates are compared as text in
+    /// SQLite, and years before 1 or after 9999 do not sort as text.)
+    pub fn start(&self) -> NaiveDate {
+        self.from
+            .unwrap_or(NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or(NaiveDate::MIN))
+    }
+
+    /// The last day, or 9999-12-31.
+    pub fn end(&self) -> NaiveDate {
+        self.to
+            .unwrap_or(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX))
+    }
+}
+
+/// One page of a list, with the total across all pages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Listing<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// How many items match in all.
+    pub total: i64,
+    /// The page size asked for.
+    pub limit: i64,
+    /// How many were skipped.
+    pub offset: i64,
+}

@@ -1,0 +1,134 @@
+//! Practices of a PO, each assessed against one catalog version.
+
+use diesel::prelude::*;
+use serde::Deserialize;
+use validator::Validate;
+
+use super::schema::practices;
+use super::{now, on_backend, organizations, Connection, Listing, Page, StoreError, StoreResult};
+use crate::catalog::Catalog;
+use crate::checks::not_blank;
+use crate::ids::{OrganizationId, PracticeId};
+use crate::records::Practice;
+
+/// What is needed to create a practice.
+#[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPractice {
+    /// The practice's name, unique within its PO.
+    #[validate(custom(function = "not_blank"), length(max = 200))]
+    pub name: String,
+    /// The patient population selected for initial focus, if already declared.
+    #[validate(custom(function = "not_blank"), length(max = 500))]
+    pub initial_focus_population: Option<String>,
+    /// The catalog version to assess the practice against; by default the one in force today.
+    #[validate(length(max = 50))]
+    pub catalog_version: Option<String>,
+}
+
+/// Changes to a practice's declarations.
+#[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PracticeUpdate {
+    /// The patient population selected for initial focus.
+    #[validate(custom(function = "not_blank"), length(max = 500))]
+    pub initial_focus_population: Option<String>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = practices)]
+struct Row {
+    id: i64,
+    organization_id: i64,
+    name: String,
+    initial_focus_population: Option<String>,
+    catalog_id: String,
+    catalog_version: String,
+}
+
+impl From<Row> for Practice {
+    fn from(row: Row) -> Self {
+        Practice {
+            id: PracticeId(row.id),
+            organization_id: OrganizationId(row.organization_id),
+            name: row.name,
+            initial_focus_population: row.initial_focus_population,
+            catalog_id: row.catalog_id,
+            catalog_version: row.catalog_version,
+        }
+    }
+}
+
+/// Creates a practice of `organization`, assessed against `catalog`.
+pub fn create(
+    conn: &mut Connection,
+    organization: OrganizationId,
+    catalog: &Catalog,
+    form: &NewPractice,
+) -> StoreResult<Practice> {
+    organizations::get(conn, organization)?;
+    let name = form.name.trim();
+    let focus = form.initial_focus_population.as_deref().map(str::trim);
+    let version = catalog.version.to_string();
+    let id: i64 = on_backend!(conn, |c| diesel::insert_into(practices::table)
+        .values((
+            practices::organization_id.eq(organization.0),
+            practices::name.eq(name),
+            practices::initial_focus_population.eq(focus),
+            practices::catalog_id.eq(&catalog.id),
+            practices::catalog_version.eq(&version),
+            practices::recorded_at.eq(now()),
+        ))
+        .returning(practices::id)
+        .get_result(c))
+    .map_err(|e| match StoreError::from(e) {
+        StoreError::Conflict { .. } => StoreError::Conflict {
+            message: format!("this organization already has a practice named \"{name}\""),
+        },
+        other => other,
+    })?;
+    get(conn, PracticeId(id))
+}
+
+/// The practice with `id`.
+pub fn get(conn: &mut Connection, id: PracticeId) -> StoreResult<Practice> {
+    let row: Option<Row> = on_backend!(conn, |c| practices::table
+        .find(id.0)
+        .select(Row::as_select())
+        .first(c)
+        .optional())?;
+    row.map(Practice::from)
+        .ok_or_else(|| StoreError::not_found("practice", id))
+}
+
+/// Records the practice's declarations.
+pub fn update(conn: &mut Connection, id: PracticeId, form: &PracticeUpdate) -> StoreResult<Practice> {
+    get(conn, id)?;
+    let focus = form.initial_focus_population.as_deref().map(str::trim);
+    on_backend!(conn, |c| diesel::update(practices::table.find(id.0))
+        .set(practices::initial_focus_population.eq(focus))
+        .execute(c))?;
+    get(conn, id)
+}
+
+/// A page of the practices of `organization`, by id.
+pub fn list(conn: &mut Connection, organization: OrganizationId, page: Page) -> StoreResult<Listing<Practice>> {
+    organizations::get(conn, organization)?;
+    let (rows, total): (Vec<Row>, i64) = on_backend!(conn, |c| {
+        let query = practices::table.filter(practices::organization_id.eq(organization.0));
+        let rows = query
+            .order(practices::id)
+            .limit(page.limit)
+            .offset(page.offset)
+            .select(Row::as_select())
+            .load(c)?;
+        let total = query.count().get_result(c)?;
+        Ok::<_, diesel::result::Error>((rows, total))
+    })?;
+    Ok(Listing {
+        items: rows.into_iter().map(Practice::from).collect(),
+        total,
+        limit: page.limit,
+        offset: page.offset,
+    })
+}

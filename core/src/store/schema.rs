@@ -1,0 +1,227 @@
+//! The tables, as diesel sees them; kept in step with `migrations/` by a test that migrates both
+//! backends and queries every table.
+
+// Generated from the migrations by hand: diesel print-schema is not run at build time.
+
+diesel::table! {
+    organizations (id) {
+        id -> BigInt,
+        name -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    practices (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        name -> Text,
+        initial_focus_population -> Nullable<Text>,
+        catalog_id -> Text,
+        catalog_version -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staff (id) {
+        id -> BigInt,
+        practice_id -> BigInt,
+        name -> Text,
+        role -> Text,
+        started_on -> Date,
+        ended_on -> Nullable<Date>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        practice_id -> Nullable<BigInt>,
+        title -> Text,
+        document_type -> Text,
+        criteria -> Text,
+        effective_on -> Date,
+        file_name -> Text,
+        media_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        catalog_id -> Text,
+        catalog_version -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    training_records (id) {
+        id -> BigInt,
+        practice_id -> BigInt,
+        staff_id -> BigInt,
+        topic -> Text,
+        completed_on -> Date,
+        hours -> Double,
+        trainer -> Nullable<Text>,
+        document_id -> Nullable<BigInt>,
+        catalog_id -> Text,
+        catalog_version -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    team_meetings (id) {
+        id -> BigInt,
+        practice_id -> BigInt,
+        held_on -> Date,
+        kind -> Text,
+        patients_reviewed -> Integer,
+        documented_in_chart -> Bool,
+        catalog_id -> Text,
+        catalog_version -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meeting_attendees (id) {
+        id -> BigInt,
+        meeting_id -> BigInt,
+        role -> Text,
+        staff_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    meeting_follow_ups (id) {
+        id -> BigInt,
+        meeting_id -> BigInt,
+        description -> Text,
+        owner_id -> Nullable<BigInt>,
+        due_on -> Date,
+        completed_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    care_plans (id) {
+        id -> BigInt,
+        practice_id -> BigInt,
+        kind -> Text,
+        patient_ref -> Text,
+        initiating_provider -> BigInt,
+        discussed_on -> Date,
+        established_on -> Nullable<Date>,
+        documented_in_record -> Bool,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    care_partners (id) {
+        id -> BigInt,
+        care_plan_id -> BigInt,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    care_plan_shares (id) {
+        id -> BigInt,
+        care_plan_id -> BigInt,
+        partner_id -> BigInt,
+        shared_on -> Date,
+        method -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attestations (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        practice_id -> Nullable<BigInt>,
+        criterion -> Text,
+        catalog_id -> Text,
+        catalog_version -> Text,
+        status -> Text,
+        effective_on -> Date,
+        signer -> Text,
+        signer_role -> Text,
+        statement -> Text,
+        evidence -> Text,
+        supersedes_id -> Nullable<BigInt>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    survey_results (id) {
+        id -> BigInt,
+        practice_id -> BigInt,
+        kind -> Text,
+        conducted_on -> Date,
+        respondents -> Integer,
+        score -> Double,
+        catalog_id -> Text,
+        catalog_version -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    periodic_reports (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        practice_id -> Nullable<BigInt>,
+        report_type -> Text,
+        period_start -> Date,
+        period_end -> Date,
+        document_id -> Nullable<BigInt>,
+        catalog_id -> Text,
+        catalog_version -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(practices -> organizations (organization_id));
+diesel::joinable!(staff -> practices (practice_id));
+diesel::joinable!(documents -> organizations (organization_id));
+diesel::joinable!(documents -> practices (practice_id));
+diesel::joinable!(training_records -> practices (practice_id));
+diesel::joinable!(training_records -> staff (staff_id));
+diesel::joinable!(training_records -> documents (document_id));
+diesel::joinable!(team_meetings -> practices (practice_id));
+diesel::joinable!(meeting_attendees -> team_meetings (meeting_id));
+diesel::joinable!(meeting_attendees -> staff (staff_id));
+diesel::joinable!(meeting_follow_ups -> team_meetings (meeting_id));
+diesel::joinable!(meeting_follow_ups -> staff (owner_id));
+diesel::joinable!(care_plans -> practices (practice_id));
+diesel::joinable!(care_plans -> staff (initiating_provider));
+diesel::joinable!(care_partners -> care_plans (care_plan_id));
+diesel::joinable!(care_plan_shares -> care_plans (care_plan_id));
+diesel::joinable!(care_plan_shares -> care_partners (partner_id));
+diesel::joinable!(attestations -> organizations (organization_id));
+diesel::joinable!(attestations -> practices (practice_id));
+diesel::joinable!(survey_results -> practices (practice_id));
+diesel::joinable!(periodic_reports -> organizations (organization_id));
+diesel::joinable!(periodic_reports -> practices (practice_id));
+diesel::joinable!(periodic_reports -> documents (document_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations,
+    practices,
+    staff,
+    documents,
+    training_records,
+    team_meetings,
+    meeting_attendees,
+    meeting_follow_ups,
+    care_plans,
+    care_partners,
+    care_plan_shares,
+    attestations,
+    survey_results,
+    periodic_reports,
+);

@@ -1,0 +1,160 @@
+//! Staff of a practice, with their roles and active dates.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Deserialize;
+use validator::Validate;
+
+use super::schema::staff;
+use super::{now, on_backend, practices, Connection, DateRange, Listing, Page, StoreError, StoreResult};
+use crate::checks::{not_blank, plausible_date};
+use crate::ids::{PracticeId, StaffId};
+use crate::records::{Role, Staff};
+
+/// What is needed to add a staff member.
+#[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewStaff {
+    /// Their name.
+    #[validate(custom(function = "not_blank"), length(max = 200))]
+    pub name: String,
+    /// Their role.
+    pub role: Role,
+    /// Their first day in the practice.
+    #[validate(custom(function = "plausible_date"))]
+    pub started_on: NaiveDate,
+    /// Their last day, if they left.
+    #[validate(custom(function = "plausible_date"))]
+    pub ended_on: Option<NaiveDate>,
+}
+
+/// A staff member leaving (or a correction of their last day).
+#[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffUpdate {
+    /// Their last day in the practice; null if they did not leave after all.
+    #[validate(custom(function = "plausible_date"))]
+    pub ended_on: Option<NaiveDate>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = staff)]
+struct Row {
+    id: i64,
+    practice_id: i64,
+    name: String,
+    role: String,
+    started_on: NaiveDate,
+    ended_on: Option<NaiveDate>,
+}
+
+impl From<Row> for Staff {
+    fn from(row: Row) -> Self {
+        Staff {
+            id: StaffId(row.id),
+            practice_id: PracticeId(row.practice_id),
+            name: row.name,
+            role: role_from_text(&row.role),
+            started_on: row.started_on,
+            ended_on: row.ended_on,
+        }
+    }
+}
+
+/// A role as stored (its snake_case name).
+pub(crate) fn role_text(role: Role) -> String {
+    serde_json::to_value(role)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// A stored role; an unknown one (from a newer release) reads as `other`.
+pub(crate) fn role_from_text(text: &str) -> Role {
+    serde_json::from_value(serde_json::Value::String(text.to_owned())).unwrap_or(Role::Other)
+}
+
+fn check_dates(started_on: NaiveDate, ended_on: Option<NaiveDate>) -> StoreResult<()> {
+    match ended_on {
+        Some(end) if end < started_on => Err(StoreError::invalid(
+            "ended_on",
+            "not_before_start",
+            format!("the last day ({end}) is before the first day ({started_on})"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Adds a staff member to `practice`.
+pub fn create(conn: &mut Connection, practice: PracticeId, form: &NewStaff) -> StoreResult<Staff> {
+    practices::get(conn, practice)?;
+    check_dates(form.started_on, form.ended_on)?;
+    let id: i64 = on_backend!(conn, |c| diesel::insert_into(staff::table)
+        .values((
+            staff::practice_id.eq(practice.0),
+            staff::name.eq(form.name.trim()),
+            staff::role.eq(role_text(form.role)),
+            staff::started_on.eq(form.started_on),
+            staff::ended_on.eq(form.ended_on),
+            staff::recorded_at.eq(now()),
+        ))
+        .returning(staff::id)
+        .get_result(c))?;
+    get(conn, practice, StaffId(id))
+}
+
+/// The staff member `id` of `practice`.
+pub fn get(conn: &mut Connection, practice: PracticeId, id: StaffId) -> StoreResult<Staff> {
+    let row: Option<Row> = on_backend!(conn, |c| staff::table
+        .filter(staff::id.eq(id.0).and(staff::practice_id.eq(practice.0)))
+        .select(Row::as_select())
+        .first(c)
+        .optional())?;
+    row.map(Staff::from)
+        .ok_or_else(|| StoreError::not_found("staff member", id))
+}
+
+/// Records a staff member's last day.
+pub fn update(conn: &mut Connection, practice: PracticeId, id: StaffId, form: &StaffUpdate) -> StoreResult<Staff> {
+    let current = get(conn, practice, id)?;
+    check_dates(current.started_on, form.ended_on)?;
+    on_backend!(conn, |c| diesel::update(staff::table.find(id.0))
+        .set(staff::ended_on.eq(form.ended_on))
+        .execute(c))?;
+    get(conn, practice, id)
+}
+
+/// A page of `practice`'s staff, those active at some point in `active` if given.
+pub fn list(conn: &mut Connection, practice: PracticeId, active: DateRange, page: Page) -> StoreResult<Listing<Staff>> {
+    practices::get(conn, practice)?;
+    let (rows, total): (Vec<Row>, i64) = on_backend!(conn, |c| {
+        let query = staff::table
+            .filter(staff::practice_id.eq(practice.0))
+            .filter(staff::started_on.le(active.end()))
+            .filter(staff::ended_on.is_null().or(staff::ended_on.ge(active.start())));
+        let rows = query
+            .order(staff::id)
+            .limit(page.limit)
+            .offset(page.offset)
+            .select(Row::as_select())
+            .load(c)?;
+        let total = query.count().get_result(c)?;
+        Ok::<_, diesel::result::Error>((rows, total))
+    })?;
+    Ok(Listing {
+        items: rows.into_iter().map(Staff::from).collect(),
+        total,
+        limit: page.limit,
+        offset: page.offset,
+    })
+}
+
+/// Every staff member of `practice`, for the rules.
+pub(crate) fn all(conn: &mut Connection, practice: PracticeId) -> StoreResult<Vec<Staff>> {
+    let rows: Vec<Row> = on_backend!(conn, |c| staff::table
+        .filter(staff::practice_id.eq(practice.0))
+        .order(staff::id)
+        .select(Row::as_select())
+        .load(c))?;
+    Ok(rows.into_iter().map(Staff::from).collect())
+}

@@ -1,0 +1,14 @@
+DROP TABLE periodic_reports;
+DROP TABLE survey_results;
+DROP TABLE attestations;
+DROP TABLE care_plan_shares;
+DROP TABLE care_partners;
+DROP TABLE care_plans;
+DROP TABLE meeting_follow_ups;
+DROP TABLE meeting_attendees;
+DROP TABLE team_meetings;
+DROP TABLE training_records;
+DROP TABLE documents;
+DROP TABLE staff;
+DROP TABLE practices;
+DROP TABLE organizations;
