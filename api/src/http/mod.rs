@@ -5,12 +5,19 @@
 //! function; [`openapi`] collects the document from the same registrations, so the published
 //! document cannot leave out a route.
 
+pub mod attestations;
+pub mod care_plans;
 pub mod catalogs;
+pub mod documents;
 pub mod error;
 pub mod extract;
+pub mod meetings;
 pub mod organizations;
 pub mod practices;
+pub mod reports;
 pub mod staff;
+pub mod surveys;
+pub mod trainings;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -175,6 +182,13 @@ async fn healthz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiErr
         (name = "organizations", description = "Physician organizations (POs)"),
         (name = "practices", description = "Practices and their compliance"),
         (name = "staff", description = "Staff of a practice"),
+        (name = "trainings", description = "Training records of staff"),
+        (name = "meetings", description = "Inter-disciplinary team meetings"),
+        (name = "care_plans", description = "Advance care plans and survivorship care plans, their partners and shares"),
+        (name = "attestations", description = "Attestations of criteria, practice- and PO-level; corrections supersede"),
+        (name = "documents", description = "Evidence documents, stored by SHA-256"),
+        (name = "surveys", description = "Patient satisfaction and office efficiency survey results"),
+        (name = "reports", description = "Periodic reports such as monthly member lists"),
     )
 )]
 struct ApiInfo;
@@ -186,7 +200,14 @@ fn routes(config: &mut ServiceConfig) {
             .configure(catalogs::configure)
             .configure(organizations::configure)
             .configure(practices::configure)
-            .configure(staff::configure),
+            .configure(staff::configure)
+            .configure(trainings::configure)
+            .configure(meetings::configure)
+            .configure(care_plans::configure)
+            .configure(attestations::configure)
+            .configure(documents::configure)
+            .configure(surveys::configure)
+            .configure(reports::configure),
     );
 }
 
