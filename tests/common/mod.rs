@@ -254,8 +254,19 @@ impl Response {
 
 /// One HTTP/1.1 exchange over a new connection.
 pub fn http(address: &str, method: &str, path: &str, content_type: Option<&str>, body: &[u8]) -> Response {
-    let mut stream = TcpStream::connect(address).expect("the server accepts a connection");
-    stream.set_read_timeout(Some(Duration::from_secs(60))).ok();
+    try_http(address, method, path, content_type, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+}
+
+/// One HTTP/1.1 exchange, or the I/O error that stopped it (a server that is gone).
+pub fn try_http(
+    address: &str,
+    method: &str,
+    path: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> std::io::Result<Response> {
+    let mut stream = TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
@@ -264,12 +275,16 @@ pub fn http(address: &str, method: &str, path: &str, content_type: Option<&str>,
         head.push_str(&format!("Content-Type: {ct}\r\n"));
     }
     head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).expect("the request is sent");
+    stream.write_all(head.as_bytes())?;
     // The server may answer (413) before reading a large body; a reset then is no failure.
     let _ = stream.write_all(body);
     let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw);
-    parse_response(&raw)
+    let read = stream.read_to_end(&mut raw);
+    if raw.windows(4).all(|w| w != b"\r\n\r\n") {
+        read?;
+        return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "no HTTP answer"));
+    }
+    Ok(parse_response(&raw))
 }
 
 fn parse_response(raw: &[u8]) -> Response {
