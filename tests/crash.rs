@@ -56,7 +56,11 @@ fn acknowledged_writes_survive_a_kill(backend: Backend) {
         writer.join().expect("a writer thread");
     }
     let acknowledged = acknowledged.lock().unwrap().clone();
-    assert!(acknowledged.len() >= 40, "the writers wrote before the crash: {}", acknowledged.len());
+    assert!(
+        acknowledged.len() >= 40,
+        "the writers wrote before the crash: {}",
+        acknowledged.len()
+    );
 
     server.launch(&[]);
     let mut stored: Vec<Value> = Vec::new();
@@ -70,7 +74,11 @@ fn acknowledged_writes_survive_a_kill(backend: Backend) {
     }
     let names: Vec<&str> = stored.iter().map(|s| s["name"].as_str().unwrap_or_default()).collect();
     for name in &acknowledged {
-        assert_eq!(names.iter().filter(|n| *n == name).count(), 1, "{name} was acknowledged: it is stored once");
+        assert_eq!(
+            names.iter().filter(|n| *n == name).count(),
+            1,
+            "{name} was acknowledged: it is stored once"
+        );
     }
     // Writes in flight at the kill may or may not have landed, but never half: every stored
     // record is whole.
@@ -80,5 +88,8 @@ fn acknowledged_writes_survive_a_kill(backend: Backend) {
         assert!(record["name"].as_str().is_some_and(|n| n.starts_with("writer ")));
     }
     assert!(stored.len() >= acknowledged.len());
-    assert!(stored.len() <= acknowledged.len() + WRITERS, "at most one write per writer was in flight");
+    assert!(
+        stored.len() <= acknowledged.len() + WRITERS,
+        "at most one write per writer was in flight"
+    );
 }

@@ -59,7 +59,10 @@ fn sqlite_store(dir: &tempfile::TempDir) -> Store {
 fn sqlite_migrations_run_up_down_up() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let tables = up_down_up(&sqlite_store(&dir));
-    assert!(tables.contains_key("attestations") && tables.contains_key("training_records"), "{tables:?}");
+    assert!(
+        tables.contains_key("attestations") && tables.contains_key("training_records"),
+        "{tables:?}"
+    );
 }
 
 fn postgres_store() -> Option<Store> {
@@ -69,8 +72,10 @@ fn postgres_store() -> Option<Store> {
     };
     let name = format!("pcmh_migrations_{}", std::process::id());
     let mut conn = diesel::PgConnection::establish(&admin).expect("the test server answers");
-    conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).expect("an old test database is dropped");
-    conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("a test database");
+    conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+        .expect("an old test database is dropped");
+    conn.batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("a test database");
     let base = admin.split('?').next().unwrap_or(&admin);
     let cut = base.rfind('/').unwrap_or(base.len());
     Some(Store::open(&format!("{}/{name}", &base[..cut])).expect("PostgreSQL opens"))
@@ -83,7 +88,11 @@ fn postgres_migrations_run_up_down_up_and_match_sqlite() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let sqlite = sqlite_store(&dir);
     sqlite.migrate().expect("SQLite migrates");
-    assert_eq!(on_postgres, columns(&sqlite), "both backends have the same tables and columns");
+    assert_eq!(
+        on_postgres,
+        columns(&sqlite),
+        "both backends have the same tables and columns"
+    );
 }
 
 #[test]

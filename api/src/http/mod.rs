@@ -43,7 +43,6 @@ pub struct AppState {
     /// Every catalog version loaded at start.
     pub catalogs: Arc<CatalogSet>,
     /// The folder holding evidence files and the default database.
-    #[allow(dead_code, reason = "evidence uploads are stored here")]
     pub data_dir: PathBuf,
 }
 

@@ -1,10 +1,208 @@
-//! (being written) surveys.
+//! Survey results of a practice (patient satisfaction, office efficiency, ...), by the day the
+//! survey closed.
 
-use super::{Connection, StoreResult};
-use crate::ids::PracticeId;
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Deserialize;
+use validator::{Validate, ValidationError};
+
+use super::schema::survey_results;
+use super::{now, on_backend, practices, Connection, DateRange, Listing, Page, StoreError, StoreResult};
+use crate::catalog::{Catalog, Term};
+use crate::checks::plausible_date;
+use crate::ids::{PracticeId, SurveyResultId};
 use crate::records::SurveyResult;
 
+/// The most respondents one survey result may count.
+pub const MAX_RESPONDENTS: u32 = 1_000_000;
+
+/// What is needed to record a survey result.
+#[derive(Debug, Clone, PartialEq, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSurvey {
+    /// The kind of survey, a term of the catalog's `survey_kinds`.
+    pub kind: Term,
+    /// The last day of the survey.
+    #[validate(custom(function = "plausible_date"))]
+    pub conducted_on: NaiveDate,
+    /// How many people answered: 1 to 1,000,000.
+    #[validate(range(min = 1, max = 1_000_000))]
+    #[schema(minimum = 1, maximum = 1_000_000)]
+    pub respondents: u32,
+    /// The overall score, in percent: 0 to 100.
+    #[validate(custom(function = "survey_score"))]
+    #[schema(minimum = 0.0, maximum = 100.0)]
+    pub score: f64,
+}
+
+/// A survey score: a finite percentage, 0 to 100.
+pub fn survey_score(score: f64) -> Result<(), ValidationError> {
+    if score.is_finite() && (0.0..=100.0).contains(&score) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("range").with_message(format!("{score} is not a percentage from 0 to 100").into()))
+    }
+}
+
+/// Which survey results to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SurveyFilter {
+    /// Only this kind.
+    pub kind: Option<Term>,
+    /// Only those conducted in this range.
+    pub conducted: DateRange,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = survey_results)]
+struct Row {
+    id: i64,
+    practice_id: i64,
+    kind: String,
+    conducted_on: NaiveDate,
+    respondents: i32,
+    score: f64,
+}
+
+impl Row {
+    fn into_result(self) -> StoreResult<SurveyResult> {
+        let corrupt = |e: Box<dyn std::error::Error + Send + Sync>| {
+            StoreError::Database(diesel::result::Error::DeserializationError(e))
+        };
+        Ok(SurveyResult {
+            id: SurveyResultId(self.id),
+            practice_id: PracticeId(self.practice_id),
+            kind: Term::parse(&self.kind).map_err(|e| corrupt(Box::new(e)))?,
+            conducted_on: self.conducted_on,
+            respondents: u32::try_from(self.respondents).map_err(|e| corrupt(Box::new(e)))?,
+            score: self.score,
+        })
+    }
+}
+
+fn into_results(rows: Vec<Row>) -> StoreResult<Vec<SurveyResult>> {
+    rows.into_iter().map(Row::into_result).collect()
+}
+
+/// Records a survey result of `practice`, of a kind of `catalog`.
+pub fn create(
+    conn: &mut Connection,
+    practice: PracticeId,
+    catalog: &Catalog,
+    form: &NewSurvey,
+) -> StoreResult<SurveyResult> {
+    practices::get(conn, practice)?;
+    let kinds = &catalog.vocabulary.survey_kinds;
+    if !kinds.contains_key(&form.kind) {
+        let known: Vec<&str> = kinds.keys().map(Term::as_str).collect();
+        return Err(StoreError::invalid(
+            "kind",
+            "vocabulary",
+            format!(
+                "`{}` is not a survey kind of {} {} (known: {})",
+                form.kind,
+                catalog.id,
+                catalog.version,
+                known.join(", ")
+            ),
+        ));
+    }
+    let respondents = i32::try_from(form.respondents).map_err(|_| {
+        StoreError::invalid(
+            "respondents",
+            "range",
+            format!("{} is more than {MAX_RESPONDENTS}", form.respondents),
+        )
+    })?;
+    let version = catalog.version.to_string();
+    let id: i64 = on_backend!(conn, |c| diesel::insert_into(survey_results::table)
+        .values((
+            survey_results::practice_id.eq(practice.0),
+            survey_results::kind.eq(form.kind.as_str()),
+            survey_results::conducted_on.eq(form.conducted_on),
+            survey_results::respondents.eq(respondents),
+            survey_results::score.eq(form.score),
+            survey_results::catalog_id.eq(&catalog.id),
+            survey_results::catalog_version.eq(&version),
+            survey_results::recorded_at.eq(now()),
+        ))
+        .returning(survey_results::id)
+        .get_result(c))?;
+    get(conn, practice, SurveyResultId(id))
+}
+
+/// The survey result `id` of `practice`.
+pub fn get(conn: &mut Connection, practice: PracticeId, id: SurveyResultId) -> StoreResult<SurveyResult> {
+    let row: Option<Row> = on_backend!(conn, |c| survey_results::table
+        .filter(survey_results::id.eq(id.0))
+        .filter(survey_results::practice_id.eq(practice.0))
+        .select(Row::as_select())
+        .first(c)
+        .optional())?;
+    row.ok_or_else(|| StoreError::not_found("survey result", id))?
+        .into_result()
+}
+
+/// A page of `practice`'s survey results matching `filter`, by the day they were conducted.
+pub fn list(
+    conn: &mut Connection,
+    practice: PracticeId,
+    filter: &SurveyFilter,
+    page: Page,
+) -> StoreResult<Listing<SurveyResult>> {
+    practices::get(conn, practice)?;
+    let kind = filter.kind.as_ref().map(Term::as_str);
+    let range = filter.conducted;
+    let (rows, total): (Vec<Row>, i64) = on_backend!(conn, |c| {
+        let query = || {
+            let mut query = survey_results::table
+                .filter(survey_results::practice_id.eq(practice.0))
+                .filter(survey_results::conducted_on.ge(range.start()))
+                .filter(survey_results::conducted_on.le(range.end()))
+                .into_boxed();
+            if let Some(kind) = kind {
+                query = query.filter(survey_results::kind.eq(kind));
+            }
+            query
+        };
+        let rows = query()
+            .order((survey_results::conducted_on, survey_results::id))
+            .limit(page.limit)
+            .offset(page.offset)
+            .select(Row::as_select())
+            .load(c)?;
+        let total = query().count().get_result(c)?;
+        Ok::<_, diesel::result::Error>((rows, total))
+    })?;
+    Ok(Listing {
+        items: into_results(rows)?,
+        total,
+        limit: page.limit,
+        offset: page.offset,
+    })
+}
+
 /// Every record of `practice`, for the rules.
-pub(crate) fn all(_conn: &mut Connection, _practice: PracticeId) -> StoreResult<Vec<SurveyResult>> {
-    Ok(Vec::new())
+pub(crate) fn all(conn: &mut Connection, practice: PracticeId) -> StoreResult<Vec<SurveyResult>> {
+    let rows: Vec<Row> = on_backend!(conn, |c| survey_results::table
+        .filter(survey_results::practice_id.eq(practice.0))
+        .order(survey_results::id)
+        .select(Row::as_select())
+        .load(c))?;
+    into_results(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_are_finite_percentages() {
+        for good in [0.0, 55.5, 100.0] {
+            assert!(survey_score(good).is_ok(), "{good}");
+        }
+        for bad in [-0.1, 100.01, f64::NAN, f64::INFINITY] {
+            assert_eq!(survey_score(bad).unwrap_err().code, "range", "{bad}");
+        }
+    }
 }

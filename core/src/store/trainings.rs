@@ -1,10 +1,410 @@
-//! (being written) trainings.
+//! Training records: one staff member completed one topic on a day, for so many hours.
+//!
+//! A record is checked against the stored records before it is written: the staff member is
+//! on the practice's staff and had started by then, the topic is a training topic of the
+//! practice's catalog version, and a linked document is one of the practice's (or its PO's).
+//! [`import`] writes many rows at once, all or nothing, after checking every one.
 
-use super::{Connection, StoreResult};
-use crate::ids::PracticeId;
-use crate::records::TrainingRecord;
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use validator::{Validate, ValidationError};
+
+use super::schema::{documents, training_records};
+use super::{now, on_backend, practices, staff, Connection, DateRange, Listing, Page, StoreError, StoreResult};
+use crate::catalog::{Catalog, Term};
+use crate::checks::{not_blank, plausible_date};
+use crate::ids::{DocumentId, PracticeId, StaffId, TrainingId};
+use crate::records::{Practice, Staff, TrainingRecord};
+
+/// The most hours one training record may count.
+pub const MAX_HOURS: f64 = 40.0;
+
+/// What is needed to record a completed training.
+#[derive(Debug, Clone, PartialEq, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTraining {
+    /// The staff member trained (one of the practice's staff).
+    pub staff_id: StaffId,
+    /// The topic, a term of the catalog's `training_topics`.
+    pub topic: Term,
+    /// The day the training was completed (not before the staff member's first day).
+    #[validate(custom(function = "plausible_date"))]
+    pub completed_on: NaiveDate,
+    /// How long it took, in hours: more than 0, at most 40.
+    #[validate(custom(function = "training_hours"))]
+    #[schema(exclusive_minimum = 0.0, maximum = 40.0)]
+    pub hours: f64,
+    /// Who gave the training.
+    #[validate(custom(function = "not_blank"), length(max = 200))]
+    #[schema(max_length = 200)]
+    pub trainer: Option<String>,
+    /// The training material or certificate, a document of the practice or its PO.
+    pub document_id: Option<DocumentId>,
+}
+
+/// Hours of a training: a finite number more than 0 and at most [`MAX_HOURS`].
+pub fn training_hours(hours: f64) -> Result<(), ValidationError> {
+    if hours.is_finite() && hours > 0.0 && hours <= MAX_HOURS {
+        Ok(())
+    } else {
+        Err(ValidationError::new("range")
+            .with_message(format!("{hours} hours is not more than 0 and at most {MAX_HOURS}").into()))
+    }
+}
+
+/// Which training records to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrainingFilter {
+    /// Only this staff member's.
+    pub staff_id: Option<StaffId>,
+    /// Only this topic.
+    pub topic: Option<Term>,
+    /// Only those completed in this range.
+    pub completed: DateRange,
+}
+
+/// One rule one row of an import breaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RowError {
+    /// The line of the file where the row starts (the header is line 1).
+    pub line: u64,
+    /// The column at fault (or `row` when the row as a whole is).
+    pub field: String,
+    /// The rule's short name.
+    pub rule: String,
+    /// What is wrong, in plain words.
+    pub message: String,
+}
+
+/// What an import did: wrote every row, or refused them all and said why.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Imported {
+    /// Every row was written, in file order.
+    Written(Vec<TrainingRecord>),
+    /// Nothing was written: these rows break rules.
+    Refused(Vec<RowError>),
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = training_records)]
+struct Row {
+    id: i64,
+    staff_id: i64,
+    topic: String,
+    completed_on: NaiveDate,
+    hours: f64,
+    trainer: Option<String>,
+    document_id: Option<i64>,
+}
+
+impl Row {
+    fn into_record(self) -> StoreResult<TrainingRecord> {
+        Ok(TrainingRecord {
+            id: TrainingId(self.id),
+            staff_id: StaffId(self.staff_id),
+            topic: stored_term(&self.topic)?,
+            completed_on: self.completed_on,
+            hours: self.hours,
+            trainer: self.trainer,
+            document_id: self.document_id.map(DocumentId),
+        })
+    }
+}
+
+/// A stored vocabulary term; one that does not parse means the table was altered outside the application.
+fn stored_term(text: &str) -> StoreResult<Term> {
+    Term::parse(text).map_err(|e| StoreError::Database(diesel::result::Error::DeserializationError(Box::new(e))))
+}
+
+fn into_records(rows: Vec<Row>) -> StoreResult<Vec<TrainingRecord>> {
+    rows.into_iter().map(Row::into_record).collect()
+}
+
+/// The rules that need the stored records, with what they looked up kept for the next row.
+struct Checker<'a> {
+    practice: Practice,
+    catalog: &'a Catalog,
+    staff: HashMap<StaffId, Option<Staff>>,
+    documents: HashMap<DocumentId, bool>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(conn: &mut Connection, practice: PracticeId, catalog: &'a Catalog) -> StoreResult<Self> {
+        Ok(Checker {
+            practice: practices::get(conn, practice)?,
+            catalog,
+            staff: HashMap::new(),
+            documents: HashMap::new(),
+        })
+    }
+
+    /// The first rule `form` breaks, as [`StoreError::Invalid`].
+    fn check(&mut self, conn: &mut Connection, form: &NewTraining) -> StoreResult<()> {
+        let topics = &self.catalog.vocabulary.training_topics;
+        if !topics.contains_key(&form.topic) {
+            let known: Vec<&str> = topics.keys().map(Term::as_str).collect();
+            return Err(StoreError::invalid(
+                "topic",
+                "vocabulary",
+                format!(
+                    "`{}` is not a training topic of {} {} (known: {})",
+                    form.topic,
+                    self.catalog.id,
+                    self.catalog.version,
+                    known.join(", ")
+                ),
+            ));
+        }
+        let member = match self.staff.get(&form.staff_id) {
+            Some(known) => known.clone(),
+            None => {
+                let found = match staff::get(conn, self.practice.id, form.staff_id) {
+                    Ok(member) => Some(member),
+                    Err(StoreError::NotFound { .. }) => None,
+                    Err(other) => return Err(other),
+                };
+                self.staff.insert(form.staff_id, found.clone());
+                found
+            }
+        };
+        let Some(member) = member else {
+            return Err(StoreError::invalid(
+                "staff_id",
+                "same_practice",
+                format!(
+                    "staff member {} is not on the staff of practice {}",
+                    form.staff_id, self.practice.id
+                ),
+            ));
+        };
+        if form.completed_on < member.started_on {
+            return Err(StoreError::invalid(
+                "completed_on",
+                "after_start",
+                format!(
+                    "{} is before {}'s first day in the practice ({})",
+                    form.completed_on, member.name, member.started_on
+                ),
+            ));
+        }
+        if let Some(document) = form.document_id {
+            let usable = match self.documents.get(&document) {
+                Some(known) => *known,
+                None => {
+                    let found = document_is_usable(conn, &self.practice, document)?;
+                    self.documents.insert(document, found);
+                    found
+                }
+            };
+            if !usable {
+                return Err(StoreError::invalid(
+                    "document_id",
+                    "same_organization",
+                    format!(
+                        "document {document} is not a document of practice {} or of its PO",
+                        self.practice.id
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether `document` exists and belongs to `practice`'s PO, as a PO-level document or one of
+/// this practice's own (another practice's document stays out of reach).
+fn document_is_usable(conn: &mut Connection, practice: &Practice, document: DocumentId) -> StoreResult<bool> {
+    let count: i64 = on_backend!(conn, |c| documents::table
+        .filter(documents::id.eq(document.0))
+        .filter(documents::organization_id.eq(practice.organization_id.0))
+        .filter(
+            documents::practice_id
+                .is_null()
+                .or(documents::practice_id.eq(practice.id.0))
+        )
+        .count()
+        .get_result(c))?;
+    Ok(count > 0)
+}
+
+/// How many rows go into one INSERT (9 values each, well under both backends' bind limits).
+const INSERT_CHUNK: usize = 500;
+
+/// Writes rows already checked, returning them in the order given.
+fn insert(
+    conn: &mut Connection,
+    practice: PracticeId,
+    catalog: &Catalog,
+    forms: &[&NewTraining],
+) -> StoreResult<Vec<TrainingRecord>> {
+    let version = catalog.version.to_string();
+    let recorded_at = now();
+    let mut records = Vec::with_capacity(forms.len());
+    for chunk in forms.chunks(INSERT_CHUNK) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|form| {
+                (
+                    training_records::practice_id.eq(practice.0),
+                    training_records::staff_id.eq(form.staff_id.0),
+                    training_records::topic.eq(form.topic.as_str()),
+                    training_records::completed_on.eq(form.completed_on),
+                    training_records::hours.eq(form.hours),
+                    training_records::trainer.eq(form.trainer.as_deref().map(str::trim)),
+                    training_records::document_id.eq(form.document_id.map(|d| d.0)),
+                    training_records::catalog_id.eq(catalog.id.as_str()),
+                    training_records::catalog_version.eq(version.as_str()),
+                    training_records::recorded_at.eq(recorded_at),
+                )
+            })
+            .collect();
+        let mut rows: Vec<Row> = on_backend!(conn, |c| diesel::insert_into(training_records::table)
+            .values(&values)
+            .returning(Row::as_returning())
+            .get_results(c))?;
+        // Identity columns grow in insertion order; sorting does not rely on RETURNING's order.
+        rows.sort_by_key(|row| row.id);
+        records.extend(into_records(rows)?);
+    }
+    Ok(records)
+}
+
+/// Records a completed training of one of `practice`'s staff, on a topic of `catalog`.
+pub fn create(
+    conn: &mut Connection,
+    practice: PracticeId,
+    catalog: &Catalog,
+    form: &NewTraining,
+) -> StoreResult<TrainingRecord> {
+    let mut checker = Checker::new(conn, practice, catalog)?;
+    checker.check(conn, form)?;
+    let mut written = insert(conn, practice, catalog, &[form])?;
+    written
+        .pop()
+        .ok_or_else(|| StoreError::Database(diesel::result::Error::NotFound))
+}
+
+/// Every rule the `rows` (each with its line in the file) break, in line order; empty when all are good.
+pub fn check_rows(
+    conn: &mut Connection,
+    practice: PracticeId,
+    catalog: &Catalog,
+    rows: &[(u64, NewTraining)],
+) -> StoreResult<Vec<RowError>> {
+    let mut checker = Checker::new(conn, practice, catalog)?;
+    let mut problems = Vec::new();
+    for (line, form) in rows {
+        match checker.check(conn, form) {
+            Ok(()) => {}
+            Err(StoreError::Invalid { field, rule, message }) => problems.push(RowError {
+                line: *line,
+                field,
+                rule: rule.to_owned(),
+                message,
+            }),
+            Err(other) => return Err(other),
+        }
+    }
+    problems.sort_by_key(|p| p.line);
+    Ok(problems)
+}
+
+/// Checks every row, then writes them all if every one is good, or none if any is not.
+///
+/// The caller's transaction ([`super::Store::write`]) makes the writes one unit.
+pub fn import(
+    conn: &mut Connection,
+    practice: PracticeId,
+    catalog: &Catalog,
+    rows: &[(u64, NewTraining)],
+) -> StoreResult<Imported> {
+    let problems = check_rows(conn, practice, catalog, rows)?;
+    if !problems.is_empty() {
+        return Ok(Imported::Refused(problems));
+    }
+    let forms: Vec<&NewTraining> = rows.iter().map(|(_, form)| form).collect();
+    Ok(Imported::Written(insert(conn, practice, catalog, &forms)?))
+}
+
+/// The training record `id` of `practice`.
+pub fn get(conn: &mut Connection, practice: PracticeId, id: TrainingId) -> StoreResult<TrainingRecord> {
+    let row: Option<Row> = on_backend!(conn, |c| training_records::table
+        .filter(training_records::id.eq(id.0))
+        .filter(training_records::practice_id.eq(practice.0))
+        .select(Row::as_select())
+        .first(c)
+        .optional())?;
+    row.ok_or_else(|| StoreError::not_found("training record", id))?
+        .into_record()
+}
+
+/// A page of `practice`'s training records matching `filter`, by completion date.
+pub fn list(
+    conn: &mut Connection,
+    practice: PracticeId,
+    filter: &TrainingFilter,
+    page: Page,
+) -> StoreResult<Listing<TrainingRecord>> {
+    practices::get(conn, practice)?;
+    let staff_id = filter.staff_id.map(|s| s.0);
+    let topic = filter.topic.as_ref().map(Term::as_str);
+    let range = filter.completed;
+    let (rows, total): (Vec<Row>, i64) = on_backend!(conn, |c| {
+        let query = || {
+            let mut query = training_records::table
+                .filter(training_records::practice_id.eq(practice.0))
+                .filter(training_records::completed_on.ge(range.start()))
+                .filter(training_records::completed_on.le(range.end()))
+                .into_boxed();
+            if let Some(staff_id) = staff_id {
+                query = query.filter(training_records::staff_id.eq(staff_id));
+            }
+            if let Some(topic) = topic {
+                query = query.filter(training_records::topic.eq(topic));
+            }
+            query
+        };
+        let rows = query()
+            .order((training_records::completed_on, training_records::id))
+            .limit(page.limit)
+            .offset(page.offset)
+            .select(Row::as_select())
+            .load(c)?;
+        let total = query().count().get_result(c)?;
+        Ok::<_, diesel::result::Error>((rows, total))
+    })?;
+    Ok(Listing {
+        items: into_records(rows)?,
+        total,
+        limit: page.limit,
+        offset: page.offset,
+    })
+}
 
 /// Every record of `practice`, for the rules.
-pub(crate) fn all(_conn: &mut Connection, _practice: PracticeId) -> StoreResult<Vec<TrainingRecord>> {
-    Ok(Vec::new())
+pub(crate) fn all(conn: &mut Connection, practice: PracticeId) -> StoreResult<Vec<TrainingRecord>> {
+    let rows: Vec<Row> = on_backend!(conn, |c| training_records::table
+        .filter(training_records::practice_id.eq(practice.0))
+        .order(training_records::id)
+        .select(Row::as_select())
+        .load(c))?;
+    into_records(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hours_are_more_than_zero_and_at_most_forty() {
+        for good in [0.25, 1.0, 40.0] {
+            assert!(training_hours(good).is_ok(), "{good}");
+        }
+        for bad in [0.0, -1.0, 40.01, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert_eq!(training_hours(bad).unwrap_err().code, "range", "{bad}");
+        }
+    }
 }
