@@ -3,10 +3,9 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use chrono::NaiveDate;
-use pcmh_core::catalog::Catalog;
 use pcmh_core::ids::{AttestationId, CriterionId, OrganizationId, PracticeId};
 use pcmh_core::store::attestations::{self, AttestationFilter, AttestationRecord, NewAttestation};
-use pcmh_core::store::{documents, practices, Listing};
+use pcmh_core::store::{practices, Listing};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -54,20 +53,6 @@ impl AttestationQuery {
             effective: list.range()?,
         };
         Ok((filter, list.page()))
-    }
-}
-
-/// The catalog version a PO's records are made under, from the (catalog id, version) pairs its
-/// practices are assessed against: the newest of them, or the version in force today when the
-/// PO has no practice yet.
-pub(super) fn organization_catalog(state: &AppState, used: &[(String, String)]) -> Result<Catalog, ApiError> {
-    let newest = used
-        .iter()
-        .filter_map(|(id, version)| semver::Version::parse(version).ok().map(|v| (v, id, version)))
-        .max_by(|a, b| a.0.cmp(&b.0));
-    match newest {
-        Some((_, id, version)) => Ok(state.catalog(id, version)?.clone()),
-        None => Ok(state.catalog_for_new_practice(None)?.clone()),
     }
 }
 
@@ -178,9 +163,7 @@ async fn create_organization_attestation(
     ValidJson(form): ValidJson<NewAttestation>,
 ) -> Result<HttpResponse, ApiError> {
     let organization = OrganizationId(path.into_inner());
-    let store = state.store.clone();
-    let used = blocking(move || Ok(store.read(|c| documents::organization_catalogs(c, organization))?)).await?;
-    let catalog = organization_catalog(&state, &used)?;
+    let catalog = state.catalog_of_organization(organization).await?;
     let store = state.store.clone();
     let created =
         blocking(move || Ok(store.write(|c| attestations::create_for_organization(c, organization, &catalog, &form))?))

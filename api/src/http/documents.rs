@@ -310,25 +310,6 @@ async fn create(
     Ok(HttpResponse::Created().json(created))
 }
 
-/// The catalog a PO's documents are recorded with: the newest version its practices are
-/// assessed against, or the one in force today when it has no practice yet.
-async fn organization_catalog(state: &AppState, organization: OrganizationId) -> Result<Catalog, ApiError> {
-    let store = state.store.clone();
-    let used = blocking(move || Ok(store.read(|c| documents::organization_catalogs(c, organization))?)).await?;
-    let newest = used
-        .iter()
-        .filter_map(|(id, version)| {
-            semver::Version::parse(version)
-                .ok()
-                .and_then(|v| state.catalogs.get(id, &v))
-        })
-        .max_by(|a, b| a.version.cmp(&b.version));
-    match newest {
-        Some(catalog) => Ok(catalog.clone()),
-        None => state.catalog_for_new_practice(None).cloned(),
-    }
-}
-
 async fn list(
     state: &AppState,
     owner: Owner,
@@ -562,7 +543,7 @@ async fn create_organization_document(
 ) -> Result<HttpResponse, ApiError> {
     check_request(&req)?;
     let id = OrganizationId(path.into_inner());
-    let catalog = organization_catalog(&state, id).await?;
+    let catalog = state.catalog_of_organization(id).await?;
     create(&state, &req, payload, Owner::Organization(id), catalog).await
 }
 

@@ -25,6 +25,7 @@ use std::sync::Arc;
 use actix_web::{get, web, App, HttpResponse, HttpServer};
 use chrono::NaiveDate;
 use pcmh_core::catalog::{Catalog, CatalogSet};
+use pcmh_core::ids::OrganizationId;
 use pcmh_core::store::{DateRange, Page, Store};
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi};
@@ -86,6 +87,30 @@ impl AppState {
                 .in_force(id, chrono::Utc::now().date_naive())
                 .ok_or(ApiError::Internal),
         }
+    }
+}
+
+impl AppState {
+    /// The catalog a PO's own records are made under: the newest version its practices use,
+    /// or the one in force today when it has none. `used` comes from `practices::catalog_versions`.
+    pub fn organization_catalog(&self, used: &[(String, String)]) -> Result<Catalog, ApiError> {
+        let newest = used
+            .iter()
+            .filter_map(|(id, version)| semver::Version::parse(version).ok().map(|v| (v, id, version)))
+            .max_by(|a, b| a.0.cmp(&b.0));
+        match newest {
+            Some((_, id, version)) => Ok(self.catalog(id, version)?.clone()),
+            None => Ok(self.catalog_for_new_practice(None)?.clone()),
+        }
+    }
+
+    /// [`AppState::organization_catalog`] for `organization`, read from the store.
+    pub async fn catalog_of_organization(&self, organization: OrganizationId) -> Result<Catalog, ApiError> {
+        let store = self.store.clone();
+        let used =
+            blocking(move || Ok(store.read(|c| pcmh_core::store::practices::catalog_versions(c, organization))?))
+                .await?;
+        self.organization_catalog(&used)
     }
 }
 

@@ -5,13 +5,12 @@ use chrono::NaiveDate;
 use pcmh_core::ids::{OrganizationId, PeriodicReportId, PracticeId, Term};
 use pcmh_core::records::PeriodicReport;
 use pcmh_core::store::reports::{self, NewReport, ReportFilter};
-use pcmh_core::store::{documents, practices, Listing, Page, StoreError};
+use pcmh_core::store::{practices, Listing, Page, StoreError};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use super::attestations::organization_catalog;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{blocking, ValidJson, ValidQuery};
 use super::{AppState, ListQuery};
@@ -98,7 +97,7 @@ async fn create_report(
     let named = form.practice_id;
     let (used, practice) = blocking(move || {
         Ok(store.read(|c| {
-            let used = documents::organization_catalogs(c, organization)?;
+            let used = practices::catalog_versions(c, organization)?;
             let practice = match named.map(|id| practices::get(c, id)) {
                 Some(Ok(practice)) => Some(practice),
                 None | Some(Err(StoreError::NotFound { .. })) => None,
@@ -112,7 +111,7 @@ async fn create_report(
     // A practice that is not the PO's is refused by the store with a 422 naming practice_id.
     let catalog = match practice.filter(|p| p.organization_id == organization) {
         Some(practice) => state.catalog(&practice.catalog_id, &practice.catalog_version)?.clone(),
-        None => organization_catalog(&state, &used)?,
+        None => state.organization_catalog(&used)?,
     };
     let store = state.store.clone();
     let created = blocking(move || Ok(store.write(|c| reports::create(c, organization, &catalog, &form))?)).await?;

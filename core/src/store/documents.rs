@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
-use super::schema::{documents, practices};
+use super::schema::documents;
 use super::{now, on_backend, organizations, practices as practice_store, Connection};
 use super::{DateRange, Listing, Page, StoreError, StoreResult};
 use crate::catalog::Catalog;
@@ -327,19 +327,6 @@ pub fn list(
         limit: page.limit,
         offset: page.offset,
     })
-}
-
-/// The catalogs (id, version) the practices of `organization` are assessed against, distinct.
-pub fn organization_catalogs(
-    conn: &mut Connection,
-    organization: OrganizationId,
-) -> StoreResult<Vec<(String, String)>> {
-    organizations::get(conn, organization)?;
-    Ok(on_backend!(conn, |c| practices::table
-        .filter(practices::organization_id.eq(organization.0))
-        .select((practices::catalog_id, practices::catalog_version))
-        .distinct()
-        .load(c))?)
 }
 
 /// Every record of `practice` and of its PO, for the rules.

@@ -132,3 +132,13 @@ pub fn list(conn: &mut Connection, organization: OrganizationId, page: Page) -> 
         offset: page.offset,
     })
 }
+
+/// The catalog versions the practices of `organization` are assessed against, as (id, version).
+pub fn catalog_versions(conn: &mut Connection, organization: OrganizationId) -> StoreResult<Vec<(String, String)>> {
+    organizations::get(conn, organization)?;
+    Ok(on_backend!(conn, |c| practices::table
+        .filter(practices::organization_id.eq(organization.0))
+        .select((practices::catalog_id, practices::catalog_version))
+        .distinct()
+        .load(c))?)
+}
