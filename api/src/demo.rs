@@ -357,7 +357,14 @@ impl Demo<'_> {
                     EvidenceRequirement::Document(document) if !gap => {
                         let kind = document.types.first().map_or("training_material", Term::as_str);
                         let title = format!("{} ({})", criterion.title, criterion.id);
-                        self.document(conn, owner, kind, &[criterion.id.clone()], self.months_ago(4), &title)?;
+                        self.document(
+                            conn,
+                            owner,
+                            kind,
+                            std::slice::from_ref(&criterion.id),
+                            self.months_ago(4),
+                            &title,
+                        )?;
                     }
                     EvidenceRequirement::Attestation(_) => {
                         let status = match (diligence, n % 5) {
