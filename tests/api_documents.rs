@@ -150,8 +150,8 @@ fn content_addressed_path(server: &Server, sha256: &str) -> PathBuf {
 fn get_with_header(server: &Server, path: &str, header: &str) -> (u16, Vec<u8>) {
     let mut stream = TcpStream::connect(&server.address).expect("the server accepts a connection");
     let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{header}\r\n\r\n",
-        server.address
+        "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nAuthorization: Bearer {}\r\n{header}\r\n\r\n",
+        server.address, server.admin_token
     );
     stream.write_all(request.as_bytes()).expect("the request is sent");
     let mut raw = Vec::new();

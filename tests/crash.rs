@@ -27,6 +27,7 @@ fn acknowledged_writes_survive_a_kill(backend: Backend) {
         .map(|w| {
             let (address, path, acknowledged, stop) =
                 (server.address.clone(), path.clone(), acknowledged.clone(), stop.clone());
+            let token = server.admin_token.clone();
             std::thread::spawn(move || {
                 let deadline = Instant::now() + Duration::from_secs(30);
                 for n in 0.. {
@@ -35,7 +36,14 @@ fn acknowledged_writes_survive_a_kill(backend: Backend) {
                     }
                     let name = format!("writer {w} record {n}");
                     let body = json!({"name": name, "role": "nurse", "started_on": "2024-01-01"}).to_string();
-                    match try_http(&address, "POST", &path, Some("application/json"), body.as_bytes()) {
+                    match try_http(
+                        &address,
+                        Some(&token),
+                        "POST",
+                        &path,
+                        Some("application/json"),
+                        body.as_bytes(),
+                    ) {
                         Ok(response) if response.status == 201 => acknowledged.lock().unwrap().push(name),
                         Ok(response) => panic!("a write was refused before the crash: {}", response.status),
                         Err(_) => break, // The server is gone.

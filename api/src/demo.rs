@@ -456,7 +456,7 @@ pub fn seed(state: &AppState) -> Result<String, String> {
     let loaded = state
         .store
         .write(|conn| {
-            let existing = organizations::list(conn, Page { limit: 500, offset: 0 })?;
+            let existing = organizations::list(conn, None, Page { limit: 500, offset: 0 })?;
             if existing.items.iter().any(|o| o.name == DEMO_ORGANIZATION) {
                 return Ok(None);
             }
@@ -500,4 +500,57 @@ pub fn seed(state: &AppState) -> Result<String, String> {
             )
         }
     })
+}
+
+/// Makes one token per role for the demo PO (new ones at every `--demo` start: a token's
+/// secret is shown only once) and says them.
+pub fn tokens(state: &AppState) -> Result<String, String> {
+    use pcmh_core::access::TokenRole;
+    use pcmh_core::store::audit::Audit;
+    use pcmh_core::store::tokens::{self, NewToken};
+    let store = &state.store;
+    let (organization, practice) = store
+        .read(|conn| {
+            let all = organizations::list(conn, None, Page { limit: 500, offset: 0 })?;
+            let Some(organization) = all.items.into_iter().find(|o| o.name == DEMO_ORGANIZATION) else {
+                return Ok(None);
+            };
+            let practices = practices::list(conn, organization.id, Page { limit: 1, offset: 0 })?;
+            Ok(practices.items.first().map(|p| (organization.id, p.id)))
+        })
+        .map_err(|e| e.to_string())?
+        .ok_or("the demo PO is not loaded")?;
+    let wanted = [
+        (TokenRole::Admin, None, None, "demo admin"),
+        (TokenRole::PoManager, Some(organization), None, "demo PO manager"),
+        (
+            TokenRole::PracticeManager,
+            None,
+            Some(practice),
+            "demo practice manager (Maple Street)",
+        ),
+        (TokenRole::Auditor, Some(organization), None, "demo auditor"),
+    ];
+    let mut out = String::from("demo tokens (shown once; send as Authorization: Bearer <token>):");
+    for (role, organization_id, practice_id, label) in wanted {
+        let form = NewToken {
+            label: label.into(),
+            role,
+            organization_id,
+            practice_id,
+            expires_in_days: None,
+        };
+        let mut secret = String::new();
+        store
+            .write_audited(Audit::new(None, "create", "token"), |c, event| {
+                let issued = tokens::create(c, &form, None, pcmh_core::store::now())?;
+                event.organization = issued.info.organization_id;
+                event.practice = issued.info.practice_id;
+                secret = issued.token;
+                Ok(issued.info)
+            })
+            .map_err(|e| e.to_string())?;
+        out.push_str(&format!("\n  {:<17} {secret}", role.as_str()));
+    }
+    Ok(out)
 }

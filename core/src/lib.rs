@@ -5,6 +5,7 @@
 //! values, and [`rules`] evaluates a criterion from records and a date without a database or
 //! a clock.
 
+pub mod access;
 pub mod catalog;
 pub mod checks;
 pub mod duration;

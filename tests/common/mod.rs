@@ -94,6 +94,8 @@ pub struct Server {
     pub data_dir: tempfile::TempDir,
     pub database_url: String,
     pub backend: Backend,
+    /// An admin token made for the test; every request of [`Server::request`] carries it.
+    pub admin_token: String,
     log: PathBuf,
 }
 
@@ -110,6 +112,7 @@ impl Server {
             Backend::Sqlite => format!("sqlite://{}", data_dir.path().join("pcmh.sqlite3").display()),
             Backend::Postgres => fresh_postgres_database(),
         };
+        let admin_token = make_token(&database_url, data_dir.path(), &["--role", "admin", "--label", "tests"]);
         let mut server = Server {
             child: None,
             address: String::new(),
@@ -117,6 +120,7 @@ impl Server {
             data_dir,
             database_url,
             backend,
+            admin_token,
         };
         server.launch(extra);
         server
@@ -177,9 +181,27 @@ impl Server {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// Sends a request and reads the answer.
+    /// Sends a request as the test's admin and reads the answer.
     pub fn request(&self, method: &str, path: &str, content_type: Option<&str>, body: &[u8]) -> Response {
-        http(&self.address, method, path, content_type, body)
+        self.request_as(Some(&self.admin_token), method, path, content_type, body)
+    }
+
+    /// Sends a request with `token` (or none) and reads the answer.
+    pub fn request_as(
+        &self,
+        token: Option<&str>,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Response {
+        try_http(&self.address, token, method, path, content_type, body)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    /// Makes a token with `pcmh token create ARGS` on this server's database.
+    pub fn token(&self, args: &[&str]) -> String {
+        make_token(&self.database_url, self.data_dir.path(), args)
     }
 
     pub fn get(&self, path: &str) -> Response {
@@ -252,14 +274,10 @@ impl Response {
     }
 }
 
-/// One HTTP/1.1 exchange over a new connection.
-pub fn http(address: &str, method: &str, path: &str, content_type: Option<&str>, body: &[u8]) -> Response {
-    try_http(address, method, path, content_type, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
-}
-
 /// One HTTP/1.1 exchange, or the I/O error that stopped it (a server that is gone).
 pub fn try_http(
     address: &str,
+    token: Option<&str>,
     method: &str,
     path: &str,
     content_type: Option<&str>,
@@ -273,6 +291,9 @@ pub fn try_http(
     );
     if let Some(ct) = content_type {
         head.push_str(&format!("Content-Type: {ct}\r\n"));
+    }
+    if let Some(token) = token {
+        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes())?;
@@ -326,6 +347,26 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
         data = &data[(start + size + 2).min(data.len())..];
     }
     out
+}
+
+/// Runs `pcmh token create ARGS` on a database and returns the token it prints.
+pub fn make_token(database_url: &str, data_dir: &Path, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_pcmh"))
+        .args(["token", "create", "--database-url", database_url])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("PCMH_DATABASE_URL")
+        .output()
+        .expect("pcmh token create runs");
+    assert!(
+        output.status.success(),
+        "pcmh token create {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let token = String::from_utf8(output.stdout).expect("UTF-8").trim().to_owned();
+    assert!(token.starts_with("pcmh_"), "a token: {token}");
+    token
 }
 
 /// A PO and one practice in it; returns their ids.

@@ -34,6 +34,18 @@ pub enum Command {
     Migrate(DatabaseArgs),
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
+    /// Make, list and revoke bearer tokens.
+    Token {
+        /// What to do with tokens.
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Check the audit trail.
+    Audit {
+        /// What to do with the audit trail.
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Check, show and compare policy catalogs.
     Catalog {
         /// What to do with catalogs.
@@ -77,6 +89,53 @@ pub struct ServeArgs {
     /// The folder of policy catalogs, laid out as <catalog>/<version>.yaml.
     #[arg(long, env = "PCMH_CATALOG_DIR", value_name = "DIR", default_value = "policy-catalog")]
     pub catalog_dir: PathBuf,
+}
+
+/// The `pcmh token` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make a token and print it (it is shown this once).
+    Create(TokenCreateArgs),
+    /// List tokens (never their secrets).
+    List(DatabaseArgs),
+    /// Revoke a token at once.
+    Revoke {
+        /// The token's id.
+        id: i64,
+        /// Where the database is.
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+/// The options of `pcmh token create`.
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    /// admin, po_manager, practice_manager or auditor.
+    #[arg(long, value_name = "ROLE")]
+    pub role: String,
+    /// The PO a po_manager or auditor token is scoped to.
+    #[arg(long, value_name = "ID")]
+    pub organization: Option<i64>,
+    /// The practice a practice_manager or auditor token is scoped to.
+    #[arg(long, value_name = "ID")]
+    pub practice: Option<i64>,
+    /// Days until the token expires (auditor tokens expire after 30 days unless told).
+    #[arg(long, value_name = "DAYS")]
+    pub expires_in: Option<u32>,
+    /// What the token is for.
+    #[arg(long, default_value = "made on the command line")]
+    pub label: String,
+    /// Where the database is.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// The `pcmh audit` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain and say whether it is intact, or name the first event that does not fit.
+    Verify(DatabaseArgs),
 }
 
 /// The `pcmh catalog` subcommands.
@@ -147,6 +206,10 @@ pub fn run(cli: Cli) -> ExitCode {
     let outcome = match &cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Migrate(args) => serve::migrate(args),
+        Command::Token { command } => serve::token(command),
+        Command::Audit {
+            command: AuditCommand::Verify(args),
+        } => serve::verify_audit(args),
         Command::Openapi => serde_json::to_string_pretty(&crate::http::openapi()).map_err(|e| e.to_string()),
         Command::Catalog { command } => catalog::run(command),
     };

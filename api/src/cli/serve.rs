@@ -5,11 +5,11 @@ use std::sync::Arc;
 use pcmh_core::catalog::CatalogSet;
 use pcmh_core::store::Store;
 
-use super::{DatabaseArgs, Outcome, ServeArgs};
+use super::{DatabaseArgs, Outcome, ServeArgs, TokenCommand};
 use crate::http::{self, AppState};
 
 /// Opens the database and applies pending migrations; says what it did.
-fn open(args: &DatabaseArgs) -> Result<(Store, usize), String> {
+pub fn open(args: &DatabaseArgs) -> Result<(Store, usize), String> {
     let store = Store::open(&args.url()).map_err(|e| format!("pcmh: {e}"))?;
     let applied = store
         .migrate()
@@ -51,9 +51,114 @@ pub fn run(args: &ServeArgs) -> Outcome {
             Ok(summary) => println!("{summary}"),
             Err(e) => return Err(format!("pcmh serve: the demo data could not be loaded: {e}")),
         }
+        match crate::demo::tokens(&state) {
+            Ok(tokens) => println!("{tokens}"),
+            Err(e) => return Err(format!("pcmh serve: the demo tokens could not be made: {e}")),
+        }
     }
     actix_web::rt::System::new()
         .block_on(http::serve(state, &args.bind))
         .map_err(|e| format!("pcmh serve: cannot serve on {}: {e}", args.bind))?;
     Ok(String::new())
+}
+
+/// `pcmh token ...`: tokens made here are recorded in the audit trail with no token as actor.
+pub fn token(command: &TokenCommand) -> Outcome {
+    use pcmh_core::access::TokenRole;
+    use pcmh_core::ids::{OrganizationId, PracticeId};
+    use pcmh_core::store::audit::Audit;
+    use pcmh_core::store::tokens::{self, NewToken};
+    use pcmh_core::store::{now, Page};
+    match command {
+        TokenCommand::Create(args) => {
+            let role = TokenRole::parse(&args.role).ok_or_else(|| {
+                format!(
+                    "pcmh token create: --role {} is not a role (admin, po_manager, practice_manager, auditor)",
+                    args.role
+                )
+            })?;
+            let form = NewToken {
+                label: args.label.clone(),
+                role,
+                organization_id: args.organization.map(OrganizationId),
+                practice_id: args.practice.map(PracticeId),
+                expires_in_days: args.expires_in,
+            };
+            validator::Validate::validate(&form).map_err(|e| format!("pcmh token create: {e}"))?;
+            let (store, _) = open(&args.database)?;
+            let mut secret = String::new();
+            let info = store
+                .write_audited(Audit::new(None, "create", "token"), |c, event| {
+                    let issued = tokens::create(c, &form, None, now())?;
+                    event.organization = issued.info.organization_id;
+                    event.practice = issued.info.practice_id;
+                    secret = issued.token;
+                    Ok(issued.info)
+                })
+                .map_err(|e| format!("pcmh token create: {e}"))?;
+            let expiry = info
+                .expires_at
+                .map_or("no expiry".to_owned(), |at| format!("expires {at} UTC"));
+            eprintln!(
+                "{} token {} ({expiry}); it is shown this once:",
+                info.role.as_str(),
+                info.id
+            );
+            Ok(secret)
+        }
+        TokenCommand::List(args) => {
+            let (store, _) = open(args)?;
+            let page = Page { limit: 500, offset: 0 };
+            let list = store
+                .read(|c| tokens::list(c, None, page))
+                .map_err(|e| format!("pcmh token list: {e}"))?;
+            let mut out = String::from("ID  ROLE              SCOPE             EXPIRES              STATE    LABEL\n");
+            for t in list.items {
+                let scope = match (t.organization_id, t.practice_id) {
+                    (_, Some(p)) => format!("practice {p}"),
+                    (Some(o), None) => format!("organization {o}"),
+                    _ => "everything".into(),
+                };
+                let expires = t
+                    .expires_at
+                    .map_or("never".into(), |at| at.format("%Y-%m-%d %H:%M").to_string());
+                let state = if t.revoked_at.is_some() { "revoked" } else { "active" };
+                out.push_str(&format!(
+                    "{:<3} {:<17} {:<17} {:<20} {:<8} {}\n",
+                    t.id,
+                    t.role.as_str(),
+                    scope,
+                    expires,
+                    state,
+                    t.label
+                ));
+            }
+            Ok(out)
+        }
+        TokenCommand::Revoke { id, database } => {
+            let (store, _) = open(database)?;
+            let info = store
+                .write_audited(Audit::new(None, "revoke", "token"), |c, event| {
+                    let before = tokens::get(c, *id)?;
+                    event.organization = before.organization_id;
+                    event.practice = before.practice_id;
+                    event.before = serde_json::to_value(&before).ok();
+                    tokens::revoke(c, *id, now())
+                })
+                .map_err(|e| format!("pcmh token revoke: {e}"))?;
+            Ok(format!("token {} is revoked", info.id))
+        }
+    }
+}
+
+/// `pcmh audit verify`: exit 0 when the chain is intact, 1 naming the first event that does not fit.
+pub fn verify_audit(args: &DatabaseArgs) -> Outcome {
+    let (store, _) = open(args)?;
+    let report = store
+        .read(pcmh_core::store::audit::verify)
+        .map_err(|e| format!("pcmh audit verify: {e}"))?;
+    match report.first_break {
+        None => Ok(format!("audit chain intact: {} events", report.events)),
+        Some((seq, why)) => Err(format!("audit chain broken at event {seq}: {why}")),
+    }
 }

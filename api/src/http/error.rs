@@ -59,6 +59,12 @@ pub enum ApiError {
     /// The request was read but breaks rules.
     #[error("the request has invalid fields")]
     Invalid(Vec<FieldError>),
+    /// No token, or one that is unknown, revoked or expired.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The caller's role may not take this action here.
+    #[error("{0}")]
+    Forbidden(String),
     /// Nothing there (or nothing the caller may know about).
     #[error("{0}")]
     NotFound(String),
@@ -90,6 +96,8 @@ impl ApiError {
         match self {
             ApiError::BadRequest { code, .. } => code,
             ApiError::Invalid(_) => "validation_failed",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::TooLarge(_) => "payload_too_large",
@@ -127,6 +135,8 @@ impl ResponseError for ApiError {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -136,7 +146,11 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code()).json(self.body())
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, ApiError::Unauthorized(_)) {
+            response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        response.json(self.body())
     }
 }
 
@@ -146,6 +160,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound { what, id } => ApiError::NotFound(format!("{what} {id} was not found")),
             StoreError::Conflict { message } => ApiError::Conflict(message),
             StoreError::Invalid { field, rule, message } => ApiError::invalid(field, rule, message),
+            StoreError::Forbidden(message) => ApiError::Forbidden(message),
             StoreError::Unavailable(detail) => {
                 log_error("database unavailable", &detail);
                 ApiError::Unavailable

@@ -5,7 +5,9 @@
 //! function; [`openapi`] collects the document from the same registrations, so the published
 //! document cannot leave out a route.
 
+pub mod access;
 pub mod attestations;
+pub mod audit;
 pub mod care_plans;
 pub mod catalogs;
 pub mod documents;
@@ -17,6 +19,7 @@ pub mod practices;
 pub mod reports;
 pub mod staff;
 pub mod surveys;
+pub mod tokens;
 pub mod trainings;
 
 use std::path::PathBuf;
@@ -213,6 +216,8 @@ async fn healthz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiErr
         (name = "documents", description = "Evidence documents, stored by SHA-256"),
         (name = "surveys", description = "Patient satisfaction and office efficiency survey results"),
         (name = "reports", description = "Periodic reports such as monthly member lists"),
+        (name = "tokens", description = "Bearer tokens: roles and scopes"),
+        (name = "audit", description = "The hash-chained audit trail of every write"),
     )
 )]
 struct ApiInfo;
@@ -231,7 +236,10 @@ fn routes(config: &mut ServiceConfig) {
             .configure(attestations::configure)
             .configure(documents::configure)
             .configure(surveys::configure)
-            .configure(reports::configure),
+            .configure(reports::configure)
+            .configure(tokens::configure)
+            .configure(audit::configure)
+            .wrap(actix_web::middleware::from_fn(access::guard)),
     );
 }
 
@@ -244,7 +252,57 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     let mut spec = spec;
     spec.info.version = env!("CARGO_PKG_VERSION").into();
+    document_access(&mut spec);
     spec
+}
+
+/// Adds what the access guard does to every operation under `/api/v1`: the bearer token it
+/// needs, the 401 it answers without one, and the 403 a role may meet.
+fn document_access(spec: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let components = spec.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+    );
+    let error = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build()
+    };
+    for (path, item) in spec.paths.paths.iter_mut() {
+        if !path.starts_with("/api/v1/") {
+            continue;
+        }
+        let read_only_role_gate = path.starts_with("/api/v1/tokens") || path.starts_with("/api/v1/audit-events");
+        let operations = [
+            (&mut item.get, false),
+            (&mut item.post, true),
+            (&mut item.put, true),
+            (&mut item.patch, true),
+            (&mut item.delete, true),
+        ];
+        for (operation, writes) in operations {
+            let Some(operation) = operation.as_mut() else { continue };
+            operation.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+            let responses = &mut operation.responses.responses;
+            responses
+                .entry("401".into())
+                .or_insert_with(|| error("No token, or an unknown, revoked or expired one").into());
+            if writes || read_only_role_gate {
+                responses
+                    .entry("403".into())
+                    .or_insert_with(|| error("The token's role may not do this here").into());
+            }
+        }
+    }
 }
 
 /// Not-found answers for paths no route has, in the API's error shape.

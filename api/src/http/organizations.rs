@@ -1,6 +1,7 @@
 //! Physician organizations (POs) and their practices.
 
 use actix_web::{get, post, web, HttpResponse};
+use pcmh_core::access::TokenRole;
 use pcmh_core::ids::OrganizationId;
 use pcmh_core::records::{Organization, Practice};
 use pcmh_core::store::organizations::{self, NewOrganization};
@@ -8,6 +9,7 @@ use pcmh_core::store::practices::{self, NewPractice};
 use pcmh_core::store::Listing;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::access::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{blocking, ValidJson, ValidQuery};
 use super::{AppState, ListQuery};
@@ -48,12 +50,19 @@ async fn create_organization(
 #[get("/organizations")]
 async fn list_organizations(
     state: web::Data<AppState>,
+    caller: Caller,
     ValidQuery(query): ValidQuery<ListQuery>,
 ) -> Result<web::Json<Listing<Organization>>, ApiError> {
     let store = state.store.clone();
     let page = query.page();
+    // Each caller sees the POs its token covers: all for an admin, its own for PO-scoped tokens.
+    let principal = caller.principal;
+    let only = match principal.role {
+        TokenRole::Admin => None,
+        _ => Some(principal.organization.filter(|o| principal.covers_organization(*o))),
+    };
     Ok(web::Json(
-        blocking(move || Ok(store.read(|c| organizations::list(c, page))?)).await?,
+        blocking(move || Ok(store.read(|c| organizations::list(c, only, page))?)).await?,
     ))
 }
 

@@ -6,6 +6,7 @@
 //! failure leaves nothing half-written. Model modules return domain types.
 
 pub mod attestations;
+pub mod audit;
 pub mod care_plans;
 pub mod documents;
 pub mod files;
@@ -17,6 +18,7 @@ pub mod reports;
 pub mod schema;
 pub mod staff;
 pub mod surveys;
+pub mod tokens;
 pub mod trainings;
 
 use std::path::{Path, PathBuf};
@@ -70,6 +72,9 @@ pub enum StoreError {
         /// What is wrong.
         message: String,
     },
+    /// The caller's role may not do this.
+    #[error("{0}")]
+    Forbidden(String),
     /// The database URL names no supported backend.
     #[error("{0}")]
     BadUrl(String),
@@ -85,6 +90,9 @@ pub enum StoreError {
     /// Any other database error.
     #[error("database error: {0}")]
     Database(diesel::result::Error),
+    /// A fault of the program itself (a value that cannot be serialized).
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl From<diesel::result::Error> for StoreError {
@@ -399,6 +407,22 @@ impl Store {
     /// Runs `work` in one transaction on a pooled connection.
     pub fn write<T>(&self, work: impl FnOnce(&mut Connection) -> StoreResult<T>) -> StoreResult<T> {
         self.conn()?.transaction(work)
+    }
+
+    /// Runs `work` in one transaction and appends its audit event in that same transaction:
+    /// the write and its event are stored together or not at all. `work` may complete the
+    /// event (the record before an update, the scope); the record after is what it returns.
+    pub fn write_audited<T: Serialize>(
+        &self,
+        mut event: audit::Audit,
+        work: impl FnOnce(&mut Connection, &mut audit::Audit) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        self.write(|conn| {
+            let value = work(conn, &mut event)?;
+            let after = serde_json::to_value(&value).map_err(|e| StoreError::Internal(e.to_string()))?;
+            audit::append(conn, &event, after)?;
+            Ok(value)
+        })
     }
 }
 

@@ -65,16 +65,27 @@ pub fn get(conn: &mut Connection, id: OrganizationId) -> StoreResult<Organizatio
         .ok_or_else(|| StoreError::not_found("organization", id))
 }
 
-/// A page of POs by id.
-pub fn list(conn: &mut Connection, page: Page) -> StoreResult<Listing<Organization>> {
+/// A page of POs by id; with `only`, just that PO (`Some(None)`: none at all).
+pub fn list(
+    conn: &mut Connection,
+    only: Option<Option<OrganizationId>>,
+    page: Page,
+) -> StoreResult<Listing<Organization>> {
     let (rows, total): (Vec<Row>, i64) = on_backend!(conn, |c| {
-        let rows = organizations::table
+        let build = || {
+            let mut query = organizations::table.into_boxed();
+            if let Some(only) = only {
+                query = query.filter(organizations::id.eq(only.map_or(-1, |o| o.0)));
+            }
+            query
+        };
+        let rows = build()
             .order(organizations::id)
             .limit(page.limit)
             .offset(page.offset)
             .select(Row::as_select())
             .load(c)?;
-        let total = organizations::table.count().get_result(c)?;
+        let total = build().count().get_result(c)?;
         Ok::<_, diesel::result::Error>((rows, total))
     })?;
     Ok(Listing {

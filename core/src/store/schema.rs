@@ -185,6 +185,45 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tokens (id) {
+        id -> BigInt,
+        label -> Text,
+        secret_sha256 -> Text,
+        role -> Text,
+        organization_id -> Nullable<BigInt>,
+        practice_id -> Nullable<BigInt>,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (seq) {
+        seq -> BigInt,
+        occurred_at -> Timestamp,
+        token_id -> Nullable<BigInt>,
+        action -> Text,
+        record_kind -> Text,
+        record_id -> Nullable<BigInt>,
+        organization_id -> Nullable<BigInt>,
+        practice_id -> Nullable<BigInt>,
+        content -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_chain_head (id) {
+        id -> Integer,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
 diesel::joinable!(practices -> organizations (organization_id));
 diesel::joinable!(staff -> practices (practice_id));
 diesel::joinable!(documents -> organizations (organization_id));
@@ -224,4 +263,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     attestations,
     survey_results,
     periodic_reports,
+    tokens,
+    audit_events,
+    audit_chain_head,
 );

@@ -1,0 +1,134 @@
+//! Access control, in one place: every request under `/api/v1` passes [`guard`], which
+//! authenticates the bearer token, works out which PO or practice the path names, and asks
+//! `pcmh_core::access::decide`. Handlers receive the outcome as a [`Caller`].
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use pcmh_core::access::{decide, Action, Decision, Principal, Resource};
+use pcmh_core::ids::{OrganizationId, PracticeId};
+use pcmh_core::store::audit::Audit;
+use pcmh_core::store::{practices, tokens, StoreError};
+
+use super::error::ApiError;
+use super::extract::blocking;
+use super::AppState;
+
+/// The authenticated caller of a request and the resource its path names.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller {
+    /// The token's role and scope.
+    pub principal: Principal,
+    /// What the path names.
+    pub resource: Resource,
+}
+
+impl Caller {
+    /// The PO and practice the request concerns, from its path.
+    pub fn scope(&self) -> (Option<OrganizationId>, Option<PracticeId>) {
+        match self.resource {
+            Resource::Organization(o) => (Some(o), None),
+            Resource::Practice { id, organization } => (Some(organization), Some(id)),
+            _ => (None, None),
+        }
+    }
+
+    /// An audit event of `action` on a `record_kind` by this caller, in the request's scope.
+    pub fn audit(&self, action: &'static str, record_kind: &'static str) -> Audit {
+        let (organization, practice) = self.scope();
+        Audit::new(Some(self.principal.token_id), action, record_kind).within(organization, practice)
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(req.extensions().get::<Caller>().copied().ok_or_else(|| {
+            super::error::log_error("access", "a handler ran without the access guard");
+            ApiError::Internal
+        }))
+    }
+}
+
+/// The bearer token of a request, if it sent one.
+fn bearer(req: &ServiceRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+}
+
+/// What a path under `/api/v1` names; `None` for a path no route has.
+fn resource_of(store: &pcmh_core::store::Store, path: &str) -> Result<Resource, ApiError> {
+    let not_found = || ApiError::NotFound("there is nothing at this path".into());
+    let rest = path.strip_prefix("/api/v1/").ok_or_else(not_found)?;
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let id = |text: &str| {
+        text.parse::<i64>()
+            .map_err(|_| ApiError::NotFound(format!("no such record: {text}")))
+    };
+    match segments.as_slice() {
+        ["catalogs", ..] => Ok(Resource::Catalogs),
+        ["organizations"] => Ok(Resource::Organizations),
+        ["organizations", organization, ..] => Ok(Resource::Organization(OrganizationId(id(organization)?))),
+        ["practices", practice, ..] => {
+            let practice = PracticeId(id(practice)?);
+            match store.read(|c| practices::get(c, practice)) {
+                Ok(found) => Ok(Resource::Practice {
+                    id: practice,
+                    organization: found.organization_id,
+                }),
+                Err(StoreError::NotFound { .. }) => {
+                    Err(ApiError::NotFound(format!("practice {practice} was not found")))
+                }
+                Err(other) => Err(other.into()),
+            }
+        }
+        ["tokens", ..] => Ok(Resource::Tokens),
+        ["audit-events", ..] => Ok(Resource::AuditEvents),
+        _ => Err(not_found()),
+    }
+}
+
+/// Authenticates and authorizes a request under `/api/v1`, then hands it on with its [`Caller`].
+pub async fn guard(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or(ApiError::Internal)?;
+    let Some(token) = bearer(&req) else {
+        return Err(ApiError::Unauthorized("send a token: Authorization: Bearer <token>".into()).into());
+    };
+    let action = if matches!(*req.method(), Method::GET | Method::HEAD) {
+        Action::Read
+    } else {
+        Action::Write
+    };
+    let path = req.path().to_owned();
+    let caller = blocking(move || {
+        let store = state.store.clone();
+        let now = pcmh_core::store::now();
+        let principal = store
+            .read(|c| tokens::authenticate(c, &token, now))?
+            .ok_or_else(|| ApiError::Unauthorized("the token is unknown, revoked or expired".into()))?;
+        let resource = resource_of(&store, &path)?;
+        match decide(&principal, resource, action) {
+            Decision::Allow => Ok(Caller { principal, resource }),
+            Decision::NotFound => Err(ApiError::NotFound("there is nothing at this path".into())),
+            Decision::Forbidden => Err(ApiError::Forbidden(format!(
+                "a {} token may not {} here",
+                principal.role.as_str(),
+                if action == Action::Read { "read" } else { "write" }
+            ))),
+        }
+    })
+    .await?;
+    req.extensions_mut().insert(caller);
+    next.call(req).await
+}

@@ -1,0 +1,107 @@
+//! The audit trail, read-only: admin everywhere; a po_manager or auditor within its scope.
+
+use actix_web::{get, web};
+use chrono::NaiveDateTime;
+use pcmh_core::access::TokenRole;
+use pcmh_core::ids::{OrganizationId, PracticeId};
+use pcmh_core::store::audit::{self, AuditEvent, EventFilter};
+use pcmh_core::store::{Listing, Page};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+use validator::Validate;
+
+use super::access::Caller;
+use super::error::{ApiError, ErrorBody};
+use super::extract::{blocking, ValidQuery};
+use super::AppState;
+
+/// Which events to list.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EventQuery {
+    /// Only events on records of this kind (staff, training, attestation, token, ...).
+    #[validate(length(min = 1, max = 50))]
+    pub record_kind: Option<String>,
+    /// Only events on the record with this id.
+    pub record_id: Option<i64>,
+    /// Only events concerning this practice.
+    pub practice_id: Option<i64>,
+    /// Only events concerning this PO.
+    pub organization_id: Option<i64>,
+    /// Only events at or after this moment (UTC, e.g. 2026-11-24T00:00:00).
+    pub since: Option<NaiveDateTime>,
+    /// Only events before this moment (UTC).
+    pub until: Option<NaiveDateTime>,
+    /// How many items to return, 1 to 500 (default 100).
+    #[validate(range(min = 1, max = 500))]
+    pub limit: Option<i64>,
+    /// How many items to skip.
+    #[validate(range(min = 0))]
+    pub offset: Option<i64>,
+}
+
+/// Lists audit events in chain order, within the caller's scope.
+#[utoipa::path(
+    tag = "audit",
+    operation_id = "list_audit_events",
+    params(EventQuery),
+    responses(
+        (status = 200, description = "A page of events", body = Listing<AuditEvent>),
+        (status = 400, description = "A query parameter cannot be read", body = ErrorBody),
+        (status = 403, description = "The caller's role may not read the audit trail", body = ErrorBody),
+        (status = 404, description = "The practice or PO asked for is outside the caller's scope", body = ErrorBody),
+        (status = 422, description = "A query parameter breaks a rule", body = ErrorBody)
+    )
+)]
+#[get("/audit-events")]
+async fn list_audit_events(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ValidQuery(query): ValidQuery<EventQuery>,
+) -> Result<web::Json<Listing<AuditEvent>>, ApiError> {
+    let mut filter = EventFilter {
+        record_kind: query.record_kind.clone(),
+        record_id: query.record_id,
+        practice: query.practice_id.map(PracticeId),
+        organization: query.organization_id.map(OrganizationId),
+        since: query.since,
+        until: query.until,
+    };
+    let principal = caller.principal;
+    let outside = || ApiError::NotFound("there is nothing at this path".into());
+    if principal.role != TokenRole::Admin {
+        // Narrow to the caller's scope; asking for another PO or practice finds nothing.
+        match (principal.practice, principal.organization) {
+            (Some(own), _) => {
+                if filter.practice.is_some_and(|p| p != own)
+                    || filter.organization.is_some_and(|o| Some(o) != principal.organization)
+                {
+                    return Err(outside());
+                }
+                filter.practice = Some(own);
+            }
+            (None, Some(own)) => {
+                if filter.organization.is_some_and(|o| o != own) {
+                    return Err(outside());
+                }
+                filter.organization = Some(own);
+            }
+            (None, None) => return Err(outside()),
+        }
+    }
+    let page = Page {
+        limit: query.limit.unwrap_or(100),
+        offset: query.offset.unwrap_or(0),
+    };
+    let store = state.store.clone();
+    Ok(web::Json(
+        blocking(move || Ok(store.read(|c| audit::list(c, &filter, page))?)).await?,
+    ))
+}
+
+/// Registers the audit routes.
+pub fn configure(config: &mut ServiceConfig) {
+    config.service(list_audit_events);
+}

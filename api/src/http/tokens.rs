@@ -1,0 +1,140 @@
+//! Tokens: made, listed and revoked by an admin, or by a po_manager within its PO.
+
+use actix_web::{delete, get, post, web, HttpResponse};
+use pcmh_core::access::TokenRole;
+use pcmh_core::store::tokens::{self, IssuedToken, NewToken, TokenInfo};
+use pcmh_core::store::{now, Listing, StoreError};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+use validator::Validate;
+
+use super::access::Caller;
+use super::error::{ApiError, ErrorBody};
+use super::extract::{blocking, ValidJson, ValidQuery};
+use super::AppState;
+
+/// Makes a token; its secret is in the answer and nowhere else.
+#[utoipa::path(
+    tag = "tokens",
+    operation_id = "create_token",
+    request_body = NewToken,
+    responses(
+        (status = 201, description = "Created: the secret is shown this once", body = IssuedToken),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 403, description = "The caller may not make this token", body = ErrorBody),
+        (status = 422, description = "A field breaks a rule", body = ErrorBody)
+    )
+)]
+#[post("/tokens")]
+async fn create_token(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ValidJson(form): ValidJson<NewToken>,
+) -> Result<HttpResponse, ApiError> {
+    let store = state.store.clone();
+    let issued = blocking(move || {
+        let mut secret = None;
+        // The audit event records the token's facts, never its secret.
+        let info = store.write_audited(caller.audit("create", "token"), |c, event| {
+            let issued = tokens::create(c, &form, Some(&caller.principal), now())?;
+            event.organization = issued.info.organization_id;
+            event.practice = issued.info.practice_id;
+            secret = Some(issued.token);
+            Ok(issued.info)
+        })?;
+        Ok(IssuedToken {
+            token: secret.unwrap_or_default(),
+            info,
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(issued))
+}
+
+/// Paging for the token list.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TokenQuery {
+    /// How many items to return, 1 to 500 (default 100).
+    #[validate(range(min = 1, max = 500))]
+    pub limit: Option<i64>,
+    /// How many items to skip.
+    #[validate(range(min = 0))]
+    pub offset: Option<i64>,
+}
+
+/// Lists tokens (never their secrets): all for an admin, the PO's own for a po_manager.
+#[utoipa::path(
+    tag = "tokens",
+    operation_id = "list_tokens",
+    params(TokenQuery),
+    responses(
+        (status = 200, description = "A page of tokens", body = Listing<TokenInfo>),
+        (status = 400, description = "A query parameter cannot be read", body = ErrorBody),
+        (status = 403, description = "The caller may not list tokens", body = ErrorBody),
+        (status = 422, description = "A query parameter breaks a rule", body = ErrorBody)
+    )
+)]
+#[get("/tokens")]
+async fn list_tokens(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ValidQuery(query): ValidQuery<TokenQuery>,
+) -> Result<web::Json<Listing<TokenInfo>>, ApiError> {
+    let store = state.store.clone();
+    let scope = match caller.principal.role {
+        TokenRole::Admin => None,
+        _ => caller.principal.organization,
+    };
+    let page = pcmh_core::store::Page {
+        limit: query.limit.unwrap_or(100),
+        offset: query.offset.unwrap_or(0),
+    };
+    Ok(web::Json(
+        blocking(move || Ok(store.read(|c| tokens::list(c, scope, page))?)).await?,
+    ))
+}
+
+/// Revokes a token at once; revoking it again changes nothing.
+#[utoipa::path(
+    tag = "tokens",
+    operation_id = "revoke_token",
+    params(("token_id" = i64, Path, description = "The token's id")),
+    responses(
+        (status = 200, description = "The token, now revoked", body = TokenInfo),
+        (status = 403, description = "The caller may not revoke tokens", body = ErrorBody),
+        (status = 404, description = "No such token in the caller's scope", body = ErrorBody)
+    )
+)]
+#[delete("/tokens/{token_id}")]
+async fn revoke_token(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+) -> Result<web::Json<TokenInfo>, ApiError> {
+    let id = path.into_inner();
+    let store = state.store.clone();
+    let revoked = blocking(move || {
+        Ok(store.write_audited(caller.audit("revoke", "token"), |c, event| {
+            let token = tokens::get(c, id)?;
+            let in_scope =
+                caller.principal.role == TokenRole::Admin || token.organization_id == caller.principal.organization;
+            if !in_scope {
+                return Err(StoreError::not_found("token", id));
+            }
+            event.organization = token.organization_id;
+            event.practice = token.practice_id;
+            event.before = serde_json::to_value(&token).ok();
+            tokens::revoke(c, id, now())
+        })?)
+    })
+    .await?;
+    Ok(web::Json(revoked))
+}
+
+/// Registers the token routes.
+pub fn configure(config: &mut ServiceConfig) {
+    config.service(create_token).service(list_tokens).service(revoke_token);
+}

@@ -1,0 +1,251 @@
+//! Who may see and change what: the roles of a token and the one rule that decides.
+//!
+//! A token has a role and a scope (a PO or a practice). A record outside the scope does not
+//! exist for the caller (not found); an action the role may not take inside the scope is
+//! forbidden. The API asks [`decide`] once per request, for the resource its path names.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{OrganizationId, PracticeId};
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenRole {
+    /// Everything: POs, practices, tokens, catalogs.
+    Admin,
+    /// Its PO and all the PO's practices, read and write, including PO-level attestations.
+    PoManager,
+    /// One practice, read and write.
+    PracticeManager,
+    /// Read-only over its PO or practice; may export packets. Always expires.
+    Auditor,
+}
+
+impl TokenRole {
+    /// The role as written in the API and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenRole::Admin => "admin",
+            TokenRole::PoManager => "po_manager",
+            TokenRole::PracticeManager => "practice_manager",
+            TokenRole::Auditor => "auditor",
+        }
+    }
+
+    /// The role named `text`, if any.
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            TokenRole::Admin,
+            TokenRole::PoManager,
+            TokenRole::PracticeManager,
+            TokenRole::Auditor,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == text)
+    }
+}
+
+/// The caller of a request: an authenticated token's role and scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Principal {
+    /// The token's id (recorded in the audit trail; never its secret).
+    pub token_id: i64,
+    /// Its role.
+    pub role: TokenRole,
+    /// The PO it is scoped to (po_manager, auditor of a PO; also set for practice-scoped tokens).
+    pub organization: Option<OrganizationId>,
+    /// The practice it is scoped to (practice_manager, auditor of a practice).
+    pub practice: Option<PracticeId>,
+}
+
+/// What a request touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    /// Catalogs: public to every caller.
+    Catalogs,
+    /// The list of POs (each caller sees those in scope) or the creation of one (admin only).
+    Organizations,
+    /// One PO and what is under its path.
+    Organization(OrganizationId),
+    /// One practice (of a PO) and what is under its path.
+    Practice {
+        /// The practice.
+        id: PracticeId,
+        /// Its PO.
+        organization: OrganizationId,
+    },
+    /// Tokens: admin everywhere, po_manager within its PO.
+    Tokens,
+    /// The audit trail: admin, and po_manager or auditor within scope.
+    AuditEvents,
+}
+
+/// Reading or changing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// GET.
+    Read,
+    /// Anything that writes.
+    Write,
+}
+
+/// The answer to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Go ahead.
+    Allow,
+    /// The resource is outside the caller's scope: it does not exist for them.
+    NotFound,
+    /// The resource is in scope but the role may not take this action.
+    Forbidden,
+}
+
+impl Principal {
+    /// Whether the caller's scope covers the PO `organization` as a whole.
+    pub fn covers_organization(&self, organization: OrganizationId) -> bool {
+        match self.role {
+            TokenRole::Admin => true,
+            TokenRole::PoManager => self.organization == Some(organization),
+            TokenRole::Auditor => self.practice.is_none() && self.organization == Some(organization),
+            TokenRole::PracticeManager => false,
+        }
+    }
+
+    /// Whether the caller's scope covers `practice` of `organization`.
+    pub fn covers_practice(&self, practice: PracticeId, organization: OrganizationId) -> bool {
+        self.covers_organization(organization) || self.practice == Some(practice)
+    }
+}
+
+/// Decides whether `principal` may take `action` on `resource`.
+pub fn decide(principal: &Principal, resource: Resource, action: Action) -> Decision {
+    let in_scope = match resource {
+        Resource::Catalogs => return Decision::Allow,
+        Resource::Organizations => {
+            return match (action, principal.role) {
+                (Action::Read, _) | (Action::Write, TokenRole::Admin) => Decision::Allow,
+                (Action::Write, _) => Decision::Forbidden,
+            };
+        }
+        Resource::Tokens => {
+            return match principal.role {
+                TokenRole::Admin | TokenRole::PoManager => Decision::Allow,
+                _ => Decision::Forbidden,
+            };
+        }
+        Resource::AuditEvents => {
+            return match (action, principal.role) {
+                (Action::Read, TokenRole::Admin | TokenRole::PoManager | TokenRole::Auditor) => Decision::Allow,
+                _ => Decision::Forbidden,
+            };
+        }
+        Resource::Organization(organization) => principal.covers_organization(organization),
+        Resource::Practice { id, organization } => principal.covers_practice(id, organization),
+    };
+    if !in_scope {
+        Decision::NotFound
+    } else if action == Action::Write && principal.role == TokenRole::Auditor {
+        Decision::Forbidden
+    } else {
+        Decision::Allow
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: OrganizationId = OrganizationId(1);
+    const B: OrganizationId = OrganizationId(2);
+    const A1: PracticeId = PracticeId(11);
+    const A2: PracticeId = PracticeId(12);
+
+    fn principal(role: TokenRole, organization: Option<OrganizationId>, practice: Option<PracticeId>) -> Principal {
+        Principal {
+            token_id: 1,
+            role,
+            organization,
+            practice,
+        }
+    }
+
+    fn practice(id: PracticeId, organization: OrganizationId) -> Resource {
+        Resource::Practice { id, organization }
+    }
+
+    #[test]
+    fn admin_may_do_everything() {
+        let admin = principal(TokenRole::Admin, None, None);
+        for resource in [
+            Resource::Organizations,
+            Resource::Organization(B),
+            practice(A1, A),
+            Resource::Tokens,
+        ] {
+            assert_eq!(decide(&admin, resource, Action::Write), Decision::Allow);
+        }
+    }
+
+    #[test]
+    fn a_po_manager_sees_its_po_and_practices_only() {
+        let manager = principal(TokenRole::PoManager, Some(A), None);
+        assert_eq!(
+            decide(&manager, Resource::Organization(A), Action::Write),
+            Decision::Allow
+        );
+        assert_eq!(decide(&manager, practice(A2, A), Action::Write), Decision::Allow);
+        assert_eq!(
+            decide(&manager, Resource::Organization(B), Action::Read),
+            Decision::NotFound
+        );
+        assert_eq!(
+            decide(&manager, practice(PracticeId(21), B), Action::Read),
+            Decision::NotFound
+        );
+        assert_eq!(
+            decide(&manager, Resource::Organizations, Action::Write),
+            Decision::Forbidden
+        );
+    }
+
+    #[test]
+    fn a_practice_manager_sees_one_practice_and_not_its_po() {
+        let manager = principal(TokenRole::PracticeManager, Some(A), Some(A1));
+        assert_eq!(decide(&manager, practice(A1, A), Action::Write), Decision::Allow);
+        assert_eq!(decide(&manager, practice(A2, A), Action::Read), Decision::NotFound);
+        assert_eq!(
+            decide(&manager, Resource::Organization(A), Action::Read),
+            Decision::NotFound
+        );
+        assert_eq!(decide(&manager, Resource::Tokens, Action::Read), Decision::Forbidden);
+        assert_eq!(
+            decide(&manager, Resource::AuditEvents, Action::Read),
+            Decision::Forbidden
+        );
+    }
+
+    #[test]
+    fn an_auditor_reads_in_scope_and_never_writes() {
+        let po_auditor = principal(TokenRole::Auditor, Some(A), None);
+        assert_eq!(decide(&po_auditor, practice(A2, A), Action::Read), Decision::Allow);
+        assert_eq!(decide(&po_auditor, practice(A2, A), Action::Write), Decision::Forbidden);
+        assert_eq!(
+            decide(&po_auditor, Resource::Organization(B), Action::Write),
+            Decision::NotFound
+        );
+        let practice_auditor = principal(TokenRole::Auditor, Some(A), Some(A1));
+        assert_eq!(
+            decide(&practice_auditor, practice(A1, A), Action::Read),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&practice_auditor, Resource::Organization(A), Action::Read),
+            Decision::NotFound
+        );
+        assert_eq!(
+            decide(&practice_auditor, Resource::AuditEvents, Action::Read),
+            Decision::Allow
+        );
+    }
+}
