@@ -10,6 +10,7 @@ use pcmh_core::catalog::{Catalog, EvidenceRequirement, Scope};
 use pcmh_core::ids::{CriterionId, OrganizationId, PracticeId, StaffId, Term};
 use pcmh_core::records::{AttestedStatus, CarePlanKind, Owner, Role, ShareMethod};
 use pcmh_core::store::attestations::{self, NewAttestation};
+use pcmh_core::store::audit::{self, Audit};
 use pcmh_core::store::care_plans::{self, NewCarePlan, NewCarePlanShare};
 use pcmh_core::store::documents::{self, DocumentFile, NewDocument};
 use pcmh_core::store::files::{EvidenceFiles, FolderFiles};
@@ -21,6 +22,7 @@ use pcmh_core::store::staff::{self, NewStaff};
 use pcmh_core::store::surveys::{self, NewSurvey};
 use pcmh_core::store::trainings::{self, NewTraining};
 use pcmh_core::store::{Connection, Page, StoreError, StoreResult};
+use serde::Serialize;
 
 use crate::http::AppState;
 
@@ -39,6 +41,8 @@ struct Demo<'a> {
     today: NaiveDate,
     catalog: &'a Catalog,
     files: FolderFiles,
+    /// The demo PO, once created.
+    organization: OrganizationId,
 }
 
 fn term(text: &str) -> StoreResult<Term> {
@@ -49,7 +53,20 @@ fn criterion(text: &str) -> StoreResult<CriterionId> {
     CriterionId::parse(text).map_err(|e| StoreError::invalid("demo", "criterion", e.to_string()))
 }
 
+/// Appends the audit event of a record the demo created, in the seed's own transaction: the
+/// server itself wrote it, so the event names no token.
+fn audited<T: Serialize>(conn: &mut Connection, audit: Audit, record: T) -> StoreResult<T> {
+    let after = serde_json::to_value(&record).map_err(|e| StoreError::Internal(e.to_string()))?;
+    audit::append(conn, &audit, after)?;
+    Ok(record)
+}
+
 impl Demo<'_> {
+    /// The event of `action` on a new record of `record_kind`, in the demo PO (and `practice`).
+    fn event(&self, action: &'static str, record_kind: &'static str, practice: Option<PracticeId>) -> Audit {
+        Audit::new(None, action, record_kind).within(Some(self.organization), practice)
+    }
+
     fn months_ago(&self, months: u32) -> NaiveDate {
         self.today.checked_sub_months(Months::new(months)).unwrap_or(self.today)
     }
@@ -90,28 +107,35 @@ impl Demo<'_> {
             criteria: criteria.to_vec(),
             effective_on,
         };
-        Ok(documents::create(conn, owner, self.catalog, &form, &file)?.document.id)
+        let practice = match owner {
+            Owner::Practice(practice) => Some(practice),
+            Owner::Organization(_) => None,
+        };
+        let created = documents::create(conn, owner, self.catalog, &form, &file)?;
+        Ok(audited(conn, self.event("upload", "document", practice), created)?
+            .document
+            .id)
     }
 
     fn practice(
         &self,
         conn: &mut Connection,
-        organization: OrganizationId,
         name: &str,
         focus: Option<&str>,
         diligence: Diligence,
     ) -> StoreResult<PracticeId> {
-        let practice = practices::create(
+        let created = practices::create(
             conn,
-            organization,
+            self.organization,
             self.catalog,
             &NewPractice {
                 name: name.into(),
                 initial_focus_population: focus.map(Into::into),
                 catalog_version: None,
             },
-        )?
-        .id;
+        )?;
+        let practice = created.id;
+        audited(conn, self.event("create", "practice", Some(practice)), created)?;
         let roster: &[(&str, Role, u32)] = match diligence {
             Diligence::Thorough => &[
                 ("Dr. Ana Lopez", Role::Physician, 80),
@@ -150,6 +174,7 @@ impl Demo<'_> {
                     ended_on: None,
                 },
             )?;
+            let member = audited(conn, self.event("create", "staff", Some(practice)), member)?;
             staff_ids.push((member.id, *role, *months));
         }
         self.trainings(conn, practice, &staff_ids, diligence)?;
@@ -193,7 +218,8 @@ impl Demo<'_> {
                     trainer: Some("PO practice transformation team".into()),
                     document_id: None,
                 };
-                trainings::create(conn, practice, self.catalog, &form)?;
+                let created = trainings::create(conn, practice, self.catalog, &form)?;
+                audited(conn, self.event("create", "training", Some(practice)), created)?;
             }
             if *role == Role::CareManager {
                 let form = NewTraining {
@@ -204,7 +230,8 @@ impl Demo<'_> {
                     trainer: Some("PO care management lead".into()),
                     document_id: None,
                 };
-                trainings::create(conn, practice, self.catalog, &form)?;
+                let created = trainings::create(conn, practice, self.catalog, &form)?;
+                audited(conn, self.event("create", "training", Some(practice)), created)?;
             }
         }
         Ok(())
@@ -254,7 +281,8 @@ impl Demo<'_> {
                 documented_in_chart: !(diligence == Diligence::Patchy && months == 9),
                 follow_ups,
             };
-            meetings::create(conn, practice, self.catalog, &form)?;
+            let created = meetings::create(conn, practice, self.catalog, &form)?;
+            audited(conn, self.event("create", "meeting", Some(practice)), created)?;
         }
         Ok(())
     }
@@ -273,7 +301,8 @@ impl Demo<'_> {
                     respondents: 140,
                     score: score - f64::from(*months) / 4.0,
                 };
-                surveys::create(conn, practice, self.catalog, &form)?;
+                let created = surveys::create(conn, practice, self.catalog, &form)?;
+                audited(conn, self.event("create", "survey", Some(practice)), created)?;
             }
         }
         Ok(())
@@ -320,6 +349,7 @@ impl Demo<'_> {
                     ],
                 },
             )?;
+            let plan = audited(conn, self.event("create", "care_plan", Some(practice)), plan)?;
             for (p, partner) in plan.care_partners.iter().enumerate() {
                 if !share_all && p == 1 {
                     continue; // Never shared with the health plan: a gap for 4.22.
@@ -335,7 +365,8 @@ impl Demo<'_> {
                         ShareMethod::Portal
                     },
                 };
-                care_plans::share(conn, practice, plan.id, &share)?;
+                let created = care_plans::share(conn, practice, plan.id, &share)?;
+                audited(conn, self.event("share", "care_plan_share", Some(practice)), created)?;
             }
         }
         Ok(())
@@ -384,7 +415,8 @@ impl Demo<'_> {
                             evidence: Vec::new(),
                             supersedes: None,
                         };
-                        attestations::create_for_practice(conn, practice, self.catalog, &form)?;
+                        let created = attestations::create_for_practice(conn, practice, self.catalog, &form)?;
+                        audited(conn, self.event("create", "attestation", Some(practice)), created)?;
                     }
                     _ => {}
                 }
@@ -394,7 +426,8 @@ impl Demo<'_> {
     }
 
     /// The PO's own evidence: member lists, workflows, billing support, attestations.
-    fn organization_evidence(&self, conn: &mut Connection, organization: OrganizationId) -> StoreResult<()> {
+    fn organization_evidence(&self, conn: &mut Connection) -> StoreResult<()> {
+        let organization = self.organization;
         let owner = Owner::Organization(organization);
         for months in 1..=12 {
             if months == 5 {
@@ -412,7 +445,8 @@ impl Demo<'_> {
                 practice_id: None,
                 document_id: None,
             };
-            reports::create(conn, organization, self.catalog, &form)?;
+            let created = reports::create(conn, organization, self.catalog, &form)?;
+            audited(conn, self.event("create", "report", None), created)?;
         }
         for (id, kind, status) in [
             ("4.24", "care_management_workflow", AttestedStatus::InPlace),
@@ -439,7 +473,8 @@ impl Demo<'_> {
                 evidence: vec![document],
                 supersedes: None,
             };
-            attestations::create_for_organization(conn, organization, self.catalog, &form)?;
+            let created = attestations::create_for_organization(conn, organization, self.catalog, &form)?;
+            audited(conn, self.event("create", "attestation", None), created)?;
         }
         Ok(())
     }
@@ -448,11 +483,7 @@ impl Demo<'_> {
 /// Loads the demo PO unless it is there already; says what it did.
 pub fn seed(state: &AppState) -> Result<String, String> {
     let catalog = state.catalog_for_new_practice(None).map_err(|e| e.to_string())?.clone();
-    let demo = Demo {
-        today: Utc::now().date_naive(),
-        catalog: &catalog,
-        files: FolderFiles::new(state.data_dir.join("evidence")),
-    };
+    // One transaction: every record and its audit event (one per record, no token) or nothing.
     let loaded = state
         .store
         .write(|conn| {
@@ -460,13 +491,20 @@ pub fn seed(state: &AppState) -> Result<String, String> {
             if existing.items.iter().any(|o| o.name == DEMO_ORGANIZATION) {
                 return Ok(None);
             }
-            let organization = organizations::create(
+            let created = organizations::create(
                 conn,
                 &NewOrganization {
                     name: DEMO_ORGANIZATION.into(),
                 },
-            )?
-            .id;
+            )?;
+            let organization = created.id;
+            let demo = Demo {
+                today: Utc::now().date_naive(),
+                catalog: &catalog,
+                files: FolderFiles::new(state.data_dir.join("evidence")),
+                organization,
+            };
+            audited(conn, demo.event("create", "organization", None), created)?;
             let practices = [
                 (
                     "Maple Street Family Medicine",
@@ -482,9 +520,9 @@ pub fn seed(state: &AppState) -> Result<String, String> {
             ];
             let mut ids = Vec::new();
             for (name, focus, diligence) in practices {
-                ids.push(demo.practice(conn, organization, name, focus, diligence)?);
+                ids.push(demo.practice(conn, name, focus, diligence)?);
             }
-            demo.organization_evidence(conn, organization)?;
+            demo.organization_evidence(conn)?;
             Ok(Some((organization, ids)))
         })
         .map_err(|e| e.to_string())?;
@@ -506,7 +544,6 @@ pub fn seed(state: &AppState) -> Result<String, String> {
 /// secret is shown only once) and says them.
 pub fn tokens(state: &AppState) -> Result<String, String> {
     use pcmh_core::access::TokenRole;
-    use pcmh_core::store::audit::Audit;
     use pcmh_core::store::tokens::{self, NewToken};
     let store = &state.store;
     let (organization, practice) = store

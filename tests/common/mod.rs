@@ -227,6 +227,25 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
+        // A test's PostgreSQL database goes with it.
+        if self.backend == Backend::Postgres {
+            drop_postgres_database(&self.database_url);
+        }
+    }
+}
+
+/// Drops the database a test made (best effort: a leftover is only clutter).
+fn drop_postgres_database(url: &str) {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let (Some(admin), Some(name)) = (postgres_url(), url.split('?').next().and_then(|u| u.rsplit('/').next())) else {
+        return;
+    };
+    if !name.starts_with("pcmh_test_") {
+        return;
+    }
+    if let Ok(mut conn) = diesel::PgConnection::establish(&admin) {
+        let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
     }
 }
 

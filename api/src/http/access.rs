@@ -66,10 +66,7 @@ fn resource_of(store: &pcmh_core::store::Store, path: &str) -> Result<Resource, 
     let not_found = || ApiError::NotFound("there is nothing at this path".into());
     let rest = path.strip_prefix("/api/v1/").ok_or_else(not_found)?;
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
-    let id = |text: &str| {
-        text.parse::<i64>()
-            .map_err(|_| ApiError::NotFound(format!("no such record: {text}")))
-    };
+    let id = |text: &str| text.parse::<i64>().map_err(|_| not_found());
     match segments.as_slice() {
         ["catalogs", ..] => Ok(Resource::Catalogs),
         ["organizations"] => Ok(Resource::Organizations),
@@ -81,9 +78,8 @@ fn resource_of(store: &pcmh_core::store::Store, path: &str) -> Result<Resource, 
                     id: practice,
                     organization: found.organization_id,
                 }),
-                Err(StoreError::NotFound { .. }) => {
-                    Err(ApiError::NotFound(format!("practice {practice} was not found")))
-                }
+                // The same answer as for a practice outside the caller's scope: nothing tells them apart.
+                Err(StoreError::NotFound { .. }) => Err(not_found()),
                 Err(other) => Err(other.into()),
             }
         }

@@ -4,15 +4,20 @@
 use actix_web::{get, post, web, HttpResponse};
 use chrono::NaiveDate;
 use pcmh_core::ids::{AttestationId, CriterionId, OrganizationId, PracticeId};
+use pcmh_core::records::Owner;
 use pcmh_core::store::attestations::{self, AttestationFilter, AttestationRecord, NewAttestation};
-use pcmh_core::store::{practices, Listing};
+use pcmh_core::store::audit::{self, Audit};
+use pcmh_core::store::{practices, Connection, Listing, StoreError, StoreResult};
 use serde::Deserialize;
+use serde_json::Value;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
+use super::access::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{blocking, ValidJson, ValidQuery};
+use super::organizations::snapshot;
 use super::{AppState, ListQuery};
 
 /// Paging, a range of effective dates, and which attestations to show.
@@ -56,6 +61,31 @@ impl AttestationQuery {
     }
 }
 
+/// The event of a new attestation: a `create`, or a `supersede` when it corrects an earlier one.
+fn audit_of(caller: &Caller, form: &NewAttestation) -> Audit {
+    let action = if form.supersedes.is_some() {
+        "supersede"
+    } else {
+        "create"
+    };
+    caller.audit(action, "attestation")
+}
+
+/// The attestation a correction supersedes, as it stands before the correction, for the
+/// event's `before` (held, so that no other correction lands in between). One that is not the
+/// owner's is left to the store to refuse (422).
+fn superseded(c: &mut Connection, owner: Owner, form: &NewAttestation) -> StoreResult<Option<Value>> {
+    let Some(earlier) = form.supersedes else {
+        return Ok(None);
+    };
+    audit::hold(c)?;
+    match attestations::get(c, owner, earlier) {
+        Ok(found) => Ok(Some(snapshot(&found)?)),
+        Err(StoreError::NotFound { .. }) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
 /// Makes a practice's attestation of a practice-level criterion; with `supersedes`, a
 /// correction of an earlier one.
 #[utoipa::path(
@@ -74,6 +104,7 @@ impl AttestationQuery {
 #[post("/practices/{practice_id}/attestations")]
 async fn create_practice_attestation(
     state: web::Data<AppState>,
+    caller: Caller,
     path: web::Path<i64>,
     ValidJson(form): ValidJson<NewAttestation>,
 ) -> Result<HttpResponse, ApiError> {
@@ -82,8 +113,13 @@ async fn create_practice_attestation(
     let practice = blocking(move || Ok(store.read(|c| practices::get(c, id))?)).await?;
     let catalog = state.catalog(&practice.catalog_id, &practice.catalog_version)?.clone();
     let store = state.store.clone();
-    let created =
-        blocking(move || Ok(store.write(|c| attestations::create_for_practice(c, id, &catalog, &form))?)).await?;
+    let created = blocking(move || {
+        Ok(store.write_audited(audit_of(&caller, &form), |c, event| {
+            event.before = superseded(c, Owner::Practice(id), &form)?;
+            attestations::create_for_practice(c, id, &catalog, &form)
+        })?)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -159,15 +195,20 @@ async fn get_practice_attestation(
 #[post("/organizations/{organization_id}/attestations")]
 async fn create_organization_attestation(
     state: web::Data<AppState>,
+    caller: Caller,
     path: web::Path<i64>,
     ValidJson(form): ValidJson<NewAttestation>,
 ) -> Result<HttpResponse, ApiError> {
     let organization = OrganizationId(path.into_inner());
     let catalog = state.catalog_of_organization(organization).await?;
     let store = state.store.clone();
-    let created =
-        blocking(move || Ok(store.write(|c| attestations::create_for_organization(c, organization, &catalog, &form))?))
-            .await?;
+    let created = blocking(move || {
+        Ok(store.write_audited(audit_of(&caller, &form), |c, event| {
+            event.before = superseded(c, Owner::Organization(organization), &form)?;
+            attestations::create_for_organization(c, organization, &catalog, &form)
+        })?)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(created))
 }
 

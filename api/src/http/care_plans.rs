@@ -7,14 +7,16 @@ use chrono::NaiveDate;
 use pcmh_core::ids::{CarePlanId, PracticeId};
 use pcmh_core::records::{CarePlan, CarePlanKind, CarePlanShare};
 use pcmh_core::store::care_plans::{self, CarePlanUpdate, NewCarePlan, NewCarePlanShare};
-use pcmh_core::store::Listing;
+use pcmh_core::store::{audit, Listing};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
+use super::access::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{blocking, ValidJson, ValidQuery};
+use super::organizations::snapshot;
 use super::{AppState, ListQuery};
 
 /// Paging, a range of discussion dates, and the kind of plan.
@@ -66,12 +68,18 @@ impl CarePlanQuery {
 #[post("/practices/{practice_id}/care-plans")]
 async fn create_care_plan(
     state: web::Data<AppState>,
+    caller: Caller,
     path: web::Path<i64>,
     ValidJson(form): ValidJson<NewCarePlan>,
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.clone();
     let practice = PracticeId(path.into_inner());
-    let created = blocking(move || Ok(store.write(|c| care_plans::create(c, practice, &form))?)).await?;
+    let created = blocking(move || {
+        Ok(store.write_audited(caller.audit("create", "care_plan"), |c, _| {
+            care_plans::create(c, practice, &form)
+        })?)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -147,14 +155,21 @@ async fn get_care_plan(
 #[patch("/practices/{practice_id}/care-plans/{care_plan_id}")]
 async fn update_care_plan(
     state: web::Data<AppState>,
+    caller: Caller,
     path: web::Path<(i64, i64)>,
     ValidJson(form): ValidJson<CarePlanUpdate>,
 ) -> Result<web::Json<CarePlan>, ApiError> {
     let store = state.store.clone();
-    let (practice, id) = path.into_inner();
+    let (practice, id) = (PracticeId(path.0), CarePlanId(path.1));
     Ok(web::Json(
-        blocking(move || Ok(store.write(|c| care_plans::update(c, PracticeId(practice), CarePlanId(id), &form))?))
-            .await?,
+        blocking(move || {
+            Ok(store.write_audited(caller.audit("update", "care_plan"), |c, event| {
+                audit::hold(c)?;
+                event.before = Some(snapshot(&care_plans::get(c, practice, id)?)?);
+                care_plans::update(c, practice, id, &form)
+            })?)
+        })
+        .await?,
     ))
 }
 
@@ -177,14 +192,18 @@ async fn update_care_plan(
 #[post("/practices/{practice_id}/care-plans/{care_plan_id}/shares")]
 async fn create_care_plan_share(
     state: web::Data<AppState>,
+    caller: Caller,
     path: web::Path<(i64, i64)>,
     ValidJson(form): ValidJson<NewCarePlanShare>,
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.clone();
-    let (practice, id) = path.into_inner();
-    let created =
-        blocking(move || Ok(store.write(|c| care_plans::share(c, PracticeId(practice), CarePlanId(id), &form))?))
-            .await?;
+    let (practice, id) = (PracticeId(path.0), CarePlanId(path.1));
+    let created = blocking(move || {
+        Ok(store.write_audited(caller.audit("share", "care_plan_share"), |c, _| {
+            care_plans::share(c, practice, id, &form)
+        })?)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(created))
 }
 

@@ -27,6 +27,7 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
+use super::access::Caller;
 use super::error::{ApiError, ErrorBody, FieldError};
 use super::extract::{blocking, parse_json, ValidQuery, JSON_LIMIT};
 use super::{AppState, ListQuery};
@@ -303,10 +304,16 @@ async fn create(
     payload: web::Payload,
     owner: Owner,
     catalog: Catalog,
+    caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
     let (form, file) = receive(state, req, payload, &catalog).await?;
     let store = state.store.clone();
-    let created = blocking(move || Ok(store.write(|c| documents::create(c, owner, &catalog, &form, &file))?)).await?;
+    let created = blocking(move || {
+        Ok(store.write_audited(caller.audit("upload", "document"), |c, _| {
+            documents::create(c, owner, &catalog, &form, &file)
+        })?)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -433,6 +440,7 @@ async fn content(state: &AppState, req: &HttpRequest, owner: Owner, id: Document
 #[post("/practices/{practice_id}/documents")]
 async fn create_practice_document(
     state: web::Data<AppState>,
+    caller: Caller,
     path: web::Path<i64>,
     req: HttpRequest,
     payload: web::Payload,
@@ -442,7 +450,7 @@ async fn create_practice_document(
     let store = state.store.clone();
     let practice = blocking(move || Ok(store.read(|c| practices::get(c, id))?)).await?;
     let catalog = state.catalog(&practice.catalog_id, &practice.catalog_version)?.clone();
-    create(&state, &req, payload, Owner::Practice(id), catalog).await
+    create(&state, &req, payload, Owner::Practice(id), catalog, caller).await
 }
 
 /// Lists the documents of a practice and the PO-level documents of its PO, by effective date.
@@ -537,6 +545,7 @@ async fn get_practice_document_content(
 #[post("/organizations/{organization_id}/documents")]
 async fn create_organization_document(
     state: web::Data<AppState>,
+    caller: Caller,
     path: web::Path<i64>,
     req: HttpRequest,
     payload: web::Payload,
@@ -544,7 +553,7 @@ async fn create_organization_document(
     check_request(&req)?;
     let id = OrganizationId(path.into_inner());
     let catalog = state.catalog_of_organization(id).await?;
-    create(&state, &req, payload, Owner::Organization(id), catalog).await
+    create(&state, &req, payload, Owner::Organization(id), catalog, caller).await
 }
 
 /// Lists the PO-level documents of a PO, by effective date.

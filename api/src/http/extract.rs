@@ -83,8 +83,20 @@ pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, Api
         Err(error) => {
             let path = error.path().to_string();
             let inner = error.into_inner();
+            let well_formed = || serde_json::from_slice::<serde_json::Value>(bytes).is_ok();
             return Err(match inner.classify() {
                 serde_json::error::Category::Data => data_error(path, &inner.to_string()),
+                // serde_json reports a non-string where a word of a list is expected (an enum)
+                // as a syntax error; the JSON is well formed, so it is the field that is wrong.
+                serde_json::error::Category::Syntax if well_formed() => ApiError::invalid(
+                    if path.is_empty() || path == "." {
+                        "body".to_owned()
+                    } else {
+                        path
+                    },
+                    "type",
+                    "has the wrong type: expected one of the listed words, as a string",
+                ),
                 _ => ApiError::BadRequest {
                     code: "malformed_json",
                     message: format!("the body is not valid JSON: {inner}"),
@@ -98,12 +110,64 @@ pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, Api
         message: format!("the body has trailing characters after the JSON value: {e}"),
         field: None,
     })?;
+    refuse_nul(bytes)?;
     value.validate()?;
     Ok(value)
 }
 
+/// Refuses text holding a NUL character (`\u0000`): no record has a use for it, and
+/// PostgreSQL cannot store it in text.
+fn refuse_nul(bytes: &[u8]) -> Result<(), ApiError> {
+    if !bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        return Ok(());
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_default();
+    let mut at = None;
+    find_nul(&value, String::new(), &mut at);
+    match at {
+        Some(field) => Err(ApiError::invalid(
+            field,
+            "no_nul",
+            "text must not contain the NUL character",
+        )),
+        None => Ok(()),
+    }
+}
+
+fn find_nul(value: &serde_json::Value, path: String, found: &mut Option<String>) {
+    if found.is_some() {
+        return;
+    }
+    match value {
+        serde_json::Value::String(text) if text.contains('\0') => *found = Some(path),
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                find_nul(item, format!("{path}[{i}]"), found);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (key, item) in map {
+                let next = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                find_nul(item, next, found);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Deserializes and validates a query string.
 pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError> {
+    if query.to_ascii_lowercase().contains("%00") {
+        return Err(ApiError::BadRequest {
+            code: "invalid_query",
+            message: "a query parameter holds the NUL character".into(),
+            field: None,
+        });
+    }
     let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     let value: T = serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -268,6 +332,45 @@ mod tests {
                 "{body:?}"
             );
         }
+    }
+
+    #[derive(Debug, serde::Deserialize, Validate)]
+    #[serde(deny_unknown_fields)]
+    struct WithRole {
+        #[allow(dead_code, reason = "only its deserialization is tested")]
+        role: Color,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Color {
+        Red,
+    }
+
+    #[test]
+    fn a_word_that_is_not_a_string_is_a_wrong_type() {
+        for body in [
+            &br#"{"role": 1}"#[..],
+            br#"{"role": null}"#,
+            br#"{"role": ["red"]}"#,
+            br#"{"role": true}"#,
+        ] {
+            match parse_json::<WithRole>(body) {
+                Err(ApiError::Invalid(fields)) => {
+                    assert_eq!((fields[0].field.as_str(), fields[0].rule.as_str()), ("role", "type"))
+                }
+                other => panic!("{body:?}: {other:?}"),
+            }
+        }
+        assert!(parse_json::<WithRole>(br#"{"role": "red"}"#).is_ok());
+    }
+
+    #[test]
+    fn a_nul_character_is_refused_naming_the_field() {
+        assert_eq!(
+            invalid_field(parse_json(br#"{"name": "a\u0000b"}"#)),
+            ("name".into(), "no_nul".into())
+        );
     }
 
     #[test]

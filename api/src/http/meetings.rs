@@ -3,11 +3,13 @@
 use actix_web::{get, patch, post, web, HttpResponse};
 use pcmh_core::ids::{PracticeId, TeamMeetingId};
 use pcmh_core::store::meetings::{self, FollowUpCompletion, MeetingRecord, NewMeeting};
-use pcmh_core::store::{practices, Listing};
+use pcmh_core::store::{audit, practices, Listing};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::access::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{blocking, ValidJson, ValidQuery};
+use super::organizations::snapshot;
 use super::{AppState, ListQuery};
 
 /// Records a team meeting with its attendees and follow-up items, all or nothing.
@@ -26,6 +28,7 @@ use super::{AppState, ListQuery};
 #[post("/practices/{practice_id}/meetings")]
 async fn create_meeting(
     state: web::Data<AppState>,
+    caller: Caller,
     path: web::Path<i64>,
     ValidJson(form): ValidJson<NewMeeting>,
 ) -> Result<HttpResponse, ApiError> {
@@ -36,7 +39,12 @@ async fn create_meeting(
         blocking(move || Ok(store.read(|c| practices::get(c, practice))?)).await?
     };
     let catalog = state.catalog(&found.catalog_id, &found.catalog_version)?.clone();
-    let created = blocking(move || Ok(store.write(|c| meetings::create(c, practice, &catalog, &form))?)).await?;
+    let created = blocking(move || {
+        Ok(store.write_audited(caller.audit("create", "meeting"), |c, _| {
+            meetings::create(c, practice, &catalog, &form)
+        })?)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -111,15 +119,21 @@ async fn get_meeting(
 #[patch("/practices/{practice_id}/meetings/{meeting_id}/follow-ups/{follow_up_id}")]
 async fn complete_follow_up(
     state: web::Data<AppState>,
+    caller: Caller,
     path: web::Path<(i64, i64, i64)>,
     ValidJson(form): ValidJson<FollowUpCompletion>,
 ) -> Result<web::Json<MeetingRecord>, ApiError> {
     let store = state.store.clone();
     let (practice, meeting, follow_up) = path.into_inner();
+    let (practice, meeting) = (PracticeId(practice), TeamMeetingId(meeting));
+    // The event is about the follow-up item; `before` and `after` are its meeting as it was and is.
     Ok(web::Json(
         blocking(move || {
-            Ok(store.write(|c| {
-                meetings::complete_follow_up(c, PracticeId(practice), TeamMeetingId(meeting), follow_up, &form)
+            Ok(store.write_audited(caller.audit("update", "follow_up"), |c, event| {
+                event.record_id = Some(follow_up);
+                audit::hold(c)?;
+                event.before = Some(snapshot(&meetings::get(c, practice, meeting)?)?);
+                meetings::complete_follow_up(c, practice, meeting, follow_up, &form)
             })?)
         })
         .await?,

@@ -6,13 +6,20 @@ use pcmh_core::ids::OrganizationId;
 use pcmh_core::records::{Organization, Practice};
 use pcmh_core::store::organizations::{self, NewOrganization};
 use pcmh_core::store::practices::{self, NewPractice};
-use pcmh_core::store::Listing;
+use pcmh_core::store::{Listing, StoreError, StoreResult};
+use serde::Serialize;
+use serde_json::Value;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::access::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{blocking, ValidJson, ValidQuery};
 use super::{AppState, ListQuery};
+
+/// A record as it stands, for an audit event's `before` (read in the write's own transaction).
+pub(super) fn snapshot<T: Serialize>(record: &T) -> StoreResult<Value> {
+    serde_json::to_value(record).map_err(|e| StoreError::Internal(e.to_string()))
+}
 
 /// Creates a physician organization.
 #[utoipa::path(
@@ -29,10 +36,18 @@ use super::{AppState, ListQuery};
 #[post("/organizations")]
 async fn create_organization(
     state: web::Data<AppState>,
+    caller: Caller,
     ValidJson(form): ValidJson<NewOrganization>,
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.clone();
-    let organization = blocking(move || Ok(store.write(|c| organizations::create(c, &form))?)).await?;
+    let organization = blocking(move || {
+        Ok(store.write_audited(caller.audit("create", "organization"), |c, event| {
+            let created = organizations::create(c, &form)?;
+            event.organization = Some(created.id);
+            Ok(created)
+        })?)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(organization))
 }
 
@@ -106,13 +121,22 @@ async fn get_organization(
 #[post("/organizations/{organization_id}/practices")]
 async fn create_practice(
     state: web::Data<AppState>,
+    caller: Caller,
     path: web::Path<i64>,
     ValidJson(form): ValidJson<NewPractice>,
 ) -> Result<HttpResponse, ApiError> {
     let organization = OrganizationId(path.into_inner());
     let catalog = state.catalog_for_new_practice(form.catalog_version.as_deref())?.clone();
     let store = state.store.clone();
-    let practice = blocking(move || Ok(store.write(|c| practices::create(c, organization, &catalog, &form))?)).await?;
+    let practice = blocking(move || {
+        Ok(store.write_audited(caller.audit("create", "practice"), |c, event| {
+            let created = practices::create(c, organization, &catalog, &form)?;
+            event.organization = Some(created.organization_id);
+            event.practice = Some(created.id);
+            Ok(created)
+        })?)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(practice))
 }
 

@@ -5,14 +5,17 @@ use chrono::NaiveDate;
 use pcmh_core::ids::PracticeId;
 use pcmh_core::records::Practice;
 use pcmh_core::rules::{evaluate_all, CriterionResult, Evaluation, Status};
+use pcmh_core::store::audit;
 use pcmh_core::store::practices::{self, PracticeUpdate};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
+use super::access::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{blocking, ValidJson, ValidQuery};
+use super::organizations::snapshot;
 use super::AppState;
 
 /// One practice.
@@ -50,13 +53,21 @@ async fn get_practice(state: web::Data<AppState>, path: web::Path<i64>) -> Resul
 #[patch("/practices/{practice_id}")]
 async fn update_practice(
     state: web::Data<AppState>,
+    caller: Caller,
     path: web::Path<i64>,
     ValidJson(form): ValidJson<PracticeUpdate>,
 ) -> Result<web::Json<Practice>, ApiError> {
     let store = state.store.clone();
     let id = PracticeId(path.into_inner());
     Ok(web::Json(
-        blocking(move || Ok(store.write(|c| practices::update(c, id, &form))?)).await?,
+        blocking(move || {
+            Ok(store.write_audited(caller.audit("update", "practice"), |c, event| {
+                audit::hold(c)?;
+                event.before = Some(snapshot(&practices::get(c, id)?)?);
+                practices::update(c, id, &form)
+            })?)
+        })
+        .await?,
     ))
 }
 

@@ -3,7 +3,7 @@
 use actix_web::{get, post, web, HttpResponse};
 use chrono::NaiveDate;
 use pcmh_core::ids::{OrganizationId, PeriodicReportId, PracticeId, Term};
-use pcmh_core::records::PeriodicReport;
+use pcmh_core::records::{Owner, PeriodicReport};
 use pcmh_core::store::reports::{self, NewReport, ReportFilter};
 use pcmh_core::store::{practices, Listing, Page, StoreError};
 use serde::Deserialize;
@@ -11,6 +11,7 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
+use super::access::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{blocking, ValidJson, ValidQuery};
 use super::{AppState, ListQuery};
@@ -89,6 +90,7 @@ fn parts(
 #[post("/organizations/{organization_id}/reports")]
 async fn create_report(
     state: web::Data<AppState>,
+    caller: Caller,
     path: web::Path<i64>,
     ValidJson(form): ValidJson<NewReport>,
 ) -> Result<HttpResponse, ApiError> {
@@ -114,7 +116,17 @@ async fn create_report(
         None => state.organization_catalog(&used)?,
     };
     let store = state.store.clone();
-    let created = blocking(move || Ok(store.write(|c| reports::create(c, organization, &catalog, &form))?)).await?;
+    let created = blocking(move || {
+        Ok(store.write_audited(caller.audit("create", "report"), |c, event| {
+            let created = reports::create(c, organization, &catalog, &form)?;
+            // A report about one of the PO's practices concerns that practice too.
+            if let Owner::Practice(practice) = created.owner {
+                event.practice = Some(practice);
+            }
+            Ok(created)
+        })?)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(created))
 }
 

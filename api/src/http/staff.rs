@@ -4,11 +4,13 @@ use actix_web::{get, patch, post, web, HttpResponse};
 use pcmh_core::ids::{PracticeId, StaffId};
 use pcmh_core::records::Staff;
 use pcmh_core::store::staff::{self, NewStaff, StaffUpdate};
-use pcmh_core::store::Listing;
+use pcmh_core::store::{audit, Listing};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::access::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{blocking, ValidJson, ValidQuery};
+use super::organizations::snapshot;
 use super::{AppState, ListQuery};
 
 /// Adds a staff member to a practice.
@@ -27,12 +29,18 @@ use super::{AppState, ListQuery};
 #[post("/practices/{practice_id}/staff")]
 async fn create_staff(
     state: web::Data<AppState>,
+    caller: Caller,
     path: web::Path<i64>,
     ValidJson(form): ValidJson<NewStaff>,
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.clone();
     let practice = PracticeId(path.into_inner());
-    let created = blocking(move || Ok(store.write(|c| staff::create(c, practice, &form))?)).await?;
+    let created = blocking(move || {
+        Ok(store.write_audited(caller.audit("create", "staff"), |c, _| {
+            staff::create(c, practice, &form)
+        })?)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -103,13 +111,21 @@ async fn get_staff(state: web::Data<AppState>, path: web::Path<(i64, i64)>) -> R
 #[patch("/practices/{practice_id}/staff/{staff_id}")]
 async fn update_staff(
     state: web::Data<AppState>,
+    caller: Caller,
     path: web::Path<(i64, i64)>,
     ValidJson(form): ValidJson<StaffUpdate>,
 ) -> Result<web::Json<Staff>, ApiError> {
     let store = state.store.clone();
-    let (practice, id) = path.into_inner();
+    let (practice, id) = (PracticeId(path.0), StaffId(path.1));
     Ok(web::Json(
-        blocking(move || Ok(store.write(|c| staff::update(c, PracticeId(practice), StaffId(id), &form))?)).await?,
+        blocking(move || {
+            Ok(store.write_audited(caller.audit("update", "staff"), |c, event| {
+                audit::hold(c)?;
+                event.before = Some(snapshot(&staff::get(c, practice, id)?)?);
+                staff::update(c, practice, id, &form)
+            })?)
+        })
+        .await?,
     ))
 }
 

@@ -12,6 +12,7 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
+use super::access::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{blocking, ValidJson, ValidQuery};
 use super::{AppState, ListQuery};
@@ -39,6 +40,7 @@ fn practice_catalog(app: &AppState, id: PracticeId) -> Result<(Practice, &Catalo
 #[post("/practices/{practice_id}/surveys")]
 async fn create_survey(
     state: web::Data<AppState>,
+    caller: Caller,
     path: web::Path<i64>,
     ValidJson(form): ValidJson<NewSurvey>,
 ) -> Result<HttpResponse, ApiError> {
@@ -46,7 +48,9 @@ async fn create_survey(
     let app = state.clone();
     let created = blocking(move || {
         let (_, catalog) = practice_catalog(&app, practice)?;
-        Ok(app.store.write(|c| surveys::create(c, practice, catalog, &form))?)
+        Ok(app.store.write_audited(caller.audit("create", "survey"), |c, _| {
+            surveys::create(c, practice, catalog, &form)
+        })?)
     })
     .await?;
     Ok(HttpResponse::Created().json(created))

@@ -11,14 +11,16 @@ use pcmh_core::catalog::{Catalog, Term};
 use pcmh_core::ids::{DocumentId, PracticeId, StaffId, TrainingId};
 use pcmh_core::records::{Practice, TrainingRecord};
 use pcmh_core::store::trainings::{self, Imported, NewTraining, RowError, TrainingFilter};
-use pcmh_core::store::{practices, Listing};
+use pcmh_core::store::{audit, practices, Listing};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
+use super::access::Caller;
 use super::error::{ApiError, ErrorBody, ErrorDetail, FieldError};
 use super::extract::{blocking, read_body, ValidJson, ValidQuery};
+use super::organizations::snapshot;
 use super::{AppState, ListQuery};
 
 /// The largest CSV file accepted (2 MiB).
@@ -47,6 +49,7 @@ fn practice_catalog(app: &AppState, id: PracticeId) -> Result<(Practice, &Catalo
 #[post("/practices/{practice_id}/trainings")]
 async fn create_training(
     state: web::Data<AppState>,
+    caller: Caller,
     path: web::Path<i64>,
     ValidJson(form): ValidJson<NewTraining>,
 ) -> Result<HttpResponse, ApiError> {
@@ -54,7 +57,9 @@ async fn create_training(
     let app = state.clone();
     let created = blocking(move || {
         let (_, catalog) = practice_catalog(&app, practice)?;
-        Ok(app.store.write(|c| trainings::create(c, practice, catalog, &form))?)
+        Ok(app.store.write_audited(caller.audit("create", "training"), |c, _| {
+            trainings::create(c, practice, catalog, &form)
+        })?)
     })
     .await?;
     Ok(HttpResponse::Created().json(created))
@@ -231,6 +236,7 @@ impl ImportReport {
 #[post("/practices/{practice_id}/trainings/import")]
 async fn import_trainings(
     state: web::Data<AppState>,
+    caller: Caller,
     path: web::Path<i64>,
     request: HttpRequest,
     payload: web::Payload,
@@ -251,6 +257,14 @@ async fn import_trainings(
         message: format!("the file is not UTF-8 text: {e}"),
         field: None,
     })?;
+    if let Some(at) = text.find('\0') {
+        let line = text[..at].matches('\n').count() + 1;
+        return Err(ApiError::BadRequest {
+            code: "malformed_csv",
+            message: format!("the file is not CSV text: line {line} holds a NUL character"),
+            field: None,
+        });
+    }
     let records = read_csv(text).map_err(|e| ApiError::BadRequest {
         code: "malformed_csv",
         message: format!("the file is not well-formed CSV: line {}: {}", e.line, e.message),
@@ -292,20 +306,32 @@ async fn import_trainings(
     let outcome = blocking(move || {
         let (_, catalog) = practice_catalog(&app, practice)?;
         if problems.is_empty() {
-            Ok(app.store.write(|c| trainings::import(c, practice, catalog, &rows))?)
+            // One event for the whole import, whose `after` is the answer (every record written).
+            // A refused file is not an error of the store but must append no event, hence the
+            // event is appended here, in the import's own transaction, only when rows were written.
+            Ok(app
+                .store
+                .write(|c| match trainings::import(c, practice, catalog, &rows)? {
+                    Imported::Written(records) => {
+                        let written = ImportedTrainings {
+                            imported: records.len(),
+                            records,
+                        };
+                        audit::append(c, &caller.audit("import", "training"), snapshot(&written)?)?;
+                        Ok(Ok(written))
+                    }
+                    Imported::Refused(problems) => Ok(Err(problems)),
+                })?)
         } else {
             // Some rows cannot even be read: check the others too, so the report is complete.
             problems.extend(app.store.read(|c| trainings::check_rows(c, practice, catalog, &rows))?);
-            Ok(Imported::Refused(problems))
+            Ok(Err(problems))
         }
     })
     .await?;
     Ok(match outcome {
-        Imported::Written(records) => HttpResponse::Created().json(ImportedTrainings {
-            imported: records.len(),
-            records,
-        }),
-        Imported::Refused(problems) => ImportReport::rows(problems).response(),
+        Ok(written) => HttpResponse::Created().json(written),
+        Err(problems) => ImportReport::rows(problems).response(),
     })
 }
 

@@ -130,6 +130,22 @@ struct Row {
     hash: String,
 }
 
+/// Holds the end of the chain until the transaction ends: call it first in a write that reads
+/// a record's `before`. On PostgreSQL (READ COMMITTED) another transaction could otherwise
+/// change the record between that read and the write, and the event would tell a `before`
+/// that was no longer true; holding the end makes audited writes of one record follow each
+/// other. SQLite's writers already queue for the whole transaction.
+pub fn hold(conn: &mut Connection) -> StoreResult<()> {
+    if let Connection::Postgres(c) = conn {
+        audit_chain_head::table
+            .find(1)
+            .select(audit_chain_head::seq)
+            .for_update()
+            .first::<i64>(c)?;
+    }
+    Ok(())
+}
+
 /// Appends the event for a write whose result is `after`; call it inside the write's transaction.
 pub fn append(conn: &mut Connection, audit: &Audit, after: Value) -> StoreResult<AuditEvent> {
     let (head_seq, head_hash): (i64, String) = match conn {

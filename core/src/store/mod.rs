@@ -350,8 +350,11 @@ impl Store {
             DatabaseUrl::Sqlite(_) => 8,
             DatabaseUrl::Postgres(_) => 16,
         };
+        // Connections are opened as needed, not all at start: a command-line run needs one, and
+        // many servers share one PostgreSQL's connection limit.
         let pool = r2d2::Pool::builder()
             .max_size(size)
+            .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(15))
             .build(ConnectionManager { url: url.clone() })
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
