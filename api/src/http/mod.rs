@@ -14,6 +14,7 @@ pub mod documents;
 pub mod error;
 pub mod extract;
 pub mod meetings;
+pub mod organization_compliance;
 pub mod organizations;
 pub mod practices;
 pub mod reports;
@@ -228,6 +229,7 @@ fn routes(config: &mut ServiceConfig) {
         scope::scope("/api/v1")
             .configure(catalogs::configure)
             .configure(organizations::configure)
+            .configure(organization_compliance::configure)
             .configure(practices::configure)
             .configure(staff::configure)
             .configure(trainings::configure)

@@ -1,0 +1,6 @@
+//! (being written) the PO's compliance views.
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers the routes of this module.
+pub fn configure(_config: &mut ServiceConfig) {}
