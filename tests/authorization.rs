@@ -178,6 +178,9 @@ fn operations() -> BTreeMap<&'static str, (Access, Body)> {
             Body::Json(|_| json!({"name": "Matrix PO"})),
         ),
         ("get_organization", Organization(Read), Body::None),
+        ("get_organization_compliance", Organization(Read), Body::None),
+        ("get_organization_due", Organization(Read), Body::None),
+        ("get_organization_compliance_trend", Organization(Read), Body::None),
         ("list_practices", Organization(Read), Body::None),
         (
             "create_practice",
@@ -211,6 +214,11 @@ fn operations() -> BTreeMap<&'static str, (Access, Body)> {
             Body::Json(|_| json!({"initial_focus_population": "adults with diabetes"})),
         ),
         ("get_practice_compliance", Practice(Read), Body::None),
+        (
+            "upgrade_practice_catalog",
+            Practice(Write),
+            Body::Json(|_| json!({"to_version": "1.1.0"})),
+        ),
         ("list_staff", Practice(Read), Body::None),
         ("get_staff", Practice(Read), Body::None),
         (

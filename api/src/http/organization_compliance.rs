@@ -1,6 +1,396 @@
-//! (being written) the PO's compliance views.
+//! The PO's compliance views: the practice × criterion matrix with the PO-level criteria, what
+//! falls due across the PO, and a month-by-month trend.
 
+use actix_web::{get, web};
+use chrono::{Datelike, NaiveDate};
+use pcmh_core::catalog::{Catalog, Scope};
+use pcmh_core::ids::{CriterionId, OrganizationId, PracticeId};
+use pcmh_core::records::{Organization, Practice};
+use pcmh_core::rules::organization::{
+    merge_due, month_ends, months_spanned, retain_scope, tally_per_criterion, trend_point, CriterionTally, DueFilter,
+    OrganizationDueItem, StatusTally, TrendPoint, MAX_TREND_MONTHS,
+};
+use pcmh_core::rules::{evaluate_all, CriterionResult, Evaluation, Status};
+use pcmh_core::store::records::{self, OrganizationRecords};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
+use validator::Validate;
+
+use super::error::{ApiError, ErrorBody};
+use super::extract::{blocking, ValidQuery};
+use super::AppState;
+
+/// The day to evaluate the PO's compliance for.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OrganizationAsOf {
+    /// The day (YYYY-MM-DD); today if omitted.
+    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    pub as_of: Option<NaiveDate>,
+}
+
+/// One cell of the matrix: a practice's status on a criterion.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatrixCell {
+    /// The criterion.
+    pub criterion: CriterionId,
+    /// The practice's status on it.
+    pub status: Status,
+}
+
+/// One row of the matrix: a practice, evaluated against its own catalog version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PracticeRow {
+    /// The practice.
+    pub practice: Practice,
+    /// How many of its criteria have each status.
+    pub summary: StatusTally,
+    /// Its status on every criterion of its catalog version, in catalog order.
+    pub criteria: Vec<MatrixCell>,
+}
+
+/// A PO's compliance: every practice × every criterion, and the PO-level criteria.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationCompliance {
+    /// The PO.
+    pub organization: Organization,
+    /// The day evaluated.
+    pub as_of: NaiveDate,
+    /// The catalog the PO-level criteria are evaluated against.
+    pub catalog_id: String,
+    /// Its version.
+    pub catalog_version: String,
+    /// Per criterion, how many practices have each status.
+    pub criteria: Vec<CriterionTally>,
+    /// One row per practice, by id.
+    pub practices: Vec<PracticeRow>,
+    /// How many PO-level criteria have each status.
+    pub organization_summary: StatusTally,
+    /// The PO-level criteria, evaluated over all of the PO's practices and its own records.
+    pub organization_criteria: Vec<CriterionResult>,
+}
+
+/// The catalog of each practice and the PO's results, evaluated as asked.
+struct Evaluated {
+    practices: Vec<(Practice, Vec<CriterionResult>)>,
+    organization: Vec<CriterionResult>,
+}
+
+/// Evaluates every practice against its own catalog version and the PO-level criteria against
+/// `po_catalog` over the combined records.
+fn evaluate(
+    state: &AppState,
+    po_catalog: &Catalog,
+    loaded: &OrganizationRecords,
+    as_of: NaiveDate,
+    within: u32,
+) -> Result<Evaluated, ApiError> {
+    let mut practices = Vec::with_capacity(loaded.practices.len());
+    for (practice, records) in &loaded.practices {
+        let catalog = state.catalog(&practice.catalog_id, &practice.catalog_version)?;
+        let evaluation = Evaluation {
+            due_within_days: within,
+            ..Evaluation::for_practice(catalog, records, as_of)
+        };
+        practices.push((practice.clone(), evaluate_all(&evaluation)));
+    }
+    let evaluation = Evaluation {
+        due_within_days: within,
+        ..Evaluation::for_organization(po_catalog, &loaded.combined, as_of)
+    };
+    let mut organization = evaluate_all(&evaluation);
+    retain_scope(po_catalog, &mut organization, Scope::PhysicianOrganization);
+    Ok(Evaluated {
+        practices,
+        organization,
+    })
+}
+
+/// Loads the PO's records and its catalog.
+async fn load(state: &web::Data<AppState>, id: OrganizationId) -> Result<(Catalog, OrganizationRecords), ApiError> {
+    let po_catalog = state.catalog_of_organization(id).await?;
+    let store = state.store.clone();
+    let loaded = blocking(move || Ok(store.read(|c| records::for_organization(c, id))?)).await?;
+    Ok((po_catalog, loaded))
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// Evaluates every practice of the PO, each against its own catalog version, and the PO-level
+/// criteria over all of them, as of a day.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "get_organization_compliance",
+    params(("organization_id" = i64, Path, description = "The PO's id"), OrganizationAsOf),
+    responses(
+        (status = 200, description = "The PO's compliance matrix", body = OrganizationCompliance),
+        (status = 400, description = "A query parameter cannot be read", body = ErrorBody),
+        (status = 404, description = "No such PO", body = ErrorBody),
+        (status = 422, description = "A query parameter breaks a rule", body = ErrorBody)
+    )
+)]
+#[get("/organizations/{organization_id}/compliance")]
+async fn get_organization_compliance(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    ValidQuery(query): ValidQuery<OrganizationAsOf>,
+) -> Result<web::Json<OrganizationCompliance>, ApiError> {
+    let id = OrganizationId(path.into_inner());
+    let as_of = query.as_of.unwrap_or_else(today);
+    let (po_catalog, loaded) = load(&state, id).await?;
+    let state = state.clone();
+    let compliance = blocking(move || {
+        let evaluated = evaluate(
+            &state,
+            &po_catalog,
+            &loaded,
+            as_of,
+            pcmh_core::rules::DEFAULT_DUE_WITHIN_DAYS,
+        )?;
+        let criteria = tally_per_criterion(evaluated.practices.iter().map(|(_, r)| r.as_slice()));
+        let practices = evaluated
+            .practices
+            .into_iter()
+            .map(|(practice, results)| PracticeRow {
+                practice,
+                summary: StatusTally::of(results.iter().map(|r| r.status)),
+                criteria: results
+                    .into_iter()
+                    .map(|r| MatrixCell {
+                        criterion: r.criterion,
+                        status: r.status,
+                    })
+                    .collect(),
+            })
+            .collect();
+        Ok(OrganizationCompliance {
+            organization: loaded.organization,
+            as_of,
+            catalog_id: po_catalog.id.to_string(),
+            catalog_version: po_catalog.version.to_string(),
+            criteria,
+            practices,
+            organization_summary: StatusTally::of(evaluated.organization.iter().map(|r| r.status)),
+            organization_criteria: evaluated.organization,
+        })
+    })
+    .await?;
+    Ok(web::Json(compliance))
+}
+
+/// What falls due across the PO, and how far ahead to look.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DueQuery {
+    /// The day to look from (YYYY-MM-DD); today if omitted.
+    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    pub as_of: Option<NaiveDate>,
+    /// How many days ahead to look, 1 to 366 (default 60).
+    #[validate(range(min = 1, max = 366))]
+    pub within: Option<u32>,
+    /// Only items of this criterion, e.g. "4.21".
+    pub criterion: Option<String>,
+    /// Only items of this practice of the PO.
+    pub practice_id: Option<i64>,
+}
+
+/// What falls due or is overdue across a PO, by date.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationDue {
+    /// The PO.
+    pub organization_id: OrganizationId,
+    /// The day looked from.
+    pub as_of: NaiveDate,
+    /// How many days ahead were looked at.
+    pub within: u32,
+    /// Every item due by `as_of + within` (overdue ones included), by date.
+    pub items: Vec<OrganizationDueItem>,
+}
+
+/// Every item that falls due within the horizon or is overdue across the PO's practices and the
+/// PO itself, sorted by date, optionally only one criterion's or one practice's.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "get_organization_due",
+    params(("organization_id" = i64, Path, description = "The PO's id"), DueQuery),
+    responses(
+        (status = 200, description = "What falls due, by date", body = OrganizationDue),
+        (status = 400, description = "A query parameter cannot be read", body = ErrorBody),
+        (status = 404, description = "No such PO", body = ErrorBody),
+        (status = 422, description = "A query parameter breaks a rule (criterion not of the catalog, practice not of the PO)", body = ErrorBody)
+    )
+)]
+#[get("/organizations/{organization_id}/due")]
+async fn get_organization_due(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    ValidQuery(query): ValidQuery<DueQuery>,
+) -> Result<web::Json<OrganizationDue>, ApiError> {
+    let id = OrganizationId(path.into_inner());
+    let as_of = query.as_of.unwrap_or_else(today);
+    let within = query.within.unwrap_or(pcmh_core::rules::DEFAULT_DUE_WITHIN_DAYS);
+    let criterion = match &query.criterion {
+        Some(text) => {
+            Some(CriterionId::parse(text).map_err(|e| ApiError::invalid("criterion", "criterion_id", e.to_string()))?)
+        }
+        None => None,
+    };
+    let (po_catalog, loaded) = load(&state, id).await?;
+    if let Some(c) = &criterion {
+        let known = po_catalog.criteria.iter().any(|k| &k.id == c)
+            || loaded.practices.iter().any(|(p, _)| {
+                state
+                    .catalog(&p.catalog_id, &p.catalog_version)
+                    .is_ok_and(|cat| cat.criteria.iter().any(|k| &k.id == c))
+            });
+        if !known {
+            return Err(ApiError::invalid(
+                "criterion",
+                "known_criterion",
+                format!("{c} is not a criterion of the catalogs this PO is assessed against"),
+            ));
+        }
+    }
+    let practice = query.practice_id.map(PracticeId);
+    if let Some(p) = practice {
+        if !loaded.practices.iter().any(|(known, _)| known.id == p) {
+            return Err(ApiError::invalid(
+                "practice_id",
+                "same_organization",
+                format!("{} is not a practice of this PO", p.0),
+            ));
+        }
+    }
+    let state = state.clone();
+    let items = blocking(move || {
+        let evaluated = evaluate(&state, &po_catalog, &loaded, as_of, within)?;
+        let filter = DueFilter { criterion, practice };
+        let sources = evaluated
+            .practices
+            .iter()
+            .map(|(p, r)| (Some(p), r.as_slice()))
+            .chain(std::iter::once((None, evaluated.organization.as_slice())));
+        Ok(merge_due(sources, &filter))
+    })
+    .await?;
+    Ok(web::Json(OrganizationDue {
+        organization_id: id,
+        as_of,
+        within,
+        items,
+    }))
+}
+
+/// The months a trend covers.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TrendQuery {
+    /// The first day (YYYY-MM-DD); the first day of the month 11 months before `to` if omitted.
+    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    pub from: Option<NaiveDate>,
+    /// The last day (YYYY-MM-DD); today if omitted. At most 36 months after `from`'s month.
+    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    pub to: Option<NaiveDate>,
+}
+
+/// Month by month, how many practices met each criterion at month end.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationTrend {
+    /// The PO.
+    pub organization_id: OrganizationId,
+    /// The first day asked for.
+    pub from: NaiveDate,
+    /// The last day asked for.
+    pub to: NaiveDate,
+    /// How many practices the PO has now (each month counts the practices of today).
+    pub practices: usize,
+    /// One point per month, oldest first.
+    pub months: Vec<TrendPoint>,
+}
+
+/// Per month from `from` to `to`, how many practices had each status on each practice-level
+/// criterion at month end, and the PO-level criteria's statuses.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "get_organization_compliance_trend",
+    params(("organization_id" = i64, Path, description = "The PO's id"), TrendQuery),
+    responses(
+        (status = 200, description = "The trend, month by month", body = OrganizationTrend),
+        (status = 400, description = "A query parameter cannot be read", body = ErrorBody),
+        (status = 404, description = "No such PO", body = ErrorBody),
+        (status = 422, description = "A query parameter breaks a rule (to before from, more than 36 months)", body = ErrorBody)
+    )
+)]
+#[get("/organizations/{organization_id}/compliance/trend")]
+async fn get_organization_compliance_trend(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    ValidQuery(query): ValidQuery<TrendQuery>,
+) -> Result<web::Json<OrganizationTrend>, ApiError> {
+    let id = OrganizationId(path.into_inner());
+    let to = query.to.unwrap_or_else(today);
+    let from = match query.from {
+        Some(from) => from,
+        None => to
+            .with_day(1)
+            .and_then(|d| d.checked_sub_months(chrono::Months::new(11)))
+            .unwrap_or(to),
+    };
+    if to < from {
+        return Err(ApiError::invalid(
+            "to",
+            "not_before_from",
+            format!("{to} is before from ({from})"),
+        ));
+    }
+    let months = months_spanned(from, to);
+    if months > MAX_TREND_MONTHS {
+        return Err(ApiError::invalid(
+            "to",
+            "max_months",
+            format!("{from} to {to} spans {months} months; a trend covers at most {MAX_TREND_MONTHS}"),
+        ));
+    }
+    let (po_catalog, loaded) = load(&state, id).await?;
+    let state = state.clone();
+    let practices = loaded.practices.len();
+    let points = blocking(move || {
+        month_ends(from, to)
+            .into_iter()
+            .map(|day| {
+                let mut evaluated = evaluate(&state, &po_catalog, &loaded, day, 0)?;
+                for (practice, results) in &mut evaluated.practices {
+                    let catalog = state.catalog(&practice.catalog_id, &practice.catalog_version)?;
+                    retain_scope(catalog, results, Scope::Practice);
+                }
+                Ok(trend_point(
+                    day,
+                    evaluated.practices.iter().map(|(_, r)| r.as_slice()),
+                    &evaluated.organization,
+                ))
+            })
+            .collect::<Result<Vec<_>, ApiError>>()
+    })
+    .await?;
+    Ok(web::Json(OrganizationTrend {
+        organization_id: id,
+        from,
+        to,
+        practices,
+        months: points,
+    }))
+}
 
 /// Registers the routes of this module.
-pub fn configure(_config: &mut ServiceConfig) {}
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(get_organization_compliance)
+        .service(get_organization_due)
+        .service(get_organization_compliance_trend);
+}

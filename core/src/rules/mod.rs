@@ -6,10 +6,12 @@
 //! met, and **partially met** in between.
 
 mod attestations;
+pub mod attested;
 mod care_plans;
 mod care_team;
 mod documents;
 mod meetings;
+pub mod organization;
 mod periods;
 mod reports;
 mod surveys;

@@ -111,6 +111,16 @@ pub fn update(conn: &mut Connection, id: PracticeId, form: &PracticeUpdate) -> S
     get(conn, id)
 }
 
+/// Moves the practice to another version of its catalog (the caller checks the upgrade is allowed).
+pub fn set_catalog_version(conn: &mut Connection, id: PracticeId, catalog: &Catalog) -> StoreResult<Practice> {
+    get(conn, id)?;
+    let version = catalog.version.to_string();
+    on_backend!(conn, |c| diesel::update(practices::table.find(id.0))
+        .set(practices::catalog_version.eq(&version))
+        .execute(c))?;
+    get(conn, id)
+}
+
 /// A page of the practices of `organization`, by id.
 pub fn list(conn: &mut Connection, organization: OrganizationId, page: Page) -> StoreResult<Listing<Practice>> {
     organizations::get(conn, organization)?;
