@@ -14,7 +14,7 @@ use super::{now, on_backend, organizations, practices, Connection, DateRange, Li
 use crate::catalog::{Catalog, Scope};
 use crate::checks::{not_blank, plausible_date};
 use crate::ids::{AttestationId, CriterionId, DocumentId, OrganizationId, PracticeId};
-use crate::records::{Attestation, AttestedStatus, Owner, Practice};
+use crate::records::{Attestation, AttestedStatus, Owner};
 
 /// What is needed to make an attestation (or a correction of an earlier one).
 #[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
@@ -508,20 +508,27 @@ fn list(
     })
 }
 
-/// Every attestation of `practice` and of its PO, for the rules.
-pub(crate) fn all(conn: &mut Connection, practice: &Practice) -> StoreResult<Vec<Attestation>> {
-    let rows: Vec<Row> = on_backend!(conn, |c| attestations::table
-        .filter(
-            attestations::practice_id
-                .eq(practice.id.0)
-                .or(attestations::organization_id
-                    .eq(practice.organization_id.0)
-                    .and(attestations::practice_id.is_null())
-                    .nullable()),
-        )
-        .order(attestations::id)
-        .select(Row::as_select())
-        .load(c))?;
+/// The records the rules read for a practice: its own and its PO's (`practice: None` gives the
+/// PO's own records only).
+pub(crate) fn all(
+    conn: &mut Connection,
+    organization: OrganizationId,
+    practice: Option<PracticeId>,
+) -> StoreResult<Vec<Attestation>> {
+    let rows: Vec<Row> = on_backend!(conn, |c| {
+        let mut query = attestations::table
+            .filter(attestations::organization_id.eq(organization.0))
+            .into_boxed();
+        query = match practice {
+            Some(p) => query.filter(
+                attestations::practice_id
+                    .eq(p.0)
+                    .or(attestations::practice_id.is_null()),
+            ),
+            None => query.filter(attestations::practice_id.is_null()),
+        };
+        query.order(attestations::id).select(Row::as_select()).load(c)
+    })?;
     rows.into_iter()
         .map(|row| row.into_record(None).map(|r| r.attestation))
         .collect()
@@ -593,7 +600,7 @@ mod tests {
                 Ok((maple, own, corrected, po_level))
             })
             .unwrap();
-        let seen = store.read(|c| all(c, &maple)).unwrap();
+        let seen = store.read(|c| all(c, maple.organization_id, Some(maple.id))).unwrap();
         let ids: Vec<AttestationId> = seen.iter().map(|a| a.id).collect();
         assert_eq!(
             ids,
@@ -622,7 +629,10 @@ mod tests {
             "{again:?}"
         );
         assert_eq!(
-            store.read(|c| all(c, &maple)).unwrap().len(),
+            store
+                .read(|c| all(c, maple.organization_id, Some(maple.id)))
+                .unwrap()
+                .len(),
             3,
             "the refused correction wrote nothing"
         );

@@ -16,7 +16,7 @@ use super::{DateRange, Listing, Page, StoreError, StoreResult};
 use crate::catalog::Catalog;
 use crate::checks::{not_blank, plausible_date};
 use crate::ids::{CriterionId, DocumentId, OrganizationId, PracticeId, Term};
-use crate::records::{Document, Owner, Practice};
+use crate::records::{Document, Owner};
 
 /// The most criteria one document may support (the policy has 28).
 pub const MAX_CRITERIA: usize = 28;
@@ -329,18 +329,26 @@ pub fn list(
     })
 }
 
-/// Every record of `practice` and of its PO, for the rules.
-pub(crate) fn all(conn: &mut Connection, practice: &Practice) -> StoreResult<Vec<Document>> {
-    let rows: Vec<Row> = on_backend!(conn, |c| documents::table
-        .filter(documents::organization_id.eq(practice.organization_id.0))
-        .filter(
-            documents::practice_id
-                .eq(practice.id.0)
-                .or(documents::practice_id.is_null())
-        )
-        .order((documents::effective_on, documents::id))
-        .select(Row::as_select())
-        .load(c))?;
+/// The records the rules read for a practice: its own and its PO's (`practice: None` gives the
+/// PO's own records only).
+pub(crate) fn all(
+    conn: &mut Connection,
+    organization: OrganizationId,
+    practice: Option<PracticeId>,
+) -> StoreResult<Vec<Document>> {
+    let rows: Vec<Row> = on_backend!(conn, |c| {
+        let mut query = documents::table
+            .filter(documents::organization_id.eq(organization.0))
+            .into_boxed();
+        query = match practice {
+            Some(p) => query.filter(documents::practice_id.eq(p.0).or(documents::practice_id.is_null())),
+            None => query.filter(documents::practice_id.is_null()),
+        };
+        query
+            .order((documents::effective_on, documents::id))
+            .select(Row::as_select())
+            .load(c)
+    })?;
     rows.into_iter()
         .map(|row| StoredDocument::try_from(row).map(|d| d.document))
         .collect()

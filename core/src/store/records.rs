@@ -13,10 +13,10 @@ pub fn for_practice(conn: &mut Connection, id: PracticeId) -> StoreResult<(Pract
         trainings: trainings::all(conn, id)?,
         meetings: meetings::all(conn, id)?,
         care_plans: care_plans::all(conn, id)?,
-        attestations: attestations::all(conn, &practice)?,
-        documents: documents::all(conn, &practice)?,
+        attestations: attestations::all(conn, practice.organization_id, Some(id))?,
+        documents: documents::all(conn, practice.organization_id, Some(id))?,
         surveys: surveys::all(conn, id)?,
-        reports: reports::all(conn, &practice)?,
+        reports: reports::all(conn, practice.organization_id, Some(id))?,
         practices: vec![practice.clone()],
     };
     Ok((practice, records))
@@ -49,19 +49,11 @@ pub fn for_organization(conn: &mut Connection, id: OrganizationId) -> StoreResul
             break;
         }
     }
-    // The PO's own records: those of no practice (practice id 0 is never given out).
-    let po_only = Practice {
-        id: PracticeId(0),
-        organization_id: id,
-        name: organization.name.clone(),
-        initial_focus_population: None,
-        catalog_id: String::new(),
-        catalog_version: String::new(),
-    };
+    // The PO's own records: those of no practice.
     let mut combined = Records {
-        attestations: attestations::all(conn, &po_only)?,
-        documents: documents::all(conn, &po_only)?,
-        reports: reports::all(conn, &po_only)?,
+        attestations: attestations::all(conn, id, None)?,
+        documents: documents::all(conn, id, None)?,
+        reports: reports::all(conn, id, None)?,
         ..Records::default()
     };
     let mut loaded = Vec::with_capacity(all_practices.len());

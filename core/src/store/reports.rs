@@ -11,7 +11,7 @@ use super::{now, on_backend, organizations, practices, Connection, DateRange, Li
 use crate::catalog::Catalog;
 use crate::checks::plausible_date;
 use crate::ids::{DocumentId, OrganizationId, PeriodicReportId, PracticeId, Term};
-use crate::records::{Owner, PeriodicReport, Practice};
+use crate::records::{Owner, PeriodicReport};
 
 /// The longest period a report may cover, in days (a leap year).
 pub const MAX_PERIOD_DAYS: i64 = 366;
@@ -280,20 +280,27 @@ fn list_in(
     })
 }
 
-/// Every report that concerns `practice`: its own and its PO's PO-wide ones, for the rules.
-pub(crate) fn all(conn: &mut Connection, practice: &Practice) -> StoreResult<Vec<PeriodicReport>> {
-    let rows: Vec<Row> = on_backend!(conn, |c| periodic_reports::table
-        .filter(
-            periodic_reports::practice_id
-                .eq(practice.id.0)
-                .or(periodic_reports::organization_id
-                    .eq(practice.organization_id.0)
-                    .and(periodic_reports::practice_id.is_null())
-                    .nullable()),
-        )
-        .order(periodic_reports::id)
-        .select(Row::as_select())
-        .load(c))?;
+/// The records the rules read for a practice: its own and its PO's (`practice: None` gives the
+/// PO's own records only).
+pub(crate) fn all(
+    conn: &mut Connection,
+    organization: OrganizationId,
+    practice: Option<PracticeId>,
+) -> StoreResult<Vec<PeriodicReport>> {
+    let rows: Vec<Row> = on_backend!(conn, |c| {
+        let mut query = periodic_reports::table
+            .filter(periodic_reports::organization_id.eq(organization.0))
+            .into_boxed();
+        query = match practice {
+            Some(p) => query.filter(
+                periodic_reports::practice_id
+                    .eq(p.0)
+                    .or(periodic_reports::practice_id.is_null()),
+            ),
+            None => query.filter(periodic_reports::practice_id.is_null()),
+        };
+        query.order(periodic_reports::id).select(Row::as_select()).load(c)
+    })?;
     rows.into_iter().map(Row::into_report).collect()
 }
 
@@ -387,7 +394,7 @@ mod tests {
                 Ok((maple, po_wide, own))
             })
             .unwrap();
-        let seen = store.read(|c| all(c, &maple)).unwrap();
+        let seen = store.read(|c| all(c, maple.organization_id, Some(maple.id))).unwrap();
         assert_eq!(seen, vec![po_wide.clone(), own.clone()]);
         assert_eq!(po_wide.owner, Owner::Organization(maple.organization_id));
         assert_eq!(own.owner, Owner::Practice(maple.id));
