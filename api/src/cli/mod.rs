@@ -10,6 +10,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod catalog;
+mod generate;
+mod packet;
 mod serve;
 
 /// The pcmh-track command line.
@@ -39,6 +41,18 @@ pub enum Command {
         /// What to do with tokens.
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Check an auditor packet offline.
+    Packet {
+        /// What to do with packets.
+        #[command(subcommand)]
+        command: PacketCommand,
+    },
+    /// Generate large demo data for measurements.
+    Demo {
+        /// What to generate.
+        #[command(subcommand)]
+        command: DemoCommand,
     },
     /// Check the audit trail.
     Audit {
@@ -131,6 +145,37 @@ pub struct TokenCreateArgs {
     pub database: DatabaseArgs,
 }
 
+/// The `pcmh packet` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PacketCommand {
+    /// Check every hash and the signature of a packet, offline; name the first thing that does not match.
+    Verify {
+        /// The packet (a ZIP file).
+        #[arg(value_name = "PACKET.zip")]
+        packet: PathBuf,
+        /// The server's public key (PEM or hex); by default the key carried in the packet is checked only for consistency.
+        #[arg(long, value_name = "FILE")]
+        public_key: Option<PathBuf>,
+    },
+}
+
+/// The `pcmh demo` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Make a large PO with realistic records, for benchmarks.
+    Generate {
+        /// How many practices.
+        #[arg(long, default_value_t = 100)]
+        practices: u32,
+        /// How many years of records.
+        #[arg(long, default_value_t = 1)]
+        years: u32,
+        /// Where the database is.
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
 /// The `pcmh audit` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
@@ -207,6 +252,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Migrate(args) => serve::migrate(args),
         Command::Token { command } => serve::token(command),
+        Command::Packet { command } => packet::run(command),
+        Command::Demo { command } => generate::run(command),
         Command::Audit {
             command: AuditCommand::Verify(args),
         } => serve::verify_audit(args),

@@ -16,6 +16,7 @@ pub mod extract;
 pub mod meetings;
 pub mod organization_compliance;
 pub mod organizations;
+pub mod packets;
 pub mod practices;
 pub mod reports;
 pub mod staff;
@@ -219,6 +220,7 @@ async fn healthz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiErr
         (name = "reports", description = "Periodic reports such as monthly member lists"),
         (name = "tokens", description = "Bearer tokens: roles and scopes"),
         (name = "audit", description = "The hash-chained audit trail of every write"),
+        (name = "packets", description = "Signed attestation packets for auditors"),
     )
 )]
 struct ApiInfo;
@@ -230,6 +232,7 @@ fn routes(config: &mut ServiceConfig) {
             .configure(catalogs::configure)
             .configure(organizations::configure)
             .configure(organization_compliance::configure)
+            .configure(packets::configure)
             .configure(practices::configure)
             .configure(staff::configure)
             .configure(trainings::configure)

@@ -1,0 +1,1 @@
+//! (being written) end-to-end tests of auditor packets.
