@@ -147,6 +147,10 @@ enum Access {
     TokenRevoke,
     /// GET /audit-events: admin, po_manager and auditors (narrowed to scope).
     AuditEvents,
+    /// POST /practices/{practice_id}/packets: an export is a read, so every token covering the practice, auditors included.
+    PracticeExport,
+    /// GET /signing-key: every authenticated caller.
+    SigningKey,
 }
 
 /// The body a call sends.
@@ -314,6 +318,12 @@ fn operations() -> BTreeMap<&'static str, (Access, Body)> {
         ),
         ("revoke_token", Access::TokenRevoke, Body::None),
         ("list_audit_events", Access::AuditEvents, Body::None),
+        (
+            "create_packet",
+            Access::PracticeExport,
+            Body::Json(|_| json!({"from": "2026-01-01", "to": "2026-12-31"})),
+        ),
+        ("get_signing_key", Access::SigningKey, Body::None),
     ];
     let mut map = BTreeMap::new();
     for (id, access, body) in table {
@@ -371,7 +381,9 @@ impl Call {
             return Expect::Unauthorized;
         }
         match self.access {
-            Access::Public | Access::Catalogs | Access::OrganizationList => Expect::Ok,
+            Access::Public | Access::Catalogs | Access::OrganizationList | Access::SigningKey => Expect::Ok,
+            Access::PracticeExport if caller.covers(self.owner.expect("a scoped path names its owner")) => Expect::Ok,
+            Access::PracticeExport => Expect::NotFound,
             Access::OrganizationCreate if caller == Caller::Admin => Expect::Ok,
             Access::OrganizationCreate => Expect::Forbidden,
             Access::Tokens if matches!(caller, Caller::Admin | Caller::PoManagerA) => Expect::Ok,
@@ -797,7 +809,8 @@ fn calls_of(
     // Consistency of the table with the document.
     let expected_prefix = match access {
         Access::Organization(_) => Some("/api/v1/organizations/{organization_id}"),
-        Access::Practice(_) => Some("/api/v1/practices/{practice_id}"),
+        Access::Practice(_) | Access::PracticeExport => Some("/api/v1/practices/{practice_id}"),
+        Access::SigningKey => Some("/api/v1/signing-key"),
         Access::Tokens | Access::TokenRevoke => Some("/api/v1/tokens"),
         Access::AuditEvents => Some("/api/v1/audit-events"),
         Access::Catalogs => Some("/api/v1/catalogs"),
@@ -818,8 +831,8 @@ fn calls_of(
     let writes = method != "GET";
     let table_writes = match access {
         Access::Organization(rw) | Access::Practice(rw) => Some(rw == Rw::Write),
-        Access::OrganizationList | Access::Catalogs | Access::AuditEvents => Some(false),
-        Access::OrganizationCreate | Access::TokenRevoke => Some(true),
+        Access::OrganizationList | Access::Catalogs | Access::AuditEvents | Access::SigningKey => Some(false),
+        Access::OrganizationCreate | Access::TokenRevoke | Access::PracticeExport => Some(true),
         Access::Public | Access::Tokens => None,
     };
     if table_writes.is_some_and(|w| w != writes) {
@@ -844,7 +857,7 @@ fn calls_of(
             }
             v
         }
-        Access::Practice(_) => {
+        Access::Practice(_) | Access::PracticeExport => {
             let mut v = vec![
                 ("in", Some(Place::A1), vec![Place::A1; n]),
                 ("sibling", Some(Place::A2), vec![Place::A1; n]),

@@ -79,6 +79,8 @@ pub enum Resource {
     Tokens,
     /// The audit trail: admin, and po_manager or auditor within scope.
     AuditEvents,
+    /// The public key that signs packets: every caller.
+    SigningKey,
 }
 
 /// Reading or changing.
@@ -88,6 +90,8 @@ pub enum Action {
     Read,
     /// Anything that writes.
     Write,
+    /// Exporting a packet: a read (allowed to every role in scope, auditors included) even though it is a POST.
+    Export,
 }
 
 /// The answer to a request.
@@ -121,15 +125,16 @@ impl Principal {
 /// Decides whether `principal` may take `action` on `resource`.
 pub fn decide(principal: &Principal, resource: Resource, action: Action) -> Decision {
     let in_scope = match resource {
-        Resource::Catalogs => return Decision::Allow,
+        Resource::Catalogs | Resource::SigningKey => return Decision::Allow,
         Resource::Organizations => {
             return match (action, principal.role) {
                 (Action::Read, _) | (Action::Write, TokenRole::Admin) => Decision::Allow,
-                (Action::Write, _) => Decision::Forbidden,
+                (Action::Write | Action::Export, _) => Decision::Forbidden,
             };
         }
         Resource::Tokens => {
             return match principal.role {
+                _ if action == Action::Export => Decision::Forbidden,
                 TokenRole::Admin | TokenRole::PoManager => Decision::Allow,
                 _ => Decision::Forbidden,
             };
@@ -247,5 +252,59 @@ mod tests {
             decide(&practice_auditor, Resource::AuditEvents, Action::Read),
             Decision::Allow
         );
+    }
+
+    #[test]
+    fn exporting_a_packet_is_a_read_for_every_role_in_scope() {
+        for role in [
+            TokenRole::Admin,
+            TokenRole::PoManager,
+            TokenRole::PracticeManager,
+            TokenRole::Auditor,
+        ] {
+            let caller = principal(role, Some(A), Some(A1).filter(|_| role == TokenRole::PracticeManager));
+            assert_eq!(
+                decide(&caller, practice(A1, A), Action::Export),
+                Decision::Allow,
+                "{role:?}"
+            );
+        }
+        let practice_auditor = principal(TokenRole::Auditor, Some(A), Some(A1));
+        assert_eq!(
+            decide(&practice_auditor, practice(A1, A), Action::Export),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&practice_auditor, practice(A2, A), Action::Export),
+            Decision::NotFound
+        );
+        let other_manager = principal(TokenRole::PracticeManager, Some(A), Some(A2));
+        assert_eq!(
+            decide(&other_manager, practice(A1, A), Action::Export),
+            Decision::NotFound
+        );
+        let po_auditor = principal(TokenRole::Auditor, Some(B), None);
+        assert_eq!(decide(&po_auditor, practice(A1, A), Action::Export), Decision::NotFound);
+        assert_eq!(
+            decide(&po_auditor, Resource::Organizations, Action::Export),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            decide(&po_auditor, Resource::Tokens, Action::Export),
+            Decision::Forbidden
+        );
+    }
+
+    #[test]
+    fn every_caller_may_read_the_signing_key() {
+        for role in [
+            TokenRole::Admin,
+            TokenRole::PoManager,
+            TokenRole::PracticeManager,
+            TokenRole::Auditor,
+        ] {
+            let caller = principal(role, Some(B), None);
+            assert_eq!(decide(&caller, Resource::SigningKey, Action::Read), Decision::Allow);
+        }
     }
 }

@@ -11,6 +11,7 @@ pub mod checks;
 pub mod duration;
 pub mod hash;
 pub mod ids;
+pub mod packet;
 pub mod records;
 pub mod rules;
 pub mod store;

@@ -103,6 +103,9 @@ pub struct ServeArgs {
     /// The folder of policy catalogs, laid out as <catalog>/<version>.yaml.
     #[arg(long, env = "PCMH_CATALOG_DIR", value_name = "DIR", default_value = "policy-catalog")]
     pub catalog_dir: PathBuf,
+    /// The file of the Ed25519 key that signs packets (32 bytes as hex), so several servers sign alike; by default <data-dir>/signing-key, made at first start.
+    #[arg(long, env = "PCMH_SIGNING_KEY", value_name = "FILE")]
+    pub signing_key: Option<PathBuf>,
 }
 
 /// The `pcmh token` subcommands.
@@ -153,7 +156,7 @@ pub enum PacketCommand {
         /// The packet (a ZIP file).
         #[arg(value_name = "PACKET.zip")]
         packet: PathBuf,
-        /// The server's public key (PEM or hex); by default the key carried in the packet is checked only for consistency.
+        /// The server's public key (64 hex digits, or the JSON answer of GET /api/v1/signing-key); without it the packet is checked against the key it carries.
         #[arg(long, value_name = "FILE")]
         public_key: Option<PathBuf>,
     },

@@ -41,10 +41,17 @@ pub fn run(args: &ServeArgs) -> Outcome {
         .collect();
     println!("pcmh {}: catalogs {}", env!("CARGO_PKG_VERSION"), names.join(", "));
     println!("database {} ({applied} migration(s) applied)", store.describe());
+    let signing_key = match &args.signing_key {
+        Some(path) => pcmh_core::packet::PacketKey::read(path),
+        None => pcmh_core::packet::PacketKey::read_or_create(&args.database.data_dir.join("signing-key")),
+    }
+    .map_err(|e| format!("pcmh serve: the signing key: {e}"))?;
+    println!("packets are signed by {}", signing_key.public_hex());
     let state = AppState {
         store,
         catalogs: Arc::new(catalogs),
         data_dir: args.database.data_dir.clone(),
+        signing_key: Arc::new(signing_key),
     };
     if args.demo {
         match crate::demo::seed(&state) {

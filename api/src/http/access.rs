@@ -85,8 +85,15 @@ fn resource_of(store: &pcmh_core::store::Store, path: &str) -> Result<Resource, 
         }
         ["tokens", ..] => Ok(Resource::Tokens),
         ["audit-events", ..] => Ok(Resource::AuditEvents),
+        ["signing-key"] => Ok(Resource::SigningKey),
         _ => Err(not_found()),
     }
+}
+
+/// Whether the request exports a packet (`POST /api/v1/practices/{id}/packets`), which reads.
+fn is_packet_export(method: &Method, path: &str) -> bool {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    *method == Method::POST && matches!(segments.as_slice(), ["api", "v1", "practices", _, "packets"])
 }
 
 /// Authenticates and authorizes a request under `/api/v1`, then hands it on with its [`Caller`].
@@ -103,6 +110,8 @@ pub async fn guard(
     };
     let action = if matches!(*req.method(), Method::GET | Method::HEAD) {
         Action::Read
+    } else if is_packet_export(req.method(), req.path()) {
+        Action::Export
     } else {
         Action::Write
     };
@@ -120,7 +129,11 @@ pub async fn guard(
             Decision::Forbidden => Err(ApiError::Forbidden(format!(
                 "a {} token may not {} here",
                 principal.role.as_str(),
-                if action == Action::Read { "read" } else { "write" }
+                match action {
+                    Action::Read => "read",
+                    Action::Write => "write",
+                    Action::Export => "export",
+                }
             ))),
         }
     })

@@ -50,6 +50,8 @@ pub struct AppState {
     pub catalogs: Arc<CatalogSet>,
     /// The folder holding evidence files and the default database.
     pub data_dir: PathBuf,
+    /// The Ed25519 key that signs auditor packets.
+    pub signing_key: Arc<pcmh_core::packet::PacketKey>,
 }
 
 impl AppState {
@@ -301,7 +303,9 @@ fn document_access(spec: &mut utoipa::openapi::OpenApi) {
             responses
                 .entry("401".into())
                 .or_insert_with(|| error("No token, or an unknown, revoked or expired one").into());
-            if writes || read_only_role_gate {
+            // Exporting a packet is a read for access purposes (any role in scope), though it is a POST.
+            let export = path.ends_with("/packets");
+            if (writes && !export) || read_only_role_gate {
                 responses
                     .entry("403".into())
                     .or_insert_with(|| error("The token's role may not do this here").into());

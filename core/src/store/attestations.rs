@@ -534,6 +534,21 @@ pub(crate) fn all(
         .collect()
 }
 
+/// Every attestation of `organization` and of all its practices, ordered by id (one query).
+pub(crate) fn all_of_organization(
+    conn: &mut Connection,
+    organization: OrganizationId,
+) -> StoreResult<Vec<Attestation>> {
+    let rows: Vec<Row> = on_backend!(conn, |c| attestations::table
+        .filter(attestations::organization_id.eq(organization.0))
+        .order(attestations::id)
+        .select(Row::as_select())
+        .load(c))?;
+    rows.into_iter()
+        .map(|row| row.into_record(None).map(|r| r.attestation))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

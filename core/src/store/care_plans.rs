@@ -400,6 +400,85 @@ fn assemble(conn: &mut Connection, rows: Vec<Row>) -> StoreResult<Vec<CarePlan>>
         .collect()
 }
 
+/// [`assemble`] for all the care plans of a PO: the child rows in one query per table, not per chunk of ids.
+fn assemble_of_organization(
+    conn: &mut Connection,
+    rows: Vec<Row>,
+    organization: crate::ids::OrganizationId,
+) -> StoreResult<Vec<CarePlan>> {
+    let mut partners: HashMap<i64, Vec<CarePartner>> = HashMap::new();
+    let mut shares: HashMap<i64, Vec<CarePlanShare>> = HashMap::new();
+    {
+        let (partner_rows, share_rows): (Vec<PartnerRow>, Vec<ShareRow>) = on_backend!(conn, |c| {
+            let p = care_partners::table
+                .filter(
+                    care_partners::care_plan_id.eq_any(
+                        care_plans::table
+                            .filter(
+                                care_plans::practice_id.eq_any(
+                                    super::schema::practices::table
+                                        .filter(super::schema::practices::organization_id.eq(organization.0))
+                                        .select(super::schema::practices::id),
+                                ),
+                            )
+                            .select(care_plans::id),
+                    ),
+                )
+                .order(care_partners::id)
+                .select(PartnerRow::as_select())
+                .load(c)?;
+            let s = care_plan_shares::table
+                .filter(
+                    care_plan_shares::care_plan_id.eq_any(
+                        care_plans::table
+                            .filter(
+                                care_plans::practice_id.eq_any(
+                                    super::schema::practices::table
+                                        .filter(super::schema::practices::organization_id.eq(organization.0))
+                                        .select(super::schema::practices::id),
+                                ),
+                            )
+                            .select(care_plans::id),
+                    ),
+                )
+                .order((care_plan_shares::shared_on, care_plan_shares::id))
+                .select(ShareRow::as_select())
+                .load(c)?;
+            Ok::<_, diesel::result::Error>((p, s))
+        })?;
+        for row in partner_rows {
+            partners.entry(row.care_plan_id).or_default().push(CarePartner {
+                id: CarePartnerId(row.id),
+                name: row.name,
+            });
+        }
+        for row in share_rows {
+            shares.entry(row.care_plan_id).or_default().push(CarePlanShare {
+                id: CarePlanShareId(row.id),
+                partner_id: CarePartnerId(row.partner_id),
+                shared_on: row.shared_on,
+                method: enum_from_text("share method", &row.method)?,
+            });
+        }
+    }
+    rows.into_iter()
+        .map(|row| {
+            Ok(CarePlan {
+                id: CarePlanId(row.id),
+                practice_id: PracticeId(row.practice_id),
+                kind: enum_from_text("care plan kind", &row.kind)?,
+                patient_ref: row.patient_ref,
+                initiating_provider: StaffId(row.initiating_provider),
+                discussed_on: row.discussed_on,
+                established_on: row.established_on,
+                documented_in_record: row.documented_in_record,
+                care_partners: partners.remove(&row.id).unwrap_or_default(),
+                shares: shares.remove(&row.id).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
 /// Every care plan of `practice` with its partners and shares, for the rules.
 pub(crate) fn all(conn: &mut Connection, practice: PracticeId) -> StoreResult<Vec<CarePlan>> {
     let rows: Vec<Row> = on_backend!(conn, |c| care_plans::table
@@ -408,6 +487,25 @@ pub(crate) fn all(conn: &mut Connection, practice: PracticeId) -> StoreResult<Ve
         .select(Row::as_select())
         .load(c))?;
     assemble(conn, rows)
+}
+
+/// Every care plan of every practice of `organization`, ordered by (discussed_on, id).
+pub(crate) fn all_of_organization(
+    conn: &mut Connection,
+    organization: crate::ids::OrganizationId,
+) -> StoreResult<Vec<CarePlan>> {
+    let rows: Vec<Row> = on_backend!(conn, |c| care_plans::table
+        .filter(
+            care_plans::practice_id.eq_any(
+                super::schema::practices::table
+                    .filter(super::schema::practices::organization_id.eq(organization.0))
+                    .select(super::schema::practices::id)
+            )
+        )
+        .order((care_plans::discussed_on, care_plans::id))
+        .select(Row::as_select())
+        .load(c))?;
+    assemble_of_organization(conn, rows, organization)
 }
 
 #[cfg(test)]

@@ -354,6 +354,18 @@ pub(crate) fn all(
         .collect()
 }
 
+/// Every document of `organization` and of all its practices, ordered by (effective_on, id) (one query).
+pub(crate) fn all_of_organization(conn: &mut Connection, organization: OrganizationId) -> StoreResult<Vec<Document>> {
+    let rows: Vec<Row> = on_backend!(conn, |c| documents::table
+        .filter(documents::organization_id.eq(organization.0))
+        .order((documents::effective_on, documents::id))
+        .select(Row::as_select())
+        .load(c))?;
+    rows.into_iter()
+        .map(|row| StoredDocument::try_from(row).map(|d| d.document))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -443,6 +443,86 @@ fn assemble(conn: &mut Connection, rows: Vec<Row>) -> StoreResult<Vec<MeetingRec
         .collect()
 }
 
+/// [`assemble`] for all the meetings of a PO: the child rows in one query per table, not per chunk of ids.
+fn assemble_of_organization(
+    conn: &mut Connection,
+    rows: Vec<Row>,
+    organization: crate::ids::OrganizationId,
+) -> StoreResult<Vec<MeetingRecord>> {
+    let mut attendees: HashMap<i64, Vec<Attendee>> = HashMap::new();
+    let mut follow_ups: HashMap<i64, Vec<FollowUpRecord>> = HashMap::new();
+    {
+        let (attendee_rows, follow_up_rows): (Vec<AttendeeRow>, Vec<FollowUpRow>) = on_backend!(conn, |c| {
+            let a = meeting_attendees::table
+                .filter(
+                    meeting_attendees::meeting_id.eq_any(
+                        team_meetings::table
+                            .filter(
+                                team_meetings::practice_id.eq_any(
+                                    super::schema::practices::table
+                                        .filter(super::schema::practices::organization_id.eq(organization.0))
+                                        .select(super::schema::practices::id),
+                                ),
+                            )
+                            .select(team_meetings::id),
+                    ),
+                )
+                .order(meeting_attendees::id)
+                .select(AttendeeRow::as_select())
+                .load(c)?;
+            let f = meeting_follow_ups::table
+                .filter(
+                    meeting_follow_ups::meeting_id.eq_any(
+                        team_meetings::table
+                            .filter(
+                                team_meetings::practice_id.eq_any(
+                                    super::schema::practices::table
+                                        .filter(super::schema::practices::organization_id.eq(organization.0))
+                                        .select(super::schema::practices::id),
+                                ),
+                            )
+                            .select(team_meetings::id),
+                    ),
+                )
+                .order(meeting_follow_ups::id)
+                .select(FollowUpRow::as_select())
+                .load(c)?;
+            Ok::<_, diesel::result::Error>((a, f))
+        })?;
+        for row in attendee_rows {
+            attendees.entry(row.meeting_id).or_default().push(Attendee {
+                role: staff::role_from_text(&row.role),
+                staff_id: row.staff_id.map(StaffId),
+            });
+        }
+        for row in follow_up_rows {
+            follow_ups.entry(row.meeting_id).or_default().push(FollowUpRecord {
+                id: row.id,
+                description: row.description,
+                owner: row.owner_id.map(StaffId),
+                due_on: row.due_on,
+                completed_on: row.completed_on,
+            });
+        }
+    }
+    rows.into_iter()
+        .map(|row| {
+            Ok(MeetingRecord {
+                id: TeamMeetingId(row.id),
+                practice_id: PracticeId(row.practice_id),
+                held_on: row.held_on,
+                kind: Term::parse(&row.kind).map_err(|_| unreadable("meeting kind", &row.kind))?,
+                attendees: attendees.remove(&row.id).unwrap_or_default(),
+                patients_reviewed: u32::try_from(row.patients_reviewed).unwrap_or(0),
+                documented_in_chart: row.documented_in_chart,
+                follow_ups: follow_ups.remove(&row.id).unwrap_or_default(),
+                catalog_id: row.catalog_id,
+                catalog_version: row.catalog_version,
+            })
+        })
+        .collect()
+}
+
 /// Every meeting of `practice`, for the rules.
 pub(crate) fn all(conn: &mut Connection, practice: PracticeId) -> StoreResult<Vec<TeamMeeting>> {
     let rows: Vec<Row> = on_backend!(conn, |c| team_meetings::table
@@ -451,4 +531,26 @@ pub(crate) fn all(conn: &mut Connection, practice: PracticeId) -> StoreResult<Ve
         .select(Row::as_select())
         .load(c))?;
     Ok(assemble(conn, rows)?.into_iter().map(TeamMeeting::from).collect())
+}
+
+/// Every team meeting of every practice of `organization`, ordered by (held_on, id).
+pub(crate) fn all_of_organization(
+    conn: &mut Connection,
+    organization: crate::ids::OrganizationId,
+) -> StoreResult<Vec<TeamMeeting>> {
+    let rows: Vec<Row> = on_backend!(conn, |c| team_meetings::table
+        .filter(
+            team_meetings::practice_id.eq_any(
+                super::schema::practices::table
+                    .filter(super::schema::practices::organization_id.eq(organization.0))
+                    .select(super::schema::practices::id)
+            )
+        )
+        .order((team_meetings::held_on, team_meetings::id))
+        .select(Row::as_select())
+        .load(c))?;
+    Ok(assemble_of_organization(conn, rows, organization)?
+        .into_iter()
+        .map(TeamMeeting::from)
+        .collect())
 }

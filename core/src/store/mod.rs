@@ -7,6 +7,7 @@
 
 pub mod attestations;
 pub mod audit;
+pub mod bulk;
 pub mod care_plans;
 pub mod documents;
 pub mod files;
@@ -242,9 +243,11 @@ impl Connection {
                     .map_err(|e| StoreError::Unavailable(e.to_string()))?;
                 // WAL lets readers and a writer work at once; FULL sync makes an acknowledged
                 // write survive a crash; the busy timeout queues writers instead of failing them.
+                // `optimize` refreshes the planner's statistics when they are stale: without them a
+                // grown database picks the PO's index over the practice's and scans (88 ms → 2 ms).
                 conn.batch_execute(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA optimize;",
                 )?;
                 Ok(Connection::Sqlite(conn))
             }

@@ -2,6 +2,8 @@
 
 use super::{attestations, care_plans, documents, meetings, practices, reports, staff, surveys, trainings};
 use super::{organizations, Connection, Page, StoreResult};
+use std::collections::HashMap;
+
 use crate::ids::{OrganizationId, PracticeId};
 use crate::records::{Organization, Owner, Practice, Records};
 
@@ -35,7 +37,8 @@ pub struct OrganizationRecords {
 
 /// The PO, its practices with their records, and the combined records for the PO-level evaluation.
 ///
-/// Loads practice by practice (N queries per table); to be batched for POs with many practices.
+/// Loads each table once for the whole PO (not once per practice) and groups the rows by
+/// practice in memory (moved, then cloned once into the combined records); each practice's records come out in the same order as [`for_practice`].
 pub fn for_organization(conn: &mut Connection, id: OrganizationId) -> StoreResult<OrganizationRecords> {
     let organization = organizations::get(conn, id)?;
     let mut all_practices = Vec::new();
@@ -49,37 +52,102 @@ pub fn for_organization(conn: &mut Connection, id: OrganizationId) -> StoreResul
             break;
         }
     }
-    // The PO's own records: those of no practice.
+    let all_staff = staff::all_of_organization(conn, id)?;
+    let all_trainings = trainings::all_of_organization(conn, id)?;
+    let all_meetings = meetings::all_of_organization(conn, id)?;
+    let all_care_plans = care_plans::all_of_organization(conn, id)?;
+    let all_surveys = surveys::all_of_organization(conn, id)?;
+    let all_attestations = attestations::all_of_organization(conn, id)?;
+    let all_documents = documents::all_of_organization(conn, id)?;
+    let all_reports = reports::all_of_organization(conn, id)?;
+
+    let index: HashMap<PracticeId, usize> = all_practices.iter().enumerate().map(|(n, p)| (p.id, n)).collect();
+    let mut grouped: Vec<Records> = all_practices
+        .iter()
+        .map(|practice| Records {
+            practices: vec![practice.clone()],
+            ..Records::default()
+        })
+        .collect();
+    let slot = |practice: PracticeId| index.get(&practice).copied();
+    for member in all_staff {
+        if let Some(n) = slot(member.practice_id) {
+            grouped[n].staff.push(member);
+        }
+    }
+    for (practice, training) in all_trainings {
+        if let Some(n) = slot(practice) {
+            grouped[n].trainings.push(training);
+        }
+    }
+    for meeting in all_meetings {
+        if let Some(n) = slot(meeting.practice_id) {
+            grouped[n].meetings.push(meeting);
+        }
+    }
+    for plan in all_care_plans {
+        if let Some(n) = slot(plan.practice_id) {
+            grouped[n].care_plans.push(plan);
+        }
+    }
+    for survey in all_surveys {
+        if let Some(n) = slot(survey.practice_id) {
+            grouped[n].surveys.push(survey);
+        }
+    }
+    // PO-level records concern every practice; a practice's own concern only it. Both kinds are
+    // pushed in the loaders' order, so each practice sees them interleaved as `for_practice` does.
+    for attestation in &all_attestations {
+        match attestation.owner {
+            Owner::Organization(_) => grouped
+                .iter_mut()
+                .for_each(|r| r.attestations.push(attestation.clone())),
+            Owner::Practice(p) => {
+                if let Some(n) = slot(p) {
+                    grouped[n].attestations.push(attestation.clone());
+                }
+            }
+        }
+    }
+    for document in &all_documents {
+        match document.owner {
+            Owner::Organization(_) => grouped.iter_mut().for_each(|r| r.documents.push(document.clone())),
+            Owner::Practice(p) => {
+                if let Some(n) = slot(p) {
+                    grouped[n].documents.push(document.clone());
+                }
+            }
+        }
+    }
+    for report in &all_reports {
+        match report.owner {
+            Owner::Organization(_) => grouped.iter_mut().for_each(|r| r.reports.push(report.clone())),
+            Owner::Practice(p) => {
+                if let Some(n) = slot(p) {
+                    grouped[n].reports.push(report.clone());
+                }
+            }
+        }
+    }
+
+    // The combined records: every practice's own, plus the PO's own (those of no practice).
     let mut combined = Records {
-        attestations: attestations::all(conn, id, None)?,
-        documents: documents::all(conn, id, None)?,
-        reports: reports::all(conn, id, None)?,
+        attestations: all_attestations,
+        documents: all_documents,
+        reports: all_reports,
+        practices: all_practices.clone(),
         ..Records::default()
     };
-    let mut loaded = Vec::with_capacity(all_practices.len());
-    for practice in all_practices {
-        let (practice, records) = for_practice(conn, practice.id)?;
-        let own = |owner: &Owner| matches!(owner, Owner::Practice(p) if *p == practice.id);
-        combined.practices.push(practice.clone());
+    for records in &grouped {
         combined.staff.extend(records.staff.iter().cloned());
         combined.trainings.extend(records.trainings.iter().cloned());
         combined.meetings.extend(records.meetings.iter().cloned());
         combined.care_plans.extend(records.care_plans.iter().cloned());
         combined.surveys.extend(records.surveys.iter().cloned());
-        combined
-            .attestations
-            .extend(records.attestations.iter().filter(|a| own(&a.owner)).cloned());
-        combined
-            .documents
-            .extend(records.documents.iter().filter(|d| own(&d.owner)).cloned());
-        combined
-            .reports
-            .extend(records.reports.iter().filter(|r| own(&r.owner)).cloned());
-        loaded.push((practice, records));
     }
     Ok(OrganizationRecords {
         organization,
-        practices: loaded,
+        practices: all_practices.into_iter().zip(grouped).collect(),
         combined,
     })
 }

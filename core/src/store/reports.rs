@@ -304,6 +304,19 @@ pub(crate) fn all(
     rows.into_iter().map(Row::into_report).collect()
 }
 
+/// Every periodic report of `organization` and of all its practices, ordered by id (one query).
+pub(crate) fn all_of_organization(
+    conn: &mut Connection,
+    organization: OrganizationId,
+) -> StoreResult<Vec<PeriodicReport>> {
+    let rows: Vec<Row> = on_backend!(conn, |c| periodic_reports::table
+        .filter(periodic_reports::organization_id.eq(organization.0))
+        .order(periodic_reports::id)
+        .select(Row::as_select())
+        .load(c))?;
+    rows.into_iter().map(Row::into_report).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -158,3 +158,22 @@ pub(crate) fn all(conn: &mut Connection, practice: PracticeId) -> StoreResult<Ve
         .load(c))?;
     Ok(rows.into_iter().map(Staff::from).collect())
 }
+
+/// Every staff member of every practice of `organization`, ordered by id (one query).
+pub(crate) fn all_of_organization(
+    conn: &mut Connection,
+    organization: crate::ids::OrganizationId,
+) -> StoreResult<Vec<Staff>> {
+    let rows: Vec<Row> = on_backend!(conn, |c| staff::table
+        .filter(
+            staff::practice_id.eq_any(
+                super::schema::practices::table
+                    .filter(super::schema::practices::organization_id.eq(organization.0))
+                    .select(super::schema::practices::id)
+            )
+        )
+        .order(staff::id)
+        .select(Row::as_select())
+        .load(c))?;
+    Ok(rows.into_iter().map(Staff::from).collect())
+}

@@ -192,6 +192,25 @@ pub(crate) fn all(conn: &mut Connection, practice: PracticeId) -> StoreResult<Ve
     into_results(rows)
 }
 
+/// Every survey result of every practice of `organization`, ordered by id (one query).
+pub(crate) fn all_of_organization(
+    conn: &mut Connection,
+    organization: crate::ids::OrganizationId,
+) -> StoreResult<Vec<SurveyResult>> {
+    let rows: Vec<Row> = on_backend!(conn, |c| survey_results::table
+        .filter(
+            survey_results::practice_id.eq_any(
+                super::schema::practices::table
+                    .filter(super::schema::practices::organization_id.eq(organization.0))
+                    .select(super::schema::practices::id)
+            )
+        )
+        .order(survey_results::id)
+        .select(Row::as_select())
+        .load(c))?;
+    into_results(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

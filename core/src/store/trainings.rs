@@ -394,6 +394,27 @@ pub(crate) fn all(conn: &mut Connection, practice: PracticeId) -> StoreResult<Ve
     into_records(rows)
 }
 
+/// Every training record of every practice of `organization`, with its practice, ordered by id (one query).
+pub(crate) fn all_of_organization(
+    conn: &mut Connection,
+    organization: crate::ids::OrganizationId,
+) -> StoreResult<Vec<(PracticeId, TrainingRecord)>> {
+    let rows: Vec<(i64, Row)> = on_backend!(conn, |c| training_records::table
+        .filter(
+            training_records::practice_id.eq_any(
+                super::schema::practices::table
+                    .filter(super::schema::practices::organization_id.eq(organization.0))
+                    .select(super::schema::practices::id)
+            )
+        )
+        .order(training_records::id)
+        .select((training_records::practice_id, Row::as_select()))
+        .load(c))?;
+    rows.into_iter()
+        .map(|(practice, row)| row.into_record().map(|r| (PracticeId(practice), r)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,20 @@
+-- benches/raw_rows.sql as COPY ... TO STDOUT (PostgreSQL): the same rows, streamed without psql's table formatting.
+-- psql -v org=ID -f benches/raw_rows_copy.sql -o /dev/null DATABASE_URL
+COPY (SELECT * FROM organizations WHERE id = :org) TO STDOUT;
+COPY (SELECT * FROM practices WHERE organization_id = :org ORDER BY id) TO STDOUT;
+COPY (SELECT * FROM staff WHERE practice_id IN (SELECT id FROM practices WHERE organization_id = :org) ORDER BY id) TO STDOUT;
+COPY (SELECT * FROM training_records WHERE practice_id IN (SELECT id FROM practices WHERE organization_id = :org) ORDER BY id) TO STDOUT;
+COPY (SELECT * FROM team_meetings WHERE practice_id IN (SELECT id FROM practices WHERE organization_id = :org) ORDER BY held_on, id) TO STDOUT;
+COPY (SELECT a.* FROM meeting_attendees a JOIN team_meetings m ON m.id = a.meeting_id
+  WHERE m.practice_id IN (SELECT id FROM practices WHERE organization_id = :org) ORDER BY a.id) TO STDOUT;
+COPY (SELECT f.* FROM meeting_follow_ups f JOIN team_meetings m ON m.id = f.meeting_id
+  WHERE m.practice_id IN (SELECT id FROM practices WHERE organization_id = :org) ORDER BY f.id) TO STDOUT;
+COPY (SELECT * FROM care_plans WHERE practice_id IN (SELECT id FROM practices WHERE organization_id = :org) ORDER BY discussed_on, id) TO STDOUT;
+COPY (SELECT p.* FROM care_partners p JOIN care_plans c ON c.id = p.care_plan_id
+  WHERE c.practice_id IN (SELECT id FROM practices WHERE organization_id = :org) ORDER BY p.id) TO STDOUT;
+COPY (SELECT s.* FROM care_plan_shares s JOIN care_plans c ON c.id = s.care_plan_id
+  WHERE c.practice_id IN (SELECT id FROM practices WHERE organization_id = :org) ORDER BY s.shared_on, s.id) TO STDOUT;
+COPY (SELECT * FROM survey_results WHERE practice_id IN (SELECT id FROM practices WHERE organization_id = :org) ORDER BY id) TO STDOUT;
+COPY (SELECT * FROM attestations WHERE organization_id = :org ORDER BY id) TO STDOUT;
+COPY (SELECT * FROM documents WHERE organization_id = :org ORDER BY effective_on, id) TO STDOUT;
+COPY (SELECT * FROM periodic_reports WHERE organization_id = :org ORDER BY id) TO STDOUT;
