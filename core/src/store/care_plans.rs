@@ -414,13 +414,7 @@ fn assemble_of_organization(
                 .filter(
                     care_partners::care_plan_id.eq_any(
                         care_plans::table
-                            .filter(
-                                care_plans::practice_id.eq_any(
-                                    super::schema::practices::table
-                                        .filter(super::schema::practices::organization_id.eq(organization.0))
-                                        .select(super::schema::practices::id),
-                                ),
-                            )
+                            .filter(care_plans::practice_id.eq_any(super::practices::ids_of(organization)))
                             .select(care_plans::id),
                     ),
                 )
@@ -431,13 +425,7 @@ fn assemble_of_organization(
                 .filter(
                     care_plan_shares::care_plan_id.eq_any(
                         care_plans::table
-                            .filter(
-                                care_plans::practice_id.eq_any(
-                                    super::schema::practices::table
-                                        .filter(super::schema::practices::organization_id.eq(organization.0))
-                                        .select(super::schema::practices::id),
-                                ),
-                            )
+                            .filter(care_plans::practice_id.eq_any(super::practices::ids_of(organization)))
                             .select(care_plans::id),
                     ),
                 )
@@ -495,13 +483,7 @@ pub(crate) fn all_of_organization(
     organization: crate::ids::OrganizationId,
 ) -> StoreResult<Vec<CarePlan>> {
     let rows: Vec<Row> = on_backend!(conn, |c| care_plans::table
-        .filter(
-            care_plans::practice_id.eq_any(
-                super::schema::practices::table
-                    .filter(super::schema::practices::organization_id.eq(organization.0))
-                    .select(super::schema::practices::id)
-            )
-        )
+        .filter(care_plans::practice_id.eq_any(super::practices::ids_of(organization)))
         .order((care_plans::discussed_on, care_plans::id))
         .select(Row::as_select())
         .load(c))?;

@@ -457,13 +457,7 @@ fn assemble_of_organization(
                 .filter(
                     meeting_attendees::meeting_id.eq_any(
                         team_meetings::table
-                            .filter(
-                                team_meetings::practice_id.eq_any(
-                                    super::schema::practices::table
-                                        .filter(super::schema::practices::organization_id.eq(organization.0))
-                                        .select(super::schema::practices::id),
-                                ),
-                            )
+                            .filter(team_meetings::practice_id.eq_any(super::practices::ids_of(organization)))
                             .select(team_meetings::id),
                     ),
                 )
@@ -474,13 +468,7 @@ fn assemble_of_organization(
                 .filter(
                     meeting_follow_ups::meeting_id.eq_any(
                         team_meetings::table
-                            .filter(
-                                team_meetings::practice_id.eq_any(
-                                    super::schema::practices::table
-                                        .filter(super::schema::practices::organization_id.eq(organization.0))
-                                        .select(super::schema::practices::id),
-                                ),
-                            )
+                            .filter(team_meetings::practice_id.eq_any(super::practices::ids_of(organization)))
                             .select(team_meetings::id),
                     ),
                 )
@@ -539,13 +527,7 @@ pub(crate) fn all_of_organization(
     organization: crate::ids::OrganizationId,
 ) -> StoreResult<Vec<TeamMeeting>> {
     let rows: Vec<Row> = on_backend!(conn, |c| team_meetings::table
-        .filter(
-            team_meetings::practice_id.eq_any(
-                super::schema::practices::table
-                    .filter(super::schema::practices::organization_id.eq(organization.0))
-                    .select(super::schema::practices::id)
-            )
-        )
+        .filter(team_meetings::practice_id.eq_any(super::practices::ids_of(organization)))
         .order((team_meetings::held_on, team_meetings::id))
         .select(Row::as_select())
         .load(c))?;

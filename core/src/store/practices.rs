@@ -152,3 +152,15 @@ pub fn catalog_versions(conn: &mut Connection, organization: OrganizationId) -> 
         .distinct()
         .load(c))?)
 }
+
+/// The ids of the practices of `organization`, as a subquery (`practice_id.eq_any(ids_of(..))`).
+pub(crate) fn ids_of(
+    organization: OrganizationId,
+) -> diesel::dsl::Select<
+    diesel::dsl::Filter<practices::table, diesel::dsl::Eq<practices::organization_id, i64>>,
+    practices::id,
+> {
+    practices::table
+        .filter(practices::organization_id.eq(organization.0))
+        .select(practices::id)
+}

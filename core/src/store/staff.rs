@@ -165,13 +165,7 @@ pub(crate) fn all_of_organization(
     organization: crate::ids::OrganizationId,
 ) -> StoreResult<Vec<Staff>> {
     let rows: Vec<Row> = on_backend!(conn, |c| staff::table
-        .filter(
-            staff::practice_id.eq_any(
-                super::schema::practices::table
-                    .filter(super::schema::practices::organization_id.eq(organization.0))
-                    .select(super::schema::practices::id)
-            )
-        )
+        .filter(staff::practice_id.eq_any(super::practices::ids_of(organization)))
         .order(staff::id)
         .select(Row::as_select())
         .load(c))?;

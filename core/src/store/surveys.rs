@@ -198,13 +198,7 @@ pub(crate) fn all_of_organization(
     organization: crate::ids::OrganizationId,
 ) -> StoreResult<Vec<SurveyResult>> {
     let rows: Vec<Row> = on_backend!(conn, |c| survey_results::table
-        .filter(
-            survey_results::practice_id.eq_any(
-                super::schema::practices::table
-                    .filter(super::schema::practices::organization_id.eq(organization.0))
-                    .select(super::schema::practices::id)
-            )
-        )
+        .filter(survey_results::practice_id.eq_any(super::practices::ids_of(organization)))
         .order(survey_results::id)
         .select(Row::as_select())
         .load(c))?;

@@ -400,13 +400,7 @@ pub(crate) fn all_of_organization(
     organization: crate::ids::OrganizationId,
 ) -> StoreResult<Vec<(PracticeId, TrainingRecord)>> {
     let rows: Vec<(i64, Row)> = on_backend!(conn, |c| training_records::table
-        .filter(
-            training_records::practice_id.eq_any(
-                super::schema::practices::table
-                    .filter(super::schema::practices::organization_id.eq(organization.0))
-                    .select(super::schema::practices::id)
-            )
-        )
+        .filter(training_records::practice_id.eq_any(super::practices::ids_of(organization)))
         .order(training_records::id)
         .select((training_records::practice_id, Row::as_select()))
         .load(c))?;
