@@ -13,6 +13,8 @@ both_backends! {
     the_due_list_is_sorted_and_filtered => the_due_list_is_sorted_and_filtered;
     the_trend_changes_month_by_month => the_trend_changes_month_by_month;
     another_po_is_out_of_scope_and_bad_queries_are_refused => another_po_is_out_of_scope_and_bad_queries_are_refused;
+    a_po_moves_to_a_new_version_with_all_its_practices => a_po_moves_to_a_new_version_with_all_its_practices;
+    an_empty_po_has_nothing_to_move => an_empty_po_has_nothing_to_move;
 }
 
 const AS_OF: &str = "2026-11-24";
@@ -104,6 +106,8 @@ fn the_matrix_matches_each_practice_and_counts_them(backend: Backend) {
                 "practice {id} criterion {}",
                 cell["criterion"]
             );
+            assert_eq!(cell["agreement"], result["agreement"]["status"], "{cell}");
+            assert_eq!(cell["needs_reattestation"], result["needs_reattestation"], "{cell}");
         }
         let summary = &row["summary"];
         let total: u64 = ["met", "partially_met", "not_met", "not_applicable"]
@@ -112,8 +116,18 @@ fn the_matrix_matches_each_practice_and_counts_them(backend: Backend) {
             .sum();
         assert_eq!(total as usize, cells.len());
         assert_eq!(summary["not_met"], own["summary"]["not_met"]);
-        assert_eq!(summary["partially_met"], own["summary"]["partially_met"]);
+        assert_eq!(
+            summary, &own["summary"],
+            "practice {id}: the same counts as its own view"
+        );
     }
+    let first = &rows[0]["criteria"];
+    assert_eq!(
+        find(first, "criterion", "4.3")["agreement"],
+        "disagrees",
+        "attested in place, partially met"
+    );
+    assert_eq!(find(first, "criterion", "4.10")["agreement"], "unattested");
     // Per criterion: how many of the three practices have each status.
     let tally = find(&view["criteria"], "criterion", "4.3");
     assert_eq!(tally["partially_met"], 2, "{tally}");
@@ -383,4 +397,150 @@ fn another_po_is_out_of_scope_and_bad_queries_are_refused(backend: Backend) {
     );
     refused("compliance/trend?from=1850-01-01&to=2026-01-01");
     refused("compliance/trend?to=3000-01-01");
+}
+
+fn cell<'a>(view: &'a Value, practice: i64, criterion: &str) -> &'a Value {
+    let row = find_row(view, practice);
+    find(&row["criteria"], "criterion", criterion)
+}
+
+fn find_row(view: &Value, practice: i64) -> &Value {
+    view["practices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["practice"]["id"] == practice)
+        .expect("the practice's row")
+}
+
+fn a_po_moves_to_a_new_version_with_all_its_practices(backend: Backend) {
+    let server = Server::start(backend);
+    let (po, practices) = po_with(&server, "Birch", &[("Birch One", "1.0.0"), ("Birch Two", "1.0.0")]);
+    let (other_po, other_practices) = po_with(&server, "Cedar", &[("Cedar One", "1.0.0")]);
+    // 1.1.0 keeps 4.1 and 4.24 and changes the PO-level 4.28: the PO's attestation of 4.28 must
+    // be made again, the others carry over.
+    attest(&server, &format!("practices/{}", practices[0]), "4.1", "2026-06-01");
+    attest(&server, &format!("organizations/{po}"), "4.28", "2026-06-01");
+    attest(&server, &format!("organizations/{po}"), "4.24", "2026-06-01");
+    let upgrade = |body: Value| server.post(&format!("/api/v1/organizations/{po}/catalog-upgrade"), &body);
+
+    // Refused: nothing changes.
+    for (body, rule) in [
+        (json!({"to_version": "9.9.9"}), "catalog_upgrade"),
+        (json!({"to_version": "1.0.0"}), "catalog_upgrade"),
+        (json!({"to_version": ""}), "length"),
+        (json!({"to_version": 11}), "type"),
+        (json!({"to_version": "1.1.0", "force": true}), "unknown_field"),
+    ] {
+        let response = upgrade(body.clone());
+        assert_eq!(response.status, 422, "{body}: {}", response.text());
+        let fields = response.error_fields();
+        assert!(
+            fields
+                .iter()
+                .any(|(f, r)| (f == "to_version" || f == "force") && r == rule),
+            "{body}: {fields:?}"
+        );
+    }
+    let before = ok(&server, &format!("/api/v1/organizations/{po}/compliance?as_of={AS_OF}"));
+    assert_eq!(before["catalog_version"], "1.0.0");
+    assert_eq!(
+        find(&before["organization_criteria"], "criterion", "4.28")["needs_reattestation"],
+        false
+    );
+    assert_eq!(before["organization_summary"]["needs_reattestation"], 0);
+
+    let response = upgrade(json!({"to_version": "1.1.0"}));
+    assert_eq!(response.status, 200, "{}", response.text());
+    let moved = response.json();
+    assert_eq!(moved["catalog_version"], "1.1.0");
+    let ids: Vec<i64> = moved["upgraded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, practices);
+    assert!(moved["upgraded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["catalog_version"] == "1.1.0"));
+
+    let after = ok(&server, &format!("/api/v1/organizations/{po}/compliance?as_of={AS_OF}"));
+    assert_eq!(
+        after["catalog_version"], "1.1.0",
+        "the PO's own criteria move with its practices"
+    );
+    let changed = find(&after["organization_criteria"], "criterion", "4.28");
+    assert_eq!(changed["needs_reattestation"], true, "{changed}");
+    let reason = changed["reattestation_reason"].as_str().unwrap();
+    assert!(reason.contains("changed in version 1.1.0"), "{reason}");
+    assert_eq!(after["organization_summary"]["needs_reattestation"], 1);
+    let kept = find(&after["organization_criteria"], "criterion", "4.24");
+    assert_eq!(kept["needs_reattestation"], false, "4.24 is kept by 1.1.0");
+    assert_eq!(kept["attestation"]["criterion"], "4.24");
+    assert_eq!(
+        cell(&after, practices[0], "4.1")["needs_reattestation"],
+        false,
+        "kept: carries over"
+    );
+    assert_eq!(
+        cell(&after, practices[0], "4.1")["agreement"],
+        cell(&before, practices[0], "4.1")["agreement"]
+    );
+    assert_eq!(find_row(&after, practices[0])["catalog_version"], "1.1.0");
+    let own = ok(
+        &server,
+        &format!("/api/v1/practices/{}/compliance?as_of={AS_OF}", practices[0]),
+    );
+    assert_eq!(own["catalog_version"], "1.1.0");
+
+    // A new attestation under 1.1.0 clears the flag.
+    attest(&server, &format!("organizations/{po}"), "4.28", "2026-07-01");
+    let cleared = ok(&server, &format!("/api/v1/organizations/{po}/compliance?as_of={AS_OF}"));
+    assert_eq!(
+        find(&cleared["organization_criteria"], "criterion", "4.28")["needs_reattestation"],
+        false
+    );
+    // Once there, moving again is refused; the other PO did not move.
+    let again = upgrade(json!({"to_version": "1.1.0"}));
+    assert_eq!(again.status, 422, "{}", again.text());
+    assert!(
+        again.text().contains("already assessed against 1.1.0"),
+        "{}",
+        again.text()
+    );
+    let other = ok(&server, &format!("/api/v1/practices/{}", other_practices[0]));
+    assert_eq!(other["catalog_version"], "1.0.0");
+    let missing = server.post(
+        "/api/v1/organizations/999999/catalog-upgrade",
+        &json!({"to_version": "1.1.0"}),
+    );
+    assert_eq!(missing.status, 404);
+    let _ = other_po;
+
+    // The move is in the audit trail, with the practices before it.
+    let events = ok(
+        &server,
+        &format!("/api/v1/audit-events?organization_id={po}&record_kind=organization"),
+    );
+    let items = events["items"].as_array().expect("events");
+    let event = items
+        .iter()
+        .find(|e| e["action"] == "upgrade")
+        .unwrap_or_else(|| panic!("an upgrade event in {events}"));
+    assert_eq!(event["before"][0]["catalog_version"], "1.0.0", "{event}");
+    assert_eq!(event["after"]["catalog_version"], "1.1.0", "{event}");
+}
+
+fn an_empty_po_has_nothing_to_move(backend: Backend) {
+    let server = Server::start(backend);
+    let (po, _) = po_with(&server, "Empty", &[]);
+    let response = server.post(
+        &format!("/api/v1/organizations/{po}/catalog-upgrade"),
+        &json!({"to_version": "1.1.0"}),
+    );
+    assert_eq!(response.status, 422, "{}", response.text());
+    assert!(response.text().contains("no practices"), "{}", response.text());
 }

@@ -187,6 +187,11 @@ fn operations() -> BTreeMap<&'static str, (Access, Body)> {
         ("get_organization_compliance_trend", Organization(Read), Body::None),
         ("list_practices", Organization(Read), Body::None),
         (
+            "upgrade_organization_catalog",
+            Organization(Write),
+            Body::Json(|_| json!({"to_version": "1.1.0"})),
+        ),
+        (
             "create_practice",
             Organization(Write),
             Body::Json(|_| json!({"name": "Matrix practice"})),

@@ -18,7 +18,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
 use crate::hash::to_hex;
-use crate::rules::CriterionResult;
+use crate::rules::view::PracticeCompliance;
 
 /// The packet format written in every manifest.
 pub const FORMAT: &str = "pcmh-packet/1";
@@ -292,7 +292,7 @@ fn escape_html(text: &str) -> String {
 }
 
 /// The human-readable report: self-contained (no script, no outside resource), printable.
-pub fn report_html(manifest: &Manifest, results: &[CriterionResult], files: &[String]) -> String {
+pub fn report_html(manifest: &Manifest, compliance: &PracticeCompliance, files: &[String]) -> String {
     let mut out = String::new();
     let title = format!(
         "Auditor packet: {} ({} to {})",
@@ -318,20 +318,40 @@ pub fn report_html(manifest: &Manifest, results: &[CriterionResult], files: &[St
         manifest.period.to,
         escape_html(&manifest.generator),
     ));
-    out.push_str("<h2>Compliance status</h2>\n<table>\n<tr><th>Criterion</th><th>Title</th><th>Status</th><th>Reasons</th></tr>\n");
-    for result in results {
+    let summary = &compliance.summary;
+    out.push_str(&format!(
+        "<p>{} criteria met, {} partially met, {} not met, {} not applicable; {} where the attestation \
+         disagrees with the records; {} needing a new attestation.</p>\n",
+        summary.met,
+        summary.partially_met,
+        summary.not_met,
+        summary.not_applicable,
+        summary.disagreements,
+        summary.needs_reattestation
+    ));
+    out.push_str(
+        "<h2>Compliance status</h2>\n<table>\n<tr><th>Criterion</th><th>Title</th><th>Status</th>\
+         <th>Reasons</th><th>Attestation</th></tr>\n",
+    );
+    for criterion in &compliance.criteria {
+        let result = &criterion.result;
         let status = serde_json::to_value(result.status)
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
         let reasons: Vec<String> = result.reasons.iter().map(|r| escape_html(r)).collect();
+        let mut attestation = vec![escape_html(&criterion.agreement.reason)];
+        if let Some(why) = &criterion.reattestation_reason {
+            attestation.push(format!("Needs a new attestation: {}", escape_html(why)));
+        }
         out.push_str(&format!(
-            "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
             escape_html(&status),
             escape_html(&result.criterion.to_string()),
             escape_html(&result.title),
             escape_html(result.status.label()),
-            reasons.join("<br>")
+            reasons.join("<br>"),
+            attestation.join("<br>")
         ));
     }
     out.push_str("</table>\n<h2>Files in this packet</h2>\n<ul>\n");
@@ -521,8 +541,47 @@ mod tests {
 
     #[test]
     fn the_report_escapes_html() {
-        let html = report_html(&manifest(), &[], &["evidence/1-<x>.pdf".into()]);
+        let practice = crate::records::Practice {
+            id: crate::ids::PracticeId(1),
+            organization_id: crate::ids::OrganizationId(2),
+            name: "North <Clinic>".into(),
+            initial_focus_population: None,
+            catalog_id: "pcmh-n-domain-4".into(),
+            catalog_version: "1.0.0".into(),
+        };
+        let criterion = crate::ids::CriterionId::parse("4.1").unwrap();
+        let compliance = PracticeCompliance {
+            practice,
+            as_of: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
+            catalog_id: "pcmh-n-domain-4".into(),
+            catalog_version: "1.0.0".into(),
+            summary: crate::rules::view::StatusCounts {
+                not_met: 1,
+                ..Default::default()
+            },
+            criteria: vec![crate::rules::view::AttestedCriterion {
+                result: crate::rules::CriterionResult {
+                    criterion: criterion.clone(),
+                    title: "Care <team>".into(),
+                    status: crate::rules::Status::NotMet,
+                    reasons: vec!["no <b>meeting</b>".into()],
+                    records: Vec::new(),
+                    due: Vec::new(),
+                    requirements: Vec::new(),
+                },
+                attestation: None,
+                agreement: crate::rules::attested::compare(&criterion, crate::rules::Status::NotMet, None),
+                needs_reattestation: false,
+                reattestation_reason: None,
+                due_windows: Vec::new(),
+            }],
+        };
+        let html = report_html(&manifest(), &compliance, &["evidence/1-<x>.pdf".into()]);
         assert!(html.contains("North &lt;Clinic&gt;"));
+        assert!(html.contains("Care &lt;team&gt;"));
+        assert!(html.contains("no &lt;b&gt;meeting&lt;/b&gt;"));
+        assert!(html.contains("4.1 has no current attestation"));
+        assert!(html.contains("0 criteria met, 0 partially met, 1 not met"));
         assert!(html.contains("evidence/1-&lt;x&gt;.pdf"));
         assert!(!html.contains("<script"));
     }

@@ -462,6 +462,17 @@ pub struct Records {
     pub reports: Vec<PeriodicReport>,
 }
 
+/// A PO's practices, each with its records, and everything together for the PO-level criteria.
+#[derive(Debug, Clone)]
+pub struct OrganizationRecords {
+    /// The PO.
+    pub organization: Organization,
+    /// Each practice of the PO (by id) with its own records and the PO-level ones that concern it.
+    pub practices: Vec<(Practice, Records)>,
+    /// All practices' records plus the PO's own attestations, documents and reports.
+    pub combined: Records,
+}
+
 /// The kinds of record a compliance result can point to.
 #[derive(
     Debug,

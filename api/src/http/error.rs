@@ -173,6 +173,13 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<pcmh_core::catalog::CatalogNotLoaded> for ApiError {
+    fn from(error: pcmh_core::catalog::CatalogNotLoaded) -> Self {
+        log_error("catalog missing", &error.to_string());
+        ApiError::Internal
+    }
+}
+
 impl From<validator::ValidationErrors> for ApiError {
     fn from(errors: validator::ValidationErrors) -> Self {
         let mut fields = Vec::new();

@@ -57,14 +57,7 @@ pub struct AppState {
 impl AppState {
     /// The catalog version `id`@`version`, which a stored record names.
     pub fn catalog(&self, id: &str, version: &str) -> Result<&Catalog, ApiError> {
-        let version = semver::Version::parse(version).map_err(|_| ApiError::Internal)?;
-        self.catalogs.get(id, &version).ok_or_else(|| {
-            error::log_error(
-                "catalog missing",
-                &format!("{id} {version} is named by a record but not loaded"),
-            );
-            ApiError::Internal
-        })
+        Ok(self.catalogs.named(id, version)?)
     }
 }
 
@@ -101,14 +94,11 @@ impl AppState {
     /// The catalog a PO's own records are made under: the newest version its practices use,
     /// or the one in force today when it has none. `used` comes from `practices::catalog_versions`.
     pub fn organization_catalog(&self, used: &[(String, String)]) -> Result<Catalog, ApiError> {
-        let newest = used
-            .iter()
-            .filter_map(|(id, version)| semver::Version::parse(version).ok().map(|v| (v, id, version)))
-            .max_by(|a, b| a.0.cmp(&b.0));
-        match newest {
-            Some((_, id, version)) => Ok(self.catalog(id, version)?.clone()),
-            None => Ok(self.catalog_for_new_practice(None)?.clone()),
-        }
+        let used = used.iter().map(|(id, version)| (id.as_str(), version.as_str()));
+        Ok(self
+            .catalogs
+            .for_organization(used, chrono::Utc::now().date_naive())?
+            .clone())
     }
 
     /// [`AppState::organization_catalog`] for `organization`, read from the store.

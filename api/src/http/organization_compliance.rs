@@ -3,15 +3,11 @@
 
 use actix_web::{get, web};
 use chrono::{Datelike, NaiveDate};
-use pcmh_core::catalog::{Catalog, Scope};
 use pcmh_core::ids::{CriterionId, OrganizationId, PracticeId};
-use pcmh_core::records::{Organization, Practice};
-use pcmh_core::rules::organization::{
-    merge_due, month_ends, months_spanned, retain_scope, tally_per_criterion, trend_point, CriterionTally, DueFilter,
-    OrganizationDueItem, StatusTally, TrendPoint, MAX_TREND_MONTHS,
-};
-use pcmh_core::rules::{evaluate_all, CriterionResult, Evaluation, Status};
-use pcmh_core::store::records::{self, OrganizationRecords};
+use pcmh_core::records::OrganizationRecords;
+use pcmh_core::rules::organization::{months_spanned, DueFilter, OrganizationDueItem, TrendPoint, MAX_TREND_MONTHS};
+use pcmh_core::rules::view::{self, OrganizationCompliance};
+use pcmh_core::store::records;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -31,89 +27,10 @@ pub struct OrganizationAsOf {
     pub as_of: Option<NaiveDate>,
 }
 
-/// One cell of the matrix: a practice's status on a criterion.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MatrixCell {
-    /// The criterion.
-    pub criterion: CriterionId,
-    /// The practice's status on it.
-    pub status: Status,
-}
-
-/// One row of the matrix: a practice, evaluated against its own catalog version.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PracticeRow {
-    /// The practice.
-    pub practice: Practice,
-    /// How many of its criteria have each status.
-    pub summary: StatusTally,
-    /// Its status on every criterion of its catalog version, in catalog order.
-    pub criteria: Vec<MatrixCell>,
-}
-
-/// A PO's compliance: every practice × every criterion, and the PO-level criteria.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OrganizationCompliance {
-    /// The PO.
-    pub organization: Organization,
-    /// The day evaluated.
-    pub as_of: NaiveDate,
-    /// The catalog the PO-level criteria are evaluated against.
-    pub catalog_id: String,
-    /// Its version.
-    pub catalog_version: String,
-    /// Per criterion, how many practices have each status.
-    pub criteria: Vec<CriterionTally>,
-    /// One row per practice, by id.
-    pub practices: Vec<PracticeRow>,
-    /// How many PO-level criteria have each status.
-    pub organization_summary: StatusTally,
-    /// The PO-level criteria, evaluated over all of the PO's practices and its own records.
-    pub organization_criteria: Vec<CriterionResult>,
-}
-
-/// The catalog of each practice and the PO's results, evaluated as asked.
-struct Evaluated {
-    practices: Vec<(Practice, Vec<CriterionResult>)>,
-    organization: Vec<CriterionResult>,
-}
-
-/// Evaluates every practice against its own catalog version and the PO-level criteria against
-/// `po_catalog` over the combined records.
-fn evaluate(
-    state: &AppState,
-    po_catalog: &Catalog,
-    loaded: &OrganizationRecords,
-    as_of: NaiveDate,
-    within: u32,
-) -> Result<Evaluated, ApiError> {
-    let mut practices = Vec::with_capacity(loaded.practices.len());
-    for (practice, records) in &loaded.practices {
-        let catalog = state.catalog(&practice.catalog_id, &practice.catalog_version)?;
-        let evaluation = Evaluation {
-            due_within_days: within,
-            ..Evaluation::for_practice(catalog, records, as_of)
-        };
-        practices.push((practice.clone(), evaluate_all(&evaluation)));
-    }
-    let evaluation = Evaluation {
-        due_within_days: within,
-        ..Evaluation::for_organization(po_catalog, &loaded.combined, as_of)
-    };
-    let mut organization = evaluate_all(&evaluation);
-    retain_scope(po_catalog, &mut organization, Scope::PhysicianOrganization);
-    Ok(Evaluated {
-        practices,
-        organization,
-    })
-}
-
-/// Loads the PO's records and its catalog.
-async fn load(state: &web::Data<AppState>, id: OrganizationId) -> Result<(Catalog, OrganizationRecords), ApiError> {
-    let po_catalog = state.catalog_of_organization(id).await?;
+/// Loads the PO's records.
+async fn load(state: &web::Data<AppState>, id: OrganizationId) -> Result<OrganizationRecords, ApiError> {
     let store = state.store.clone();
-    let loaded = blocking(move || Ok(store.read(|c| records::for_organization(c, id))?)).await?;
-    Ok((po_catalog, loaded))
+    blocking(move || Ok(store.read(|c| records::for_organization(c, id))?)).await
 }
 
 fn today() -> NaiveDate {
@@ -141,44 +58,9 @@ async fn get_organization_compliance(
 ) -> Result<web::Json<OrganizationCompliance>, ApiError> {
     let id = OrganizationId(path.into_inner());
     let as_of = query.as_of.unwrap_or_else(today);
-    let (po_catalog, loaded) = load(&state, id).await?;
-    let state = state.clone();
-    let compliance = blocking(move || {
-        let evaluated = evaluate(
-            &state,
-            &po_catalog,
-            &loaded,
-            as_of,
-            pcmh_core::rules::DEFAULT_DUE_WITHIN_DAYS,
-        )?;
-        let criteria = tally_per_criterion(evaluated.practices.iter().map(|(_, r)| r.as_slice()));
-        let practices = evaluated
-            .practices
-            .into_iter()
-            .map(|(practice, results)| PracticeRow {
-                practice,
-                summary: StatusTally::of(results.iter().map(|r| r.status)),
-                criteria: results
-                    .into_iter()
-                    .map(|r| MatrixCell {
-                        criterion: r.criterion,
-                        status: r.status,
-                    })
-                    .collect(),
-            })
-            .collect();
-        Ok(OrganizationCompliance {
-            organization: loaded.organization,
-            as_of,
-            catalog_id: po_catalog.id.to_string(),
-            catalog_version: po_catalog.version.to_string(),
-            criteria,
-            practices,
-            organization_summary: StatusTally::of(evaluated.organization.iter().map(|r| r.status)),
-            organization_criteria: evaluated.organization,
-        })
-    })
-    .await?;
+    let loaded = load(&state, id).await?;
+    let catalogs = state.catalogs.clone();
+    let compliance = blocking(move || Ok(view::organization_compliance(&catalogs, &loaded, as_of)?)).await?;
     Ok(web::Json(compliance))
 }
 
@@ -240,7 +122,8 @@ async fn get_organization_due(
         }
         None => None,
     };
-    let (po_catalog, loaded) = load(&state, id).await?;
+    let loaded = load(&state, id).await?;
+    let po_catalog = view::organization_catalog(&state.catalogs, &loaded, as_of)?;
     if let Some(c) = &criterion {
         let known = po_catalog.criteria.iter().any(|k| &k.id == c)
             || loaded.practices.iter().any(|(p, _)| {
@@ -266,18 +149,9 @@ async fn get_organization_due(
             ));
         }
     }
-    let state = state.clone();
-    let items = blocking(move || {
-        let evaluated = evaluate(&state, &po_catalog, &loaded, as_of, within)?;
-        let filter = DueFilter { criterion, practice };
-        let sources = evaluated
-            .practices
-            .iter()
-            .map(|(p, r)| (Some(p), r.as_slice()))
-            .chain(std::iter::once((None, evaluated.organization.as_slice())));
-        Ok(merge_due(sources, &filter))
-    })
-    .await?;
+    let catalogs = state.catalogs.clone();
+    let filter = DueFilter { criterion, practice };
+    let items = blocking(move || Ok(view::organization_due(&catalogs, &loaded, as_of, within, &filter)?)).await?;
     Ok(web::Json(OrganizationDue {
         organization_id: id,
         as_of,
@@ -357,27 +231,10 @@ async fn get_organization_compliance_trend(
             format!("{from} to {to} spans {months} months; a trend covers at most {MAX_TREND_MONTHS}"),
         ));
     }
-    let (po_catalog, loaded) = load(&state, id).await?;
-    let state = state.clone();
+    let loaded = load(&state, id).await?;
     let practices = loaded.practices.len();
-    let points = blocking(move || {
-        month_ends(from, to)
-            .into_iter()
-            .map(|day| {
-                let mut evaluated = evaluate(&state, &po_catalog, &loaded, day, 0)?;
-                for (practice, results) in &mut evaluated.practices {
-                    let catalog = state.catalog(&practice.catalog_id, &practice.catalog_version)?;
-                    retain_scope(catalog, results, Scope::Practice);
-                }
-                Ok(trend_point(
-                    day,
-                    evaluated.practices.iter().map(|(_, r)| r.as_slice()),
-                    &evaluated.organization,
-                ))
-            })
-            .collect::<Result<Vec<_>, ApiError>>()
-    })
-    .await?;
+    let catalogs = state.catalogs.clone();
+    let points = blocking(move || Ok(view::organization_trend(&catalogs, &loaded, from, to)?)).await?;
     Ok(web::Json(OrganizationTrend {
         organization_id: id,
         from,

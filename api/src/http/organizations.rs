@@ -2,18 +2,22 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use pcmh_core::access::TokenRole;
-use pcmh_core::ids::OrganizationId;
+use pcmh_core::ids::{OrganizationId, PracticeId};
 use pcmh_core::records::{Organization, Practice};
+use pcmh_core::rules::attested;
+use pcmh_core::store::audit;
 use pcmh_core::store::organizations::{self, NewOrganization};
 use pcmh_core::store::practices::{self, NewPractice};
 use pcmh_core::store::{Listing, StoreError, StoreResult};
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::access::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{blocking, ValidJson, ValidQuery};
+use super::practices::CatalogUpgrade;
 use super::{AppState, ListQuery};
 
 /// A record as it stands, for an audit event's `before` (read in the write's own transaction).
@@ -166,6 +170,76 @@ async fn list_practices(
     ))
 }
 
+/// A PO's move to a later catalog version: the practices moved and those already there.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationCatalogUpgrade {
+    /// The PO.
+    pub organization_id: OrganizationId,
+    /// The version every practice (and so the PO's own criteria) is now assessed against.
+    pub catalog_version: String,
+    /// The practices moved, as they now stand.
+    pub upgraded: Vec<Practice>,
+    /// The practices that were already assessed against it.
+    pub already_on_version: Vec<PracticeId>,
+}
+
+/// Moves a PO, with every one of its practices, to a later version of the catalog, all or
+/// nothing. Attestations of criteria the mapping keeps carry over; the others are flagged as
+/// needing re-attestation in the practice and PO views.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "upgrade_organization_catalog",
+    params(("organization_id" = i64, Path, description = "The PO's id")),
+    request_body = CatalogUpgrade,
+    responses(
+        (status = 200, description = "The practices moved", body = OrganizationCatalogUpgrade),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 404, description = "No such PO", body = ErrorBody),
+        (status = 422, description = "The version is unknown, not later, not reachable by the catalog's mappings for some practice, or the PO has no practice to move", body = ErrorBody)
+    )
+)]
+#[post("/organizations/{organization_id}/catalog-upgrade")]
+async fn upgrade_organization_catalog(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+    ValidJson(form): ValidJson<CatalogUpgrade>,
+) -> Result<web::Json<OrganizationCatalogUpgrade>, ApiError> {
+    let store = state.store.clone();
+    let catalogs = state.catalogs.clone();
+    let id = OrganizationId(path.into_inner());
+    Ok(web::Json(
+        blocking(move || {
+            Ok(
+                store.write_audited(caller.audit("upgrade", "organization"), |c, event| {
+                    audit::hold(c)?;
+                    let practices = practices::all_of_organization(c, id)?;
+                    let plan = attested::plan_organization_upgrade(&catalogs, &practices, &form.to_version)
+                        .map_err(|why| StoreError::invalid("to_version", "catalog_upgrade", why))?;
+                    let moving: Vec<&Practice> = practices
+                        .iter()
+                        .filter(|p| plan.moving.iter().any(|(m, _)| *m == p.id))
+                        .collect();
+                    event.before = Some(snapshot(&moving)?);
+                    let mut upgraded = Vec::with_capacity(plan.moving.len());
+                    let mut version = String::new();
+                    for (practice, target) in &plan.moving {
+                        version = target.version.to_string();
+                        upgraded.push(practices::set_catalog_version(c, *practice, target)?);
+                    }
+                    Ok(OrganizationCatalogUpgrade {
+                        organization_id: id,
+                        catalog_version: version,
+                        upgraded,
+                        already_on_version: plan.already,
+                    })
+                })?,
+            )
+        })
+        .await?,
+    ))
+}
+
 /// Registers the PO routes.
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -173,5 +247,6 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(list_organizations)
         .service(get_organization)
         .service(create_practice)
-        .service(list_practices);
+        .service(list_practices)
+        .service(upgrade_organization_catalog);
 }

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use pcmh_core::ids::PracticeId;
 use pcmh_core::packet::{self, Manifest, ManifestOrganization, ManifestPractice, PacketWriter, Period};
 use pcmh_core::records::{Owner, Records};
-use pcmh_core::rules::{evaluate_all, Evaluation};
+use pcmh_core::rules::view;
 use pcmh_core::store::audit::{self, AuditEvent, EventFilter};
 use pcmh_core::store::documents::{self, DocumentFilter, StoredDocument};
 use pcmh_core::store::files::{EvidenceFiles, FolderFiles};
@@ -297,8 +297,7 @@ fn io_error(what: &str, e: impl std::fmt::Display) -> ApiError {
 
 /// Writes the packet to a temporary file and returns it (rewound) with its manifest.
 fn write_packet(state: &AppState, inputs: &Inputs, period: Period) -> Result<(File, Manifest), ApiError> {
-    let catalog = state.catalog(&inputs.practice.catalog_id, &inputs.practice.catalog_version)?;
-    let results = evaluate_all(&Evaluation::for_practice(catalog, &inputs.records, period.to));
+    let status = view::practice_compliance(&state.catalogs, inputs.practice.clone(), &inputs.records, period.to)?;
     let manifest = Manifest {
         format: packet::FORMAT.into(),
         practice: ManifestPractice {
@@ -315,13 +314,6 @@ fn write_packet(state: &AppState, inputs: &Inputs, period: Period) -> Result<(Fi
         generator: packet::GENERATOR.into(),
         files: Vec::new(),
     };
-    let status = serde_json::json!({
-        "practice": inputs.practice,
-        "as_of": period.to,
-        "catalog_id": inputs.practice.catalog_id,
-        "catalog_version": inputs.practice.catalog_version,
-        "criteria": results,
-    });
     let attestations: Vec<_> = inputs
         .records
         .attestations
@@ -336,7 +328,7 @@ fn write_packet(state: &AppState, inputs: &Inputs, period: Period) -> Result<(Fi
 
     let file = tempfile::tempfile().map_err(|e| io_error("temporary file", e))?;
     let mut writer = PacketWriter::new(file);
-    let html = packet::report_html(&manifest, &results, &names);
+    let html = packet::report_html(&manifest, &status, &names);
     let write = |writer: &mut PacketWriter<File>, name: &str, bytes: &[u8]| {
         writer.add_bytes(name, bytes).map_err(|e| io_error("writing", e))
     };

@@ -3,13 +3,12 @@
 use actix_web::{get, patch, post, web};
 use chrono::NaiveDate;
 use pcmh_core::ids::PracticeId;
-use pcmh_core::records::Attestation;
 use pcmh_core::records::Practice;
-use pcmh_core::rules::attested::{self, Agreement, WindowedDue};
-use pcmh_core::rules::{current_attestation, evaluate_all, CriterionResult, Evaluation, Status};
+use pcmh_core::rules::attested;
+use pcmh_core::rules::view::{self, PracticeCompliance};
 use pcmh_core::store::practices::{self, PracticeUpdate};
 use pcmh_core::store::{audit, StoreError};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
@@ -83,62 +82,6 @@ pub struct AsOf {
     pub as_of: Option<NaiveDate>,
 }
 
-/// How many criteria have each status, and how many need attention.
-#[derive(Debug, Default, Serialize, ToSchema)]
-pub struct StatusCounts {
-    /// Met.
-    pub met: usize,
-    /// Partially met.
-    pub partially_met: usize,
-    /// Not met.
-    pub not_met: usize,
-    /// Not applicable.
-    pub not_applicable: usize,
-    /// Criteria whose current attestation disagrees with the computed status.
-    pub disagreements: usize,
-    /// Criteria whose current attestation was made under an earlier catalog version and no longer holds.
-    pub needs_reattestation: usize,
-    /// Criteria with something overdue or due within 30 days.
-    pub due_within_30_days: usize,
-}
-
-/// One criterion's computed status beside its current attestation.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PracticeCriterion {
-    /// The computed status, its reasons, supporting records and what falls due within 90 days.
-    #[serde(flatten)]
-    pub result: CriterionResult,
-    /// The attestation in force on the day evaluated, if any.
-    pub attestation: Option<Attestation>,
-    /// Whether the computed status and the attestation say the same.
-    pub agreement: Agreement,
-    /// Whether the attestation no longer holds under the catalog version evaluated.
-    pub needs_reattestation: bool,
-    /// Why it needs a new attestation, in plain words.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reattestation_reason: Option<String>,
-    /// What is overdue or falls due within 90 days, each with its window (overdue, within_30_days,
-    /// within_60_days, within_90_days).
-    pub due_windows: Vec<WindowedDue>,
-}
-
-/// A practice's compliance with its catalog version, criterion by criterion.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PracticeCompliance {
-    /// The practice.
-    pub practice: Practice,
-    /// The day evaluated.
-    pub as_of: NaiveDate,
-    /// The catalog evaluated against.
-    pub catalog_id: String,
-    /// Its version.
-    pub catalog_version: String,
-    /// How many criteria have each status, disagree with their attestation, or need re-attestation.
-    pub summary: StatusCounts,
-    /// One result per criterion, in catalog order.
-    pub criteria: Vec<PracticeCriterion>,
-}
-
 /// Evaluates every criterion for the practice as of a day, from its stored records.
 #[utoipa::path(
     tag = "practices",
@@ -162,50 +105,9 @@ async fn get_practice_compliance(
     let store = state.store.clone();
     let (practice, records) =
         blocking(move || Ok(store.read(|c| pcmh_core::store::records::for_practice(c, id))?)).await?;
-    let catalog = state.catalog(&practice.catalog_id, &practice.catalog_version)?;
-    let evaluation = Evaluation {
-        due_within_days: attested::DUE_HORIZON_DAYS,
-        ..Evaluation::for_practice(catalog, &records, as_of)
-    };
-    let mut summary = StatusCounts::default();
-    let mut criteria = Vec::new();
-    for result in evaluate_all(&evaluation) {
-        match result.status {
-            Status::Met => summary.met += 1,
-            Status::PartiallyMet => summary.partially_met += 1,
-            Status::NotMet => summary.not_met += 1,
-            Status::NotApplicable => summary.not_applicable += 1,
-        }
-        let attestation = current_attestation(&records, &result.criterion, as_of).cloned();
-        let agreement = attested::compare(&result.criterion, result.status, attestation.as_ref());
-        let reattestation_reason = attestation
-            .as_ref()
-            .and_then(|a| attested::needs_reattestation(&state.catalogs, catalog, a));
-        let due_windows = attested::bucket(as_of, &result.due);
-        summary.disagreements += usize::from(agreement.disagreement);
-        summary.needs_reattestation += usize::from(reattestation_reason.is_some());
-        summary.due_within_30_days += usize::from(
-            due_windows
-                .iter()
-                .any(|d| d.window <= attested::DueWindow::Within30Days),
-        );
-        criteria.push(PracticeCriterion {
-            result,
-            attestation,
-            agreement,
-            needs_reattestation: reattestation_reason.is_some(),
-            reattestation_reason,
-            due_windows,
-        });
-    }
-    Ok(web::Json(PracticeCompliance {
-        catalog_id: practice.catalog_id.clone(),
-        catalog_version: practice.catalog_version.clone(),
-        practice,
-        as_of,
-        summary,
-        criteria,
-    }))
+    let catalogs = state.catalogs.clone();
+    let compliance = blocking(move || Ok(view::practice_compliance(&catalogs, practice, &records, as_of)?)).await?;
+    Ok(web::Json(compliance))
 }
 
 /// The catalog version to move a practice to.
@@ -246,31 +148,13 @@ async fn upgrade_practice_catalog(
             Ok(store.write_audited(caller.audit("upgrade", "practice"), |c, event| {
                 audit::hold(c)?;
                 let practice = practices::get(c, id)?;
-                let refuse = |message: String| StoreError::invalid("to_version", "catalog_upgrade", message);
-                let text = form.to_version.trim();
-                let target = semver::Version::parse(text)
-                    .ok()
-                    .and_then(|v| catalogs.get(&practice.catalog_id, &v))
-                    .ok_or_else(|| {
-                        let known: Vec<String> = catalogs
-                            .iter()
-                            .filter(|(_, k)| k.id == practice.catalog_id)
-                            .map(|(_, k)| k.version.to_string())
-                            .collect();
-                        refuse(format!(
-                            "{} has no version {text} (known: {})",
-                            practice.catalog_id,
-                            known.join(", ")
-                        ))
-                    })?;
-                let from = semver::Version::parse(&practice.catalog_version).map_err(|_| {
-                    refuse(format!(
-                        "the practice's catalog version {} cannot be read",
-                        practice.catalog_version
-                    ))
-                })?;
-                attested::check_upgrade(|v| catalogs.get(&practice.catalog_id, v), &from, target)
-                    .map_err(|why| refuse(format!("cannot upgrade to {text}: {why}")))?;
+                let target = attested::upgrade_target(
+                    &catalogs,
+                    &practice.catalog_id,
+                    &practice.catalog_version,
+                    &form.to_version,
+                )
+                .map_err(|why| StoreError::invalid("to_version", "catalog_upgrade", why))?;
                 event.before = Some(snapshot(&practice)?);
                 practices::set_catalog_version(c, id, target)
             })?)

@@ -21,7 +21,7 @@ use crate::records::{CarePlanKind, Role};
 
 pub use diff::{diff, CatalogDiff, Change, CriterionChange};
 pub use load::{load_file, parse, CatalogError, Problem};
-pub use set::CatalogSet;
+pub use set::{CatalogNotLoaded, CatalogSet};
 
 /// A released version of a policy catalog.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -13,6 +13,16 @@ pub struct CatalogSet {
     catalogs: BTreeMap<(String, semver::Version), (PathBuf, Catalog)>,
 }
 
+/// A catalog version that a stored record names but that is not loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("catalog {id} {version} is named by a stored record but is not loaded")]
+pub struct CatalogNotLoaded {
+    /// The catalog id named.
+    pub id: String,
+    /// The version named.
+    pub version: String,
+}
+
 impl CatalogSet {
     /// Loads every `*.yaml` catalog in the folders directly under `dir` (`dir/<catalog>/<version>.yaml`).
     pub fn load_dir(dir: &Path) -> Result<Self, CatalogError> {
@@ -109,9 +119,56 @@ impl CatalogSet {
         }
     }
 
+    /// A set of catalogs built in code, for tests.
+    #[cfg(test)]
+    pub(crate) fn from_catalogs(catalogs: impl IntoIterator<Item = Catalog>) -> Self {
+        CatalogSet {
+            catalogs: catalogs
+                .into_iter()
+                .map(|c| ((c.id.clone(), c.version.clone()), (PathBuf::from("test.yaml"), c)))
+                .collect(),
+        }
+    }
+
     /// The catalog `id` at `version`.
     pub fn get(&self, id: &str, version: &semver::Version) -> Option<&Catalog> {
         self.catalogs.get(&(id.to_owned(), version.clone())).map(|(_, c)| c)
+    }
+
+    /// The catalog a stored record names by id and version text.
+    pub fn named(&self, id: &str, version: &str) -> Result<&Catalog, CatalogNotLoaded> {
+        semver::Version::parse(version)
+            .ok()
+            .and_then(|v| self.get(id, &v))
+            .ok_or_else(|| CatalogNotLoaded {
+                id: id.to_owned(),
+                version: version.to_owned(),
+            })
+    }
+
+    /// The catalog a PO's own records are assessed under: the newest version its practices use
+    /// (`used`, pairs of id and version), or the first catalog's version in force on `today` when
+    /// it has no practice.
+    pub fn for_organization<'a>(
+        &self,
+        used: impl IntoIterator<Item = (&'a str, &'a str)>,
+        today: chrono::NaiveDate,
+    ) -> Result<&Catalog, CatalogNotLoaded> {
+        let newest = used
+            .into_iter()
+            .filter_map(|(id, version)| semver::Version::parse(version).ok().map(|v| (v, id, version)))
+            .max_by(|a, b| a.0.cmp(&b.0));
+        match newest {
+            Some((_, id, version)) => self.named(id, version),
+            None => self
+                .ids()
+                .first()
+                .and_then(|id| self.in_force(id, today))
+                .ok_or_else(|| CatalogNotLoaded {
+                    id: "(none)".into(),
+                    version: "(none)".into(),
+                }),
+        }
     }
 
     /// The newest version of catalog `id`.

@@ -1,6 +1,6 @@
 //! Attestations: a signed statement that a criterion is in place, current for a while.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
@@ -23,6 +23,26 @@ pub fn current_attestation<'a>(
         .iter()
         .filter(|a| &a.criterion == criterion && a.effective_on <= as_of && !superseded.contains(&a.id))
         .max_by_key(|a| (a.effective_on, a.recorded_at, a.id))
+}
+
+/// The attestation in force on `as_of` of every criterion that has one, as
+/// [`current_attestation`] picks them, in one pass over the records.
+pub fn current_attestations(records: &Records, as_of: NaiveDate) -> HashMap<&CriterionId, &Attestation> {
+    let superseded: HashSet<_> = records.attestations.iter().filter_map(|a| a.supersedes).collect();
+    let mut current: HashMap<&CriterionId, &Attestation> = HashMap::new();
+    for attestation in &records.attestations {
+        if attestation.effective_on > as_of || superseded.contains(&attestation.id) {
+            continue;
+        }
+        let key = |a: &Attestation| (a.effective_on, a.recorded_at, a.id);
+        match current.get(&attestation.criterion) {
+            Some(best) if key(best) >= key(attestation) => {}
+            _ => {
+                current.insert(&attestation.criterion, attestation);
+            }
+        }
+    }
+    current
 }
 
 /// A current attestation must say the criterion is in place.

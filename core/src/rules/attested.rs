@@ -150,6 +150,86 @@ pub fn needs_reattestation_in<'a>(
     }
 }
 
+/// The version `to_version` of catalog `catalog_id` (as a user typed it) if something now
+/// assessed against `from_version` may move to it; else why not, in plain words.
+pub fn upgrade_target<'a>(
+    catalogs: &'a CatalogSet,
+    catalog_id: &str,
+    from_version: &str,
+    to_version: &str,
+) -> Result<&'a Catalog, String> {
+    let text = to_version.trim();
+    let target = semver::Version::parse(text)
+        .ok()
+        .and_then(|v| catalogs.get(catalog_id, &v))
+        .ok_or_else(|| {
+            let known: Vec<String> = catalogs
+                .iter()
+                .filter(|(_, k)| k.id == catalog_id)
+                .map(|(_, k)| k.version.to_string())
+                .collect();
+            format!("{catalog_id} has no version {text} (known: {})", known.join(", "))
+        })?;
+    let from = semver::Version::parse(from_version)
+        .map_err(|_| format!("the catalog version in force, {from_version}, cannot be read"))?;
+    check_upgrade(|v| catalogs.get(catalog_id, v), &from, target)
+        .map_err(|why| format!("cannot upgrade to {text}: {why}"))?;
+    Ok(target)
+}
+
+/// How a PO's practices move to one catalog version: which move (each with its target), and
+/// which are already there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrganizationUpgrade<'a> {
+    /// The practices that move, each with the version they move to.
+    pub moving: Vec<(crate::ids::PracticeId, &'a Catalog)>,
+    /// The practices already assessed against that version.
+    pub already: Vec<crate::ids::PracticeId>,
+}
+
+/// Plans moving every practice of a PO to `to_version` (as a user typed it): all of them can, or
+/// none moves and the reason names the first practice that cannot.
+pub fn plan_organization_upgrade<'a>(
+    catalogs: &'a CatalogSet,
+    practices: &[crate::records::Practice],
+    to_version: &str,
+) -> Result<OrganizationUpgrade<'a>, String> {
+    let text = to_version.trim();
+    if practices.is_empty() {
+        return Err("the PO has no practices to move; a new practice starts on the version in force".into());
+    }
+    let mut plan = OrganizationUpgrade {
+        moving: Vec::new(),
+        already: Vec::new(),
+    };
+    for practice in practices {
+        let same = match (
+            semver::Version::parse(&practice.catalog_version),
+            semver::Version::parse(text),
+        ) {
+            (Ok(now), Ok(wanted)) if now > wanted && catalogs.get(&practice.catalog_id, &wanted).is_some() => {
+                return Err(format!(
+                    "practice {} ({}) is already assessed against {} {}, later than {text}",
+                    practice.id.0, practice.name, practice.catalog_id, practice.catalog_version
+                ));
+            }
+            (Ok(now), Ok(wanted)) => now == wanted,
+            _ => false,
+        };
+        if same {
+            plan.already.push(practice.id);
+            continue;
+        }
+        let target = upgrade_target(catalogs, &practice.catalog_id, &practice.catalog_version, text)
+            .map_err(|why| format!("practice {} ({}): {why}", practice.id.0, practice.name))?;
+        plan.moving.push((practice.id, target));
+    }
+    if plan.moving.is_empty() {
+        return Err(format!("every practice of the PO is already assessed against {text}"));
+    }
+    Ok(plan)
+}
+
 /// Whether `from` can be upgraded to `to`: a later version whose mapping chain reaches `from`.
 /// On refusal, the reason in plain words.
 pub fn check_upgrade<'a>(
@@ -263,7 +343,7 @@ pub fn bucket(as_of: NaiveDate, due: &[DueItem]) -> Vec<WindowedDue> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::fixtures::*;
     use super::*;
     use crate::catalog::{
@@ -301,7 +381,7 @@ mod tests {
 
     /// 1.0.0 has 4.1, 4.2, 4.3, 4.4; 1.1.0 keeps 4.1, changes 4.2, splits 4.3 into 4.3 and 4.30,
     /// retires 4.4 and adds 4.5; 1.2.0 keeps everything.
-    fn catalogs() -> Vec<Catalog> {
+    pub(in crate::rules) fn catalogs() -> Vec<Catalog> {
         let mut v1 = vocabulary_catalog();
         v1.criteria = ["4.1", "4.2", "4.3", "4.4"].iter().map(|c| criterion(c)).collect();
         let mut v11 = vocabulary_catalog();
@@ -331,7 +411,7 @@ mod tests {
         vec![v1, v11, v12]
     }
 
-    fn attestation(criterion: &str, version: &str) -> Attestation {
+    pub(in crate::rules) fn attestation(criterion: &str, version: &str) -> Attestation {
         let mut book = Book::new();
         book.attest(criterion, AttestedStatus::InPlace, "2026-06-01");
         let mut a = book.records.attestations.remove(0);

@@ -16,6 +16,7 @@ mod periods;
 mod reports;
 mod surveys;
 mod training;
+pub mod view;
 
 #[cfg(test)]
 mod catalog_tests;
@@ -29,7 +30,7 @@ use crate::catalog::{Catalog, Criterion, EvidenceRequirement, Population, Scope}
 use crate::ids::CriterionId;
 use crate::records::{AttestedStatus, RecordKind, RecordRef, Records};
 
-pub use attestations::current_attestation;
+pub use attestations::{current_attestation, current_attestations};
 pub use periods::Period;
 
 /// How far ahead the engine looks for what falls due, unless told otherwise.

@@ -58,15 +58,20 @@ pub struct CriterionTally {
 
 /// Per criterion, how many practices have each status, in the order the criteria first appear
 /// (catalog order; criteria only some catalog versions have come where they first appear).
-pub fn tally_per_criterion<'a>(results: impl IntoIterator<Item = &'a [CriterionResult]>) -> Vec<CriterionTally> {
+/// `practices` gives, per practice, each criterion with its status.
+pub fn tally_per_criterion<'a, P, C>(practices: P) -> Vec<CriterionTally>
+where
+    P: IntoIterator<Item = C>,
+    C: IntoIterator<Item = (&'a CriterionId, Status)>,
+{
     let mut tallies: Vec<CriterionTally> = Vec::new();
-    for practice in results {
-        for result in practice {
-            match tallies.iter_mut().find(|t| t.criterion == result.criterion) {
-                Some(tally) => tally.counts.add(result.status),
+    for practice in practices {
+        for (criterion, status) in practice {
+            match tallies.iter_mut().find(|t| &t.criterion == criterion) {
+                Some(tally) => tally.counts.add(status),
                 None => tallies.push(CriterionTally {
-                    criterion: result.criterion.clone(),
-                    counts: StatusTally::of([result.status]),
+                    criterion: criterion.clone(),
+                    counts: StatusTally::of([status]),
                 }),
             }
         }
@@ -220,7 +225,11 @@ pub fn trend_point<'a>(
     TrendPoint {
         month: as_of.format("%Y-%m").to_string(),
         as_of,
-        criteria: tally_per_criterion(practices),
+        criteria: tally_per_criterion(
+            practices
+                .into_iter()
+                .map(|results| results.iter().map(|r| (&r.criterion, r.status))),
+        ),
         organization: organization
             .iter()
             .map(|r| CriterionStatus {
@@ -279,7 +288,7 @@ mod tests {
             result("4.2", Status::NotMet, &[]),
             result("4.29", Status::Met, &[]),
         ];
-        let tallies = tally_per_criterion([one.as_slice(), two.as_slice()]);
+        let tallies = tally_per_criterion([&one, &two].map(|r| r.iter().map(|c| (&c.criterion, c.status))));
         let ids: Vec<&str> = tallies.iter().map(|t| t.criterion.as_str()).collect();
         assert_eq!(ids, ["4.1", "4.2", "4.29"]);
         assert_eq!(

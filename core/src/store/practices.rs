@@ -143,6 +143,17 @@ pub fn list(conn: &mut Connection, organization: OrganizationId, page: Page) -> 
     })
 }
 
+/// Every practice of `organization`, by id.
+pub fn all_of_organization(conn: &mut Connection, organization: OrganizationId) -> StoreResult<Vec<Practice>> {
+    organizations::get(conn, organization)?;
+    let rows: Vec<Row> = on_backend!(conn, |c| practices::table
+        .filter(practices::organization_id.eq(organization.0))
+        .order(practices::id)
+        .select(Row::as_select())
+        .load(c))?;
+    Ok(rows.into_iter().map(Practice::from).collect())
+}
+
 /// The catalog versions the practices of `organization` are assessed against, as (id, version).
 pub fn catalog_versions(conn: &mut Connection, organization: OrganizationId) -> StoreResult<Vec<(String, String)>> {
     organizations::get(conn, organization)?;

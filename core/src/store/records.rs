@@ -1,11 +1,12 @@
 //! Everything the rules need about a practice, loaded in one go.
 
 use super::{attestations, care_plans, documents, meetings, practices, reports, staff, surveys, trainings};
-use super::{organizations, Connection, Page, StoreResult};
+use super::{organizations, Connection, StoreResult};
 use std::collections::HashMap;
 
 use crate::ids::{OrganizationId, PracticeId};
-use crate::records::{Organization, Owner, Practice, Records};
+pub use crate::records::OrganizationRecords;
+use crate::records::{Owner, Practice, Records};
 
 /// The practice and all its records (and the PO-level records that concern it).
 pub fn for_practice(conn: &mut Connection, id: PracticeId) -> StoreResult<(Practice, Records)> {
@@ -24,34 +25,13 @@ pub fn for_practice(conn: &mut Connection, id: PracticeId) -> StoreResult<(Pract
     Ok((practice, records))
 }
 
-/// A PO's practices, each with its records, and everything together for the PO-level criteria.
-#[derive(Debug, Clone)]
-pub struct OrganizationRecords {
-    /// The PO.
-    pub organization: Organization,
-    /// Each practice of the PO (by id) with its own records and the PO-level ones that concern it.
-    pub practices: Vec<(Practice, Records)>,
-    /// All practices' records plus the PO's own attestations, documents and reports.
-    pub combined: Records,
-}
-
 /// The PO, its practices with their records, and the combined records for the PO-level evaluation.
 ///
 /// Loads each table once for the whole PO (not once per practice) and groups the rows by
 /// practice in memory (moved, then cloned once into the combined records); each practice's records come out in the same order as [`for_practice`].
 pub fn for_organization(conn: &mut Connection, id: OrganizationId) -> StoreResult<OrganizationRecords> {
     let organization = organizations::get(conn, id)?;
-    let mut all_practices = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = practices::list(conn, id, Page { limit: 500, offset })?;
-        let count = page.items.len();
-        all_practices.extend(page.items);
-        offset += 500;
-        if count < 500 || offset >= page.total {
-            break;
-        }
-    }
+    let all_practices = practices::all_of_organization(conn, id)?;
     let all_staff = staff::all_of_organization(conn, id)?;
     let all_trainings = trainings::all_of_organization(conn, id)?;
     let all_meetings = meetings::all_of_organization(conn, id)?;

@@ -1,0 +1,511 @@
+//! The compliance views users read: a practice's criteria with their attestations, and a PO's
+//! matrix, due list and trend. Each is a pure function of the catalogs, the records and a date;
+//! the HTTP handlers, the auditor packet and the benchmarks all call these same functions.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::attestations::current_attestations;
+use super::attested::{self, Agreement, AgreementStatus, DueWindow, WindowedDue};
+use super::organization::{
+    merge_due, month_ends, retain_scope, tally_per_criterion, trend_point, CriterionTally, DueFilter,
+    OrganizationDueItem, TrendPoint,
+};
+use super::{evaluate_all, CriterionResult, Evaluation, Status};
+use crate::catalog::{Catalog, CatalogNotLoaded, CatalogSet, Scope};
+use crate::ids::CriterionId;
+use crate::records::{Attestation, Organization, OrganizationRecords, Practice, Records};
+
+/// How many criteria have each status, and how many need attention.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct StatusCounts {
+    /// Met.
+    pub met: usize,
+    /// Partially met.
+    pub partially_met: usize,
+    /// Not met.
+    pub not_met: usize,
+    /// Not applicable.
+    pub not_applicable: usize,
+    /// Criteria whose current attestation disagrees with the computed status.
+    pub disagreements: usize,
+    /// Criteria whose current attestation was made under an earlier catalog version and no longer holds.
+    pub needs_reattestation: usize,
+    /// Criteria with something overdue or due within 30 days.
+    pub due_within_30_days: usize,
+}
+
+impl StatusCounts {
+    /// Counts one criterion: its status, whether it disagrees with its attestation, whether it
+    /// needs re-attestation, and whether something of it is overdue or due within 30 days.
+    fn add(&mut self, status: Status, disagreement: bool, needs_reattestation: bool, due_soon: bool) {
+        match status {
+            Status::Met => self.met += 1,
+            Status::PartiallyMet => self.partially_met += 1,
+            Status::NotMet => self.not_met += 1,
+            Status::NotApplicable => self.not_applicable += 1,
+        }
+        self.disagreements += usize::from(disagreement);
+        self.needs_reattestation += usize::from(needs_reattestation);
+        self.due_within_30_days += usize::from(due_soon);
+    }
+}
+
+/// One criterion's computed status beside its current attestation.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AttestedCriterion {
+    /// The computed status, its reasons, supporting records and what falls due within 90 days.
+    #[serde(flatten)]
+    pub result: CriterionResult,
+    /// The attestation in force on the day evaluated, if any.
+    pub attestation: Option<Attestation>,
+    /// Whether the computed status and the attestation say the same.
+    pub agreement: Agreement,
+    /// Whether the attestation no longer holds under the catalog version evaluated.
+    pub needs_reattestation: bool,
+    /// Why it needs a new attestation, in plain words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reattestation_reason: Option<String>,
+    /// What is overdue or falls due within 90 days, each with its window (overdue, within_30_days,
+    /// within_60_days, within_90_days).
+    pub due_windows: Vec<WindowedDue>,
+}
+
+/// A practice's compliance with its catalog version, criterion by criterion.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PracticeCompliance {
+    /// The practice.
+    pub practice: Practice,
+    /// The day evaluated.
+    pub as_of: NaiveDate,
+    /// The catalog evaluated against.
+    pub catalog_id: String,
+    /// Its version.
+    pub catalog_version: String,
+    /// How many criteria have each status, disagree with their attestation, or need re-attestation.
+    pub summary: StatusCounts,
+    /// One result per criterion, in catalog order.
+    pub criteria: Vec<AttestedCriterion>,
+}
+
+/// Whether something is overdue or due within 30 days among `due_windows`.
+fn due_soon(due_windows: &[WindowedDue]) -> bool {
+    due_windows.iter().any(|d| d.window <= DueWindow::Within30Days)
+}
+
+/// Puts each result beside the current attestation of its criterion in `records`, and counts them.
+pub fn attest_results(
+    catalogs: &CatalogSet,
+    catalog: &Catalog,
+    records: &Records,
+    results: Vec<CriterionResult>,
+    as_of: NaiveDate,
+) -> (Vec<AttestedCriterion>, StatusCounts) {
+    let current = current_attestations(records, as_of);
+    let mut summary = StatusCounts::default();
+    let criteria = results
+        .into_iter()
+        .map(|result| {
+            let attestation = current.get(&result.criterion).map(|a| (*a).clone());
+            let agreement = attested::compare(&result.criterion, result.status, attestation.as_ref());
+            let reattestation_reason = attestation
+                .as_ref()
+                .and_then(|a| attested::needs_reattestation(catalogs, catalog, a));
+            let due_windows = attested::bucket(as_of, &result.due);
+            summary.add(
+                result.status,
+                agreement.disagreement,
+                reattestation_reason.is_some(),
+                due_soon(&due_windows),
+            );
+            AttestedCriterion {
+                result,
+                attestation,
+                agreement,
+                needs_reattestation: reattestation_reason.is_some(),
+                reattestation_reason,
+                due_windows,
+            }
+        })
+        .collect();
+    (criteria, summary)
+}
+
+/// Evaluates every criterion of the practice's catalog version as of `as_of`, each beside its
+/// current attestation, looking 90 days ahead.
+pub fn practice_compliance(
+    catalogs: &CatalogSet,
+    practice: Practice,
+    records: &Records,
+    as_of: NaiveDate,
+) -> Result<PracticeCompliance, CatalogNotLoaded> {
+    let catalog = catalogs.named(&practice.catalog_id, &practice.catalog_version)?;
+    let evaluation = Evaluation {
+        due_within_days: attested::DUE_HORIZON_DAYS,
+        ..Evaluation::for_practice(catalog, records, as_of)
+    };
+    let (criteria, summary) = attest_results(catalogs, catalog, records, evaluate_all(&evaluation), as_of);
+    Ok(PracticeCompliance {
+        catalog_id: practice.catalog_id.clone(),
+        catalog_version: practice.catalog_version.clone(),
+        practice,
+        as_of,
+        summary,
+        criteria,
+    })
+}
+
+/// One cell of the matrix: a practice's status on a criterion and how its attestation stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct MatrixCell {
+    /// The criterion.
+    pub criterion: CriterionId,
+    /// The practice's computed status on it.
+    pub status: Status,
+    /// Whether the practice's current attestation agrees with it (or there is none).
+    pub agreement: AgreementStatus,
+    /// Whether the current attestation was made under an earlier catalog version and no longer holds.
+    pub needs_reattestation: bool,
+}
+
+/// One row of the matrix: a practice, evaluated against its own catalog version.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PracticeRow {
+    /// The practice.
+    pub practice: Practice,
+    /// The catalog version it is evaluated against.
+    pub catalog_version: String,
+    /// How many of its criteria have each status, disagree with their attestation, need
+    /// re-attestation or have something due within 30 days.
+    pub summary: StatusCounts,
+    /// Its status on every criterion of its catalog version, in catalog order.
+    pub criteria: Vec<MatrixCell>,
+}
+
+/// A PO's compliance: every practice × every criterion, and the PO-level criteria.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OrganizationCompliance {
+    /// The PO.
+    pub organization: Organization,
+    /// The day evaluated.
+    pub as_of: NaiveDate,
+    /// The catalog the PO-level criteria are evaluated against.
+    pub catalog_id: String,
+    /// Its version: the newest its practices are assessed against.
+    pub catalog_version: String,
+    /// Per criterion, how many practices have each status.
+    pub criteria: Vec<CriterionTally>,
+    /// One row per practice, by id.
+    pub practices: Vec<PracticeRow>,
+    /// How many PO-level criteria have each status, disagree with their attestation or need
+    /// re-attestation.
+    pub organization_summary: StatusCounts,
+    /// The PO-level criteria, evaluated over all of the PO's practices and its own records, each
+    /// beside the PO's current attestation.
+    pub organization_criteria: Vec<AttestedCriterion>,
+}
+
+/// The catalog the PO-level criteria of `loaded` are evaluated against: the newest version its
+/// practices use (the one in force on `as_of` when it has none).
+pub fn organization_catalog<'a>(
+    catalogs: &'a CatalogSet,
+    loaded: &OrganizationRecords,
+    as_of: NaiveDate,
+) -> Result<&'a Catalog, CatalogNotLoaded> {
+    catalogs.for_organization(
+        loaded
+            .practices
+            .iter()
+            .map(|(p, _)| (p.catalog_id.as_str(), p.catalog_version.as_str())),
+        as_of,
+    )
+}
+
+/// The PO-level criteria of `po_catalog` evaluated over the combined records.
+fn organization_results(
+    po_catalog: &Catalog,
+    loaded: &OrganizationRecords,
+    as_of: NaiveDate,
+    within: u32,
+) -> Vec<CriterionResult> {
+    let evaluation = Evaluation {
+        due_within_days: within,
+        ..Evaluation::for_organization(po_catalog, &loaded.combined, as_of)
+    };
+    let mut results = evaluate_all(&evaluation);
+    retain_scope(po_catalog, &mut results, Scope::PhysicianOrganization);
+    results
+}
+
+/// Evaluates each practice against its own catalog version.
+fn practice_results<'a>(
+    catalogs: &'a CatalogSet,
+    loaded: &'a OrganizationRecords,
+    as_of: NaiveDate,
+    within: u32,
+) -> impl Iterator<Item = Result<(&'a Practice, &'a Records, &'a Catalog, Vec<CriterionResult>), CatalogNotLoaded>> + 'a
+{
+    let mut cache: HashMap<(&str, &str), &Catalog> = HashMap::new();
+    loaded.practices.iter().map(move |(practice, records)| {
+        let key = (practice.catalog_id.as_str(), practice.catalog_version.as_str());
+        let catalog = match cache.get(&key) {
+            Some(catalog) => *catalog,
+            None => {
+                let catalog = catalogs.named(key.0, key.1)?;
+                cache.insert(key, catalog);
+                catalog
+            }
+        };
+        let evaluation = Evaluation {
+            due_within_days: within,
+            ..Evaluation::for_practice(catalog, records, as_of)
+        };
+        Ok((practice, records, catalog, evaluate_all(&evaluation)))
+    })
+}
+
+/// The PO's matrix as of `as_of`: every practice against its own catalog version (each cell with
+/// its attestation's agreement and re-attestation flag), counts per criterion and per practice,
+/// and the PO-level criteria over all practices beside the PO's attestations.
+pub fn organization_compliance(
+    catalogs: &CatalogSet,
+    loaded: &OrganizationRecords,
+    as_of: NaiveDate,
+) -> Result<OrganizationCompliance, CatalogNotLoaded> {
+    let po_catalog = organization_catalog(catalogs, loaded, as_of)?;
+    let mut rows = Vec::with_capacity(loaded.practices.len());
+    for evaluated in practice_results(catalogs, loaded, as_of, 30) {
+        let (practice, records, catalog, results) = evaluated?;
+        let current = current_attestations(records, as_of);
+        let mut summary = StatusCounts::default();
+        let criteria = results
+            .into_iter()
+            .map(|result| {
+                let attestation = current.get(&result.criterion).copied();
+                let agreement = attested::compare(&result.criterion, result.status, attestation);
+                let needs_reattestation =
+                    attestation.is_some_and(|a| attested::needs_reattestation(catalogs, catalog, a).is_some());
+                let due_soon = result
+                    .due
+                    .iter()
+                    .any(|d| attested::window(as_of, d.due_on).is_some_and(|w| w <= DueWindow::Within30Days));
+                summary.add(result.status, agreement.disagreement, needs_reattestation, due_soon);
+                MatrixCell {
+                    criterion: result.criterion,
+                    status: result.status,
+                    agreement: agreement.status,
+                    needs_reattestation,
+                }
+            })
+            .collect();
+        rows.push(PracticeRow {
+            practice: practice.clone(),
+            catalog_version: practice.catalog_version.clone(),
+            summary,
+            criteria,
+        });
+    }
+    let criteria = tally_per_criterion(
+        rows.iter()
+            .map(|row| row.criteria.iter().map(|c| (&c.criterion, c.status))),
+    );
+    let organization = organization_results(po_catalog, loaded, as_of, attested::DUE_HORIZON_DAYS);
+    let (organization_criteria, organization_summary) =
+        attest_results(catalogs, po_catalog, &loaded.combined, organization, as_of);
+    Ok(OrganizationCompliance {
+        organization: loaded.organization.clone(),
+        as_of,
+        catalog_id: po_catalog.id.to_string(),
+        catalog_version: po_catalog.version.to_string(),
+        criteria,
+        practices: rows,
+        organization_summary,
+        organization_criteria,
+    })
+}
+
+/// Every item overdue or due by `as_of + within` across the PO's practices and the PO itself,
+/// by date, kept to what `filter` asks for.
+pub fn organization_due(
+    catalogs: &CatalogSet,
+    loaded: &OrganizationRecords,
+    as_of: NaiveDate,
+    within: u32,
+    filter: &DueFilter,
+) -> Result<Vec<OrganizationDueItem>, CatalogNotLoaded> {
+    let po_catalog = organization_catalog(catalogs, loaded, as_of)?;
+    let practices = practice_results(catalogs, loaded, as_of, within)
+        .map(|r| r.map(|(practice, _, _, results)| (practice, results)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let organization = organization_results(po_catalog, loaded, as_of, within);
+    let sources = practices
+        .iter()
+        .map(|(p, r)| (Some(*p), r.as_slice()))
+        .chain(std::iter::once((None, organization.as_slice())));
+    Ok(merge_due(sources, filter))
+}
+
+/// Per month end from `from` to `to`, how many practices had each status on each practice-level
+/// criterion, and the PO-level criteria's statuses.
+pub fn organization_trend(
+    catalogs: &CatalogSet,
+    loaded: &OrganizationRecords,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<TrendPoint>, CatalogNotLoaded> {
+    month_ends(from, to)
+        .into_iter()
+        .map(|day| {
+            let po_catalog = organization_catalog(catalogs, loaded, day)?;
+            let practices = practice_results(catalogs, loaded, day, 0)
+                .map(|r| {
+                    r.map(|(_, _, catalog, mut results)| {
+                        retain_scope(catalog, &mut results, Scope::Practice);
+                        results
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let organization = organization_results(po_catalog, loaded, day, 0);
+            Ok(trend_point(day, practices.iter().map(|r| r.as_slice()), &organization))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::attested::tests::{attestation, catalogs};
+    use super::super::fixtures::*;
+    use super::*;
+    use crate::ids::{OrganizationId, PracticeId};
+    use crate::records::Owner;
+
+    const AS_OF: &str = "2026-11-24";
+
+    fn practice(id: i64, version: &str) -> Practice {
+        Practice {
+            id: PracticeId(id),
+            organization_id: OrganizationId(1),
+            name: format!("Practice {id}"),
+            initial_focus_population: None,
+            catalog_id: "test".into(),
+            catalog_version: version.into(),
+        }
+    }
+
+    /// Practice 1 on 1.0.0 and practice 2 on 1.1.0, each with attestations of 4.1 (kept by
+    /// 1.1.0) and 4.2 (changed by 1.1.0) made under 1.0.0.
+    fn organization() -> OrganizationRecords {
+        let mut practices = Vec::new();
+        let mut combined = Records::default();
+        for (id, version) in [(1, "1.0.0"), (2, "1.1.0")] {
+            let practice = practice(id, version);
+            let mut records = Records {
+                practices: vec![practice.clone()],
+                ..Records::default()
+            };
+            for (n, criterion) in ["4.1", "4.2"].into_iter().enumerate() {
+                let mut made = attestation(criterion, "1.0.0");
+                made.id = crate::ids::AttestationId(id * 10 + n as i64);
+                made.owner = Owner::Practice(practice.id);
+                records.attestations.push(made);
+            }
+            combined.attestations.extend(records.attestations.iter().cloned());
+            combined.practices.push(practice.clone());
+            practices.push((practice, records));
+        }
+        OrganizationRecords {
+            organization: Organization {
+                id: OrganizationId(1),
+                name: "PO".into(),
+            },
+            practices,
+            combined,
+        }
+    }
+
+    #[test]
+    fn each_cell_says_what_the_practice_view_says() {
+        let set = CatalogSet::from_catalogs(catalogs());
+        let loaded = organization();
+        let matrix = organization_compliance(&set, &loaded, d(AS_OF)).unwrap();
+        assert_eq!(matrix.catalog_version, "1.1.0", "the newest version its practices use");
+        assert_eq!(matrix.practices.len(), 2);
+        for (row, (practice, records)) in matrix.practices.iter().zip(&loaded.practices) {
+            let own = practice_compliance(&set, practice.clone(), records, d(AS_OF)).unwrap();
+            assert_eq!(row.summary, own.summary, "practice {}", practice.id.0);
+            assert_eq!(row.catalog_version, own.catalog_version);
+            assert_eq!(row.criteria.len(), own.criteria.len());
+            for (cell, full) in row.criteria.iter().zip(&own.criteria) {
+                assert_eq!(cell.criterion, full.result.criterion);
+                assert_eq!(cell.status, full.result.status);
+                assert_eq!(cell.agreement, full.agreement.status);
+                assert_eq!(cell.needs_reattestation, full.needs_reattestation);
+            }
+        }
+        let flag = |row: usize, criterion: &str| {
+            matrix.practices[row]
+                .criteria
+                .iter()
+                .find(|c| c.criterion == cid(criterion))
+                .map(|c| c.needs_reattestation)
+        };
+        assert_eq!(
+            flag(0, "4.2"),
+            Some(false),
+            "still on the version it was attested under"
+        );
+        assert_eq!(flag(1, "4.2"), Some(true), "changed by 1.1.0");
+        assert_eq!(flag(1, "4.1"), Some(false), "kept by 1.1.0");
+        assert_eq!(matrix.practices[1].summary.needs_reattestation, 1);
+        // 4.4 is only in 1.0.0 and 4.5 only in 1.1.0: each counts the one practice that has it.
+        let tally = |criterion: &str| {
+            let t = matrix.criteria.iter().find(|t| t.criterion == cid(criterion)).unwrap();
+            t.counts.met + t.counts.partially_met + t.counts.not_met + t.counts.not_applicable
+        };
+        assert_eq!((tally("4.1"), tally("4.4"), tally("4.5")), (2, 1, 1));
+        assert!(
+            matrix.organization_criteria.is_empty(),
+            "the test catalogs have no PO-level criteria"
+        );
+    }
+
+    #[test]
+    fn a_practice_on_an_unloaded_version_is_named() {
+        let set = CatalogSet::from_catalogs(catalogs());
+        let mut loaded = organization();
+        loaded.practices[1].0.catalog_version = "7.0.0".into();
+        let error = organization_compliance(&set, &loaded, d(AS_OF)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "catalog test 7.0.0 is named by a stored record but is not loaded"
+        );
+    }
+
+    #[test]
+    fn a_po_moves_all_its_practices_or_none() {
+        let set = CatalogSet::from_catalogs(catalogs());
+        let practices = [practice(1, "1.0.0"), practice(2, "1.1.0")];
+        let plan = attested::plan_organization_upgrade(&set, &practices, " 1.1.0 ").unwrap();
+        assert_eq!(plan.moving.len(), 1);
+        assert_eq!(plan.moving[0].0, PracticeId(1));
+        assert_eq!(plan.moving[0].1.version.to_string(), "1.1.0");
+        assert_eq!(plan.already, vec![PracticeId(2)]);
+        let plan = attested::plan_organization_upgrade(&set, &practices, "1.2.0").unwrap();
+        assert_eq!(plan.moving.len(), 2, "1.2.0 maps from 1.1.0, which maps from 1.0.0");
+        let refused = |version: &str, practices: &[Practice]| {
+            attested::plan_organization_upgrade(&set, practices, version).unwrap_err()
+        };
+        assert_eq!(
+            refused("1.0.0", &practices),
+            "practice 2 (Practice 2) is already assessed against test 1.1.0, later than 1.0.0"
+        );
+        assert!(refused("9.0.0", &practices).contains("test has no version 9.0.0 (known: 1.0.0, 1.1.0, 1.2.0)"));
+        assert!(refused("1.1.0", &[]).contains("no practices"));
+        assert_eq!(
+            refused("1.1.0", &practices[1..]),
+            "every practice of the PO is already assessed against 1.1.0"
+        );
+    }
+}
