@@ -45,6 +45,15 @@ pub fn matching_status(attested: AttestedStatus) -> Status {
     }
 }
 
+/// Whether the computed status agrees with the current attestation, if any, without the words.
+pub fn agreement_status(computed: Status, attestation: Option<&Attestation>) -> AgreementStatus {
+    match attestation {
+        None => AgreementStatus::Unattested,
+        Some(a) if matching_status(a.status) == computed => AgreementStatus::Agrees,
+        Some(_) => AgreementStatus::Disagrees,
+    }
+}
+
 /// Compares the computed status of `criterion` with its current attestation, if any.
 pub fn compare(criterion: &CriterionId, computed: Status, attestation: Option<&Attestation>) -> Agreement {
     let Some(attestation) = attestation else {

@@ -2,8 +2,6 @@
 //! matrix, due list and trend. Each is a pure function of the catalogs, the records and a date;
 //! the HTTP handlers, the auditor packet and the benchmarks all call these same functions.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -239,30 +237,90 @@ fn organization_results(
     results
 }
 
-/// Evaluates each practice against its own catalog version.
+/// Evaluates one practice against its own catalog version.
 fn practice_results<'a>(
     catalogs: &'a CatalogSet,
-    loaded: &'a OrganizationRecords,
+    practice: &Practice,
+    records: &Records,
     as_of: NaiveDate,
     within: u32,
-) -> impl Iterator<Item = Result<(&'a Practice, &'a Records, &'a Catalog, Vec<CriterionResult>), CatalogNotLoaded>> + 'a
-{
-    let mut cache: HashMap<(&str, &str), &Catalog> = HashMap::new();
-    loaded.practices.iter().map(move |(practice, records)| {
-        let key = (practice.catalog_id.as_str(), practice.catalog_version.as_str());
-        let catalog = match cache.get(&key) {
-            Some(catalog) => *catalog,
-            None => {
-                let catalog = catalogs.named(key.0, key.1)?;
-                cache.insert(key, catalog);
-                catalog
+) -> Result<(&'a Catalog, Vec<CriterionResult>), CatalogNotLoaded> {
+    let catalog = catalogs.named(&practice.catalog_id, &practice.catalog_version)?;
+    let evaluation = Evaluation {
+        due_within_days: within,
+        ..Evaluation::for_practice(catalog, records, as_of)
+    };
+    Ok((catalog, evaluate_all(&evaluation)))
+}
+
+/// Fewer practices than this are evaluated on the calling thread alone.
+const PARALLEL_FROM: usize = 64;
+
+/// `work` done for every practice of `loaded`, spread over the machine's cores (the rules are
+/// pure, so practices are independent); the results come back in practice order.
+fn per_practice<'a, R: Send>(
+    loaded: &'a OrganizationRecords,
+    work: impl Fn(&'a Practice, &'a Records) -> R + Sync,
+) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if threads == 1 || loaded.practices.len() < PARALLEL_FROM {
+        return loaded.practices.iter().map(|(p, r)| work(p, r)).collect();
+    }
+    let chunk = loaded.practices.len().div_ceil(threads);
+    let work = &work;
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = loaded
+            .practices
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|(p, r)| work(p, r)).collect::<Vec<R>>()))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|part| part.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    })
+}
+
+/// A practice's row of the matrix.
+fn matrix_row(
+    catalogs: &CatalogSet,
+    practice: &Practice,
+    records: &Records,
+    as_of: NaiveDate,
+) -> Result<PracticeRow, CatalogNotLoaded> {
+    let (catalog, results) = practice_results(catalogs, practice, records, as_of, 30)?;
+    let current = current_attestations(records, as_of);
+    let mut summary = StatusCounts::default();
+    let criteria = results
+        .into_iter()
+        .map(|result| {
+            let attestation = current.get(&result.criterion).copied();
+            let agreement = attested::agreement_status(result.status, attestation);
+            let needs_reattestation =
+                attestation.is_some_and(|a| attested::needs_reattestation(catalogs, catalog, a).is_some());
+            let due_soon = result
+                .due
+                .iter()
+                .any(|d| attested::window(as_of, d.due_on).is_some_and(|w| w <= DueWindow::Within30Days));
+            summary.add(
+                result.status,
+                agreement == AgreementStatus::Disagrees,
+                needs_reattestation,
+                due_soon,
+            );
+            MatrixCell {
+                criterion: result.criterion,
+                status: result.status,
+                agreement,
+                needs_reattestation,
             }
-        };
-        let evaluation = Evaluation {
-            due_within_days: within,
-            ..Evaluation::for_practice(catalog, records, as_of)
-        };
-        Ok((practice, records, catalog, evaluate_all(&evaluation)))
+        })
+        .collect();
+    Ok(PracticeRow {
+        practice: practice.clone(),
+        catalog_version: practice.catalog_version.clone(),
+        summary,
+        criteria,
     })
 }
 
@@ -275,38 +333,11 @@ pub fn organization_compliance(
     as_of: NaiveDate,
 ) -> Result<OrganizationCompliance, CatalogNotLoaded> {
     let po_catalog = organization_catalog(catalogs, loaded, as_of)?;
-    let mut rows = Vec::with_capacity(loaded.practices.len());
-    for evaluated in practice_results(catalogs, loaded, as_of, 30) {
-        let (practice, records, catalog, results) = evaluated?;
-        let current = current_attestations(records, as_of);
-        let mut summary = StatusCounts::default();
-        let criteria = results
-            .into_iter()
-            .map(|result| {
-                let attestation = current.get(&result.criterion).copied();
-                let agreement = attested::compare(&result.criterion, result.status, attestation);
-                let needs_reattestation =
-                    attestation.is_some_and(|a| attested::needs_reattestation(catalogs, catalog, a).is_some());
-                let due_soon = result
-                    .due
-                    .iter()
-                    .any(|d| attested::window(as_of, d.due_on).is_some_and(|w| w <= DueWindow::Within30Days));
-                summary.add(result.status, agreement.disagreement, needs_reattestation, due_soon);
-                MatrixCell {
-                    criterion: result.criterion,
-                    status: result.status,
-                    agreement: agreement.status,
-                    needs_reattestation,
-                }
-            })
-            .collect();
-        rows.push(PracticeRow {
-            practice: practice.clone(),
-            catalog_version: practice.catalog_version.clone(),
-            summary,
-            criteria,
-        });
-    }
+    let rows = per_practice(loaded, |practice, records| {
+        matrix_row(catalogs, practice, records, as_of)
+    })
+    .into_iter()
+    .collect::<Result<Vec<_>, _>>()?;
     let criteria = tally_per_criterion(
         rows.iter()
             .map(|row| row.criteria.iter().map(|c| (&c.criterion, c.status))),
@@ -336,9 +367,11 @@ pub fn organization_due(
     filter: &DueFilter,
 ) -> Result<Vec<OrganizationDueItem>, CatalogNotLoaded> {
     let po_catalog = organization_catalog(catalogs, loaded, as_of)?;
-    let practices = practice_results(catalogs, loaded, as_of, within)
-        .map(|r| r.map(|(practice, _, _, results)| (practice, results)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let practices = per_practice(loaded, |practice, records| {
+        practice_results(catalogs, practice, records, as_of, within).map(|(_, results)| (practice, results))
+    })
+    .into_iter()
+    .collect::<Result<Vec<_>, _>>()?;
     let organization = organization_results(po_catalog, loaded, as_of, within);
     let sources = practices
         .iter()
@@ -359,14 +392,14 @@ pub fn organization_trend(
         .into_iter()
         .map(|day| {
             let po_catalog = organization_catalog(catalogs, loaded, day)?;
-            let practices = practice_results(catalogs, loaded, day, 0)
-                .map(|r| {
-                    r.map(|(_, _, catalog, mut results)| {
-                        retain_scope(catalog, &mut results, Scope::Practice);
-                        results
-                    })
+            let practices = per_practice(loaded, |practice, records| {
+                practice_results(catalogs, practice, records, day, 0).map(|(catalog, mut results)| {
+                    retain_scope(catalog, &mut results, Scope::Practice);
+                    results
                 })
-                .collect::<Result<Vec<_>, _>>()?;
+            })
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
             let organization = organization_results(po_catalog, loaded, day, 0);
             Ok(trend_point(day, practices.iter().map(|r| r.as_slice()), &organization))
         })
@@ -468,6 +501,36 @@ mod tests {
         assert!(
             matrix.organization_criteria.is_empty(),
             "the test catalogs have no PO-level criteria"
+        );
+    }
+
+    #[test]
+    fn many_practices_are_evaluated_in_parallel_and_kept_in_order() {
+        let set = CatalogSet::from_catalogs(catalogs());
+        let mut loaded = organization();
+        let template = loaded.practices.clone();
+        loaded.practices = (0..(PARALLEL_FROM as i64 * 2 + 3))
+            .map(|n| {
+                let (mut practice, records) = template[(n % 2) as usize].clone();
+                practice.id = PracticeId(n + 1);
+                practice.name = format!("Practice {}", n + 1);
+                (practice, records)
+            })
+            .collect();
+        let matrix = organization_compliance(&set, &loaded, d(AS_OF)).unwrap();
+        assert_eq!(matrix.practices.len(), loaded.practices.len());
+        for (row, (practice, records)) in matrix.practices.iter().zip(&loaded.practices) {
+            assert_eq!(row.practice.id, practice.id, "rows stay in practice order");
+            let alone = matrix_row(&set, practice, records, d(AS_OF)).unwrap();
+            assert_eq!(row.criteria, alone.criteria);
+            assert_eq!(row.summary, alone.summary);
+        }
+        let due = organization_due(&set, &loaded, d(AS_OF), 60, &DueFilter::default()).unwrap();
+        let mut sorted = due.clone();
+        sorted.sort_by_key(|item| item.due_on);
+        assert_eq!(
+            due.iter().map(|i| i.due_on).collect::<Vec<_>>(),
+            sorted.iter().map(|i| i.due_on).collect::<Vec<_>>()
         );
     }
 

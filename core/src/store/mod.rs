@@ -289,6 +289,36 @@ impl Connection {
     }
 }
 
+impl Connection {
+    /// Runs `work` in a read-only transaction: every query it makes sees the database as of one
+    /// moment (SQLite's read transaction in WAL mode; PostgreSQL's repeatable read).
+    pub fn snapshot<T>(&mut self, work: impl FnOnce(&mut Self) -> StoreResult<T>) -> StoreResult<T> {
+        let begin = match self {
+            Connection::Sqlite(_) => "BEGIN DEFERRED",
+            Connection::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        };
+        self.batch(begin)?;
+        self.finish_read(work)
+    }
+
+    /// Runs `work` inside the read transaction already begun, then ends it (a read-only
+    /// transaction has nothing to keep, so it is rolled back, also after an error or a panic).
+    fn finish_read<T>(&mut self, work: impl FnOnce(&mut Self) -> StoreResult<T>) -> StoreResult<T> {
+        let mut guard = RollbackGuard { conn: self, open: true };
+        let result = work(guard.conn);
+        guard.open = false;
+        guard.conn.batch("ROLLBACK")?;
+        result
+    }
+}
+
+/// The name PostgreSQL gives an exported snapshot.
+#[derive(diesel::QueryableByName)]
+struct ExportedSnapshot {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+}
+
 /// Rolls back when the transaction's work panicked, so the pooled connection is clean again.
 struct RollbackGuard<'a> {
     conn: &'a mut Connection,
@@ -408,6 +438,56 @@ impl Store {
     /// Runs `work` on a pooled connection.
     pub fn read<T>(&self, work: impl FnOnce(&mut Connection) -> StoreResult<T>) -> StoreResult<T> {
         work(&mut *self.conn()?)
+    }
+
+    /// Runs `first` and `second` on one snapshot of the database and returns both results.
+    ///
+    /// On PostgreSQL they run at the same time on two pooled connections that share one exported
+    /// snapshot (`pg_export_snapshot`, `SET TRANSACTION SNAPSHOT`), so a large read uses two
+    /// database processes and two threads; on SQLite they run one after the other in one read
+    /// transaction.
+    pub fn read_in_parallel<A, B>(
+        &self,
+        first: impl FnOnce(&mut Connection) -> StoreResult<A>,
+        second: impl FnOnce(&mut Connection) -> StoreResult<B> + Send,
+    ) -> StoreResult<(A, B)>
+    where
+        B: Send,
+    {
+        let mut lead = self.conn()?;
+        if let Connection::Sqlite(_) = &*lead {
+            return lead.snapshot(|c| Ok((first(c)?, second(c)?)));
+        }
+        lead.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+        lead.finish_read(|lead| {
+            let Connection::Postgres(pg) = &mut *lead else {
+                return Err(StoreError::Internal("a PostgreSQL connection was expected".into()));
+            };
+            let exported: ExportedSnapshot =
+                diesel::RunQueryDsl::get_result(diesel::sql_query("SELECT pg_export_snapshot() AS id"), pg)?;
+            if exported.id.is_empty() || !exported.id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+                return Err(StoreError::Internal(format!(
+                    "unexpected snapshot name {:?}",
+                    exported.id
+                )));
+            }
+            let mut helper = self.conn()?;
+            if let Err(e) = helper.batch(&format!(
+                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '{}'",
+                exported.id
+            )) {
+                let _ = helper.batch("ROLLBACK");
+                return Err(e);
+            }
+            std::thread::scope(|scope| {
+                let other = scope.spawn(move || helper.finish_read(second));
+                let a = first(lead);
+                let b = other
+                    .join()
+                    .map_err(|_| StoreError::Internal("a parallel read panicked".into()))?;
+                Ok((a?, b?))
+            })
+        })
     }
 
     /// Runs `work` in one transaction on a pooled connection.

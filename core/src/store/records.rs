@@ -1,7 +1,7 @@
 //! Everything the rules need about a practice, loaded in one go.
 
 use super::{attestations, care_plans, documents, meetings, practices, reports, staff, surveys, trainings};
-use super::{organizations, Connection, StoreResult};
+use super::{organizations, Connection, Store, StoreResult};
 use std::collections::HashMap;
 
 use crate::ids::{OrganizationId, PracticeId};
@@ -25,22 +25,123 @@ pub fn for_practice(conn: &mut Connection, id: PracticeId) -> StoreResult<(Pract
     Ok((practice, records))
 }
 
-/// The PO, its practices with their records, and the combined records for the PO-level evaluation.
+/// Every row of a PO's tables, as loaded, before grouping by practice.
+struct Tables {
+    practices: Vec<Practice>,
+    staff: Vec<crate::records::Staff>,
+    trainings: Vec<(PracticeId, crate::records::TrainingRecord)>,
+    meetings: Vec<crate::records::TeamMeeting>,
+    care_plans: Vec<crate::records::CarePlan>,
+    surveys: Vec<crate::records::SurveyResult>,
+    attestations: Vec<crate::records::Attestation>,
+    documents: Vec<crate::records::Document>,
+    reports: Vec<crate::records::PeriodicReport>,
+}
+
+/// The tables of the first half of a PO's rows: about half of the database's work for a large PO.
+type PeopleAndAttestations = (
+    Vec<crate::records::Staff>,
+    Vec<(PracticeId, crate::records::TrainingRecord)>,
+    Vec<crate::records::SurveyResult>,
+    Vec<crate::records::Attestation>,
+    Vec<crate::records::Document>,
+);
+
+/// The other half: meetings with attendees and follow-ups, care plans with partners and shares,
+/// periodic reports.
+type Activities = (
+    Vec<crate::records::TeamMeeting>,
+    Vec<crate::records::CarePlan>,
+    Vec<crate::records::PeriodicReport>,
+);
+
+fn people_and_attestations(conn: &mut Connection, id: OrganizationId) -> StoreResult<PeopleAndAttestations> {
+    Ok((
+        staff::all_of_organization(conn, id)?,
+        trainings::all_of_organization(conn, id)?,
+        surveys::all_of_organization(conn, id)?,
+        attestations::all_of_organization(conn, id)?,
+        documents::all_of_organization(conn, id)?,
+    ))
+}
+
+fn activities(conn: &mut Connection, id: OrganizationId) -> StoreResult<Activities> {
+    Ok((
+        meetings::all_of_organization(conn, id)?,
+        care_plans::all_of_organization(conn, id)?,
+        reports::all_of_organization(conn, id)?,
+    ))
+}
+
+/// The PO, its practices with their records, and the combined records for the PO-level
+/// evaluation, read on one connection.
 ///
 /// Loads each table once for the whole PO (not once per practice) and groups the rows by
-/// practice in memory (moved, then cloned once into the combined records); each practice's records come out in the same order as [`for_practice`].
+/// practice in memory; each practice's records come out in the same order as [`for_practice`].
 pub fn for_organization(conn: &mut Connection, id: OrganizationId) -> StoreResult<OrganizationRecords> {
     let organization = organizations::get(conn, id)?;
-    let all_practices = practices::all_of_organization(conn, id)?;
-    let all_staff = staff::all_of_organization(conn, id)?;
-    let all_trainings = trainings::all_of_organization(conn, id)?;
-    let all_meetings = meetings::all_of_organization(conn, id)?;
-    let all_care_plans = care_plans::all_of_organization(conn, id)?;
-    let all_surveys = surveys::all_of_organization(conn, id)?;
-    let all_attestations = attestations::all_of_organization(conn, id)?;
-    let all_documents = documents::all_of_organization(conn, id)?;
-    let all_reports = reports::all_of_organization(conn, id)?;
+    let practices = practices::all_of_organization(conn, id)?;
+    let (staff, trainings, surveys, attestations, documents) = people_and_attestations(conn, id)?;
+    let (meetings, care_plans, reports) = activities(conn, id)?;
+    Ok(group(
+        organization,
+        Tables {
+            practices,
+            staff,
+            trainings,
+            meetings,
+            care_plans,
+            surveys,
+            attestations,
+            documents,
+            reports,
+        },
+    ))
+}
 
+/// [`for_organization`] from one snapshot of the database, the tables read in two halves at the
+/// same time on PostgreSQL ([`Store::read_in_parallel`]).
+pub fn organization(store: &Store, id: OrganizationId) -> StoreResult<OrganizationRecords> {
+    let ((organization, practices, first), second) = store.read_in_parallel(
+        |c| {
+            let organization = organizations::get(c, id)?;
+            let practices = practices::all_of_organization(c, id)?;
+            Ok((organization, practices, people_and_attestations(c, id)?))
+        },
+        |c| activities(c, id),
+    )?;
+    let (staff, trainings, surveys, attestations, documents) = first;
+    let (meetings, care_plans, reports) = second;
+    Ok(group(
+        organization,
+        Tables {
+            practices,
+            staff,
+            trainings,
+            meetings,
+            care_plans,
+            surveys,
+            attestations,
+            documents,
+            reports,
+        },
+    ))
+}
+
+/// Groups a PO's rows by practice (PO-level attestations, documents and reports go to every
+/// practice) and gathers the combined records.
+fn group(organization: crate::records::Organization, tables: Tables) -> OrganizationRecords {
+    let Tables {
+        practices: all_practices,
+        staff: all_staff,
+        trainings: all_trainings,
+        meetings: all_meetings,
+        care_plans: all_care_plans,
+        surveys: all_surveys,
+        attestations: all_attestations,
+        documents: all_documents,
+        reports: all_reports,
+    } = tables;
     let index: HashMap<PracticeId, usize> = all_practices.iter().enumerate().map(|(n, p)| (p.id, n)).collect();
     let mut grouped: Vec<Records> = all_practices
         .iter()
@@ -125,9 +226,9 @@ pub fn for_organization(conn: &mut Connection, id: OrganizationId) -> StoreResul
         combined.care_plans.extend(records.care_plans.iter().cloned());
         combined.surveys.extend(records.surveys.iter().cloned());
     }
-    Ok(OrganizationRecords {
+    OrganizationRecords {
         organization,
         practices: all_practices.into_iter().zip(grouped).collect(),
         combined,
-    })
+    }
 }
