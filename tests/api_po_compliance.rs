@@ -325,6 +325,36 @@ fn the_trend_changes_month_by_month(backend: Backend) {
         .collect();
     assert_eq!(po_427[0], "not_met");
     assert_ne!(po_427[3], "not_met", "{po_427:?}");
+    assert!(after["months"].as_array().unwrap().iter().all(|m| m["practices"] == 2));
+
+    // A practice that joined the PO in March counts from March on; its focus population stays.
+    let patched = server.patch(
+        &format!("/api/v1/practices/{}", practices[1]),
+        &json!({"joined_on": "2026-03-01"}),
+    );
+    assert_eq!(patched.status, 200, "{}", patched.text());
+    assert_eq!(patched.json()["joined_on"], "2026-03-01");
+    assert_eq!(patched.json()["initial_focus_population"], "adults with diabetes");
+    let joined = ok(&server, &path);
+    let counted: Vec<u64> = joined["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["practices"].as_u64().unwrap())
+        .collect();
+    assert_eq!(counted, [1, 1, 2, 2]);
+    let partial: Vec<u64> = joined["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| met_count(p, "4.3", "partially_met") + met_count(p, "4.3", "not_met"))
+        .collect();
+    assert_eq!(partial, counted, "each month tallies only the practices counted");
+    for bad in [json!({"joined_on": "1850-01-01"}), json!({"joined_on": "soon"})] {
+        let response = server.patch(&format!("/api/v1/practices/{}", practices[1]), &bad);
+        assert_eq!(response.status, 422, "{bad}: {}", response.text());
+        assert_eq!(response.error_fields()[0].0, "joined_on", "{bad}");
+    }
 }
 
 fn another_po_is_out_of_scope_and_bad_queries_are_refused(backend: Backend) {

@@ -548,6 +548,7 @@ mod tests {
             initial_focus_population: None,
             catalog_id: "pcmh-n-domain-4".into(),
             catalog_version: "1.0.0".into(),
+            joined_on: None,
         };
         let criterion = crate::ids::CriterionId::parse("4.1").unwrap();
         let compliance = PracticeCompliance {

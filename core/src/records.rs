@@ -132,6 +132,9 @@ pub struct Practice {
     pub catalog_id: String,
     /// The catalog version in force for the practice.
     pub catalog_version: String,
+    /// The day the practice joined its PO, when known: a PO's trend counts it from that day on.
+    #[serde(default)]
+    pub joined_on: Option<NaiveDate>,
 }
 
 /// A staff member of a practice and the dates they were active.

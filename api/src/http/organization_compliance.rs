@@ -198,7 +198,7 @@ pub struct OrganizationTrend {
     pub from: NaiveDate,
     /// The last day asked for.
     pub to: NaiveDate,
-    /// How many practices the PO has now (each month counts the practices of today).
+    /// How many practices the PO has now; each month counts those that had joined by its end.
     pub practices: usize,
     /// One point per month, oldest first.
     pub months: Vec<TrendPoint>,

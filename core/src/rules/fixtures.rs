@@ -73,6 +73,7 @@ impl Book {
                     initial_focus_population: Some("adults with diabetes".into()),
                     catalog_id: "pcmh-n-domain-4".into(),
                     catalog_version: "1.0.0".into(),
+                    joined_on: None,
                 }],
                 ..Records::default()
             },
@@ -104,6 +105,7 @@ impl Book {
             initial_focus_population: None,
             catalog_id: "pcmh-n-domain-4".into(),
             catalog_version: "1.0.0".into(),
+            joined_on: None,
         });
         PracticeId(id)
     }

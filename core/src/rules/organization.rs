@@ -195,6 +195,8 @@ pub struct TrendPoint {
     pub month: String,
     /// The day evaluated: the month's last day, or the trend's end.
     pub as_of: NaiveDate,
+    /// How many practices were members of the PO that day (those joined later are not counted).
+    pub practices: usize,
     /// Per practice-level criterion, how many practices had each status.
     pub criteria: Vec<CriterionTally>,
     /// The PO-level criteria's statuses for the PO as a whole.
@@ -222,9 +224,11 @@ pub fn trend_point<'a>(
     practices: impl IntoIterator<Item = &'a [CriterionResult]>,
     organization: &[CriterionResult],
 ) -> TrendPoint {
+    let practices: Vec<&[CriterionResult]> = practices.into_iter().collect();
     TrendPoint {
         month: as_of.format("%Y-%m").to_string(),
         as_of,
+        practices: practices.len(),
         criteria: tally_per_criterion(
             practices
                 .into_iter()
@@ -277,6 +281,7 @@ mod tests {
             initial_focus_population: None,
             catalog_id: "pcmh-n-domain-4".into(),
             catalog_version: "1.0.0".into(),
+            joined_on: None,
         }
     }
 

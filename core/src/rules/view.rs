@@ -381,7 +381,8 @@ pub fn organization_due(
 }
 
 /// Per month end from `from` to `to`, how many practices had each status on each practice-level
-/// criterion, and the PO-level criteria's statuses.
+/// criterion, and the PO-level criteria's statuses. A practice counts from the day it joined the
+/// PO on (always, when that day is not known).
 pub fn organization_trend(
     catalogs: &CatalogSet,
     loaded: &OrganizationRecords,
@@ -393,12 +394,16 @@ pub fn organization_trend(
         .map(|day| {
             let po_catalog = organization_catalog(catalogs, loaded, day)?;
             let practices = per_practice(loaded, |practice, records| {
+                if practice.joined_on.is_some_and(|joined| joined > day) {
+                    return Ok(None);
+                }
                 practice_results(catalogs, practice, records, day, 0).map(|(catalog, mut results)| {
                     retain_scope(catalog, &mut results, Scope::Practice);
-                    results
+                    Some(results)
                 })
             })
             .into_iter()
+            .filter_map(Result::transpose)
             .collect::<Result<Vec<_>, _>>()?;
             let organization = organization_results(po_catalog, loaded, day, 0);
             Ok(trend_point(day, practices.iter().map(|r| r.as_slice()), &organization))
@@ -424,6 +429,7 @@ mod tests {
             initial_focus_population: None,
             catalog_id: "test".into(),
             catalog_version: version.into(),
+            joined_on: None,
         }
     }
 
@@ -532,6 +538,25 @@ mod tests {
             due.iter().map(|i| i.due_on).collect::<Vec<_>>(),
             sorted.iter().map(|i| i.due_on).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn a_trend_counts_a_practice_from_the_day_it_joined() {
+        let set = CatalogSet::from_catalogs(catalogs());
+        let mut loaded = organization();
+        loaded.practices[1].0.joined_on = Some(d("2026-10-15"));
+        let points = organization_trend(&set, &loaded, d("2026-09-01"), d("2026-11-24")).unwrap();
+        let counted: Vec<(String, usize)> = points.iter().map(|p| (p.month.clone(), p.practices)).collect();
+        assert_eq!(
+            counted,
+            [("2026-09".into(), 1), ("2026-10".into(), 2), ("2026-11".into(), 2)]
+        );
+        let tally = |point: &TrendPoint, criterion: &str| {
+            let t = point.criteria.iter().find(|t| t.criterion == cid(criterion)).unwrap();
+            t.counts.met + t.counts.partially_met + t.counts.not_met + t.counts.not_applicable
+        };
+        assert_eq!(tally(&points[0], "4.1"), 1, "only the practice that was a member");
+        assert_eq!(tally(&points[1], "4.1"), 2);
     }
 
     #[test]

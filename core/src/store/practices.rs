@@ -33,6 +33,9 @@ pub struct PracticeUpdate {
     /// The patient population selected for initial focus.
     #[validate(custom(function = "not_blank"), length(max = 500))]
     pub initial_focus_population: Option<String>,
+    /// The day the practice joined its PO (YYYY-MM-DD); left as it is when omitted.
+    #[validate(custom(function = "crate::checks::plausible_date"))]
+    pub joined_on: Option<chrono::NaiveDate>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -44,6 +47,7 @@ struct Row {
     initial_focus_population: Option<String>,
     catalog_id: String,
     catalog_version: String,
+    joined_on: Option<chrono::NaiveDate>,
 }
 
 impl From<Row> for Practice {
@@ -55,6 +59,7 @@ impl From<Row> for Practice {
             initial_focus_population: row.initial_focus_population,
             catalog_id: row.catalog_id,
             catalog_version: row.catalog_version,
+            joined_on: row.joined_on,
         }
     }
 }
@@ -101,13 +106,20 @@ pub fn get(conn: &mut Connection, id: PracticeId) -> StoreResult<Practice> {
         .ok_or_else(|| StoreError::not_found("practice", id))
 }
 
-/// Records the practice's declarations.
+/// Records the practice's declarations: each field given replaces the stored one, an omitted
+/// field stays as it is.
 pub fn update(conn: &mut Connection, id: PracticeId, form: &PracticeUpdate) -> StoreResult<Practice> {
     get(conn, id)?;
-    let focus = form.initial_focus_population.as_deref().map(str::trim);
-    on_backend!(conn, |c| diesel::update(practices::table.find(id.0))
-        .set(practices::initial_focus_population.eq(focus))
-        .execute(c))?;
+    if let Some(focus) = form.initial_focus_population.as_deref().map(str::trim) {
+        on_backend!(conn, |c| diesel::update(practices::table.find(id.0))
+            .set(practices::initial_focus_population.eq(focus))
+            .execute(c))?;
+    }
+    if let Some(joined_on) = form.joined_on {
+        on_backend!(conn, |c| diesel::update(practices::table.find(id.0))
+            .set(practices::joined_on.eq(joined_on))
+            .execute(c))?;
+    }
     get(conn, id)
 }
 

@@ -20,6 +20,7 @@ diesel::table! {
         catalog_id -> Text,
         catalog_version -> Text,
         recorded_at -> Timestamp,
+        joined_on -> Nullable<Date>,
     }
 }
 
