@@ -93,6 +93,13 @@ fn postgres_migrations_run_up_down_up_and_match_sqlite() {
         columns(&sqlite),
         "both backends have the same tables and columns"
     );
+    drop(postgres);
+    if let Ok(admin) = std::env::var("PCMH_TEST_POSTGRES_URL") {
+        let mut conn = diesel::PgConnection::establish(&admin).expect("the test server answers");
+        let name = format!("pcmh_migrations_{}", std::process::id());
+        conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .expect("the test database is dropped");
+    }
 }
 
 #[test]
