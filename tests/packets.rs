@@ -268,13 +268,24 @@ fn a_packet_exported_twice_is_identical(backend: Backend) {
     assert!(first == second, "the same records and period give the same bytes");
     let events = server.get(&format!("/api/v1/audit-events?practice_id={practice}&limit=500"));
     if events.status == 200 {
-        let exports = events.json()["items"]
+        let body = events.json();
+        let exports: Vec<&Value> = body["items"]
             .as_array()
             .unwrap()
             .iter()
             .filter(|e| e["action"] == "export" && e["record_kind"] == "packet")
-            .count();
-        assert_eq!(exports, 2);
+            .collect();
+        assert_eq!(exports.len(), 2);
+        // The trail keeps which packet it was (the hash the signature covers), not its file list.
+        let manifest = entry(&first, "manifest.json");
+        let after = &exports[0]["after"];
+        assert_eq!(
+            after["manifest_sha256"],
+            pcmh_core::hash::sha256_hex(&manifest),
+            "{after}"
+        );
+        assert_eq!(after["practice_id"], practice);
+        assert!(after.get("files").is_some_and(Value::is_u64), "{after}");
     }
 }
 

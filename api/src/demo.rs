@@ -132,6 +132,7 @@ impl Demo<'_> {
                 name: name.into(),
                 initial_focus_population: focus.map(Into::into),
                 catalog_version: None,
+                joined_on: None,
             },
         )?;
         let practice = created.id;

@@ -9,6 +9,7 @@ pub mod access;
 pub mod catalog;
 pub mod checks;
 pub mod duration;
+pub mod generate;
 pub mod hash;
 pub mod ids;
 pub mod packet;

@@ -243,7 +243,7 @@ impl<W: Write + Seek> PacketWriter<W> {
     /// key, and returns the output and the manifest.
     pub fn finish(mut self, mut manifest: Manifest, key: &PacketKey) -> io::Result<(W, Manifest)> {
         manifest.files = std::mem::take(&mut self.files);
-        let bytes = serde_json::to_vec_pretty(&manifest).map_err(io::Error::other)?;
+        let bytes = manifest.to_bytes()?;
         for (path, content) in [
             (MANIFEST, bytes.clone()),
             (SIGNATURE, format!("{}\n", key.sign_hex(&bytes)).into_bytes()),
@@ -254,6 +254,42 @@ impl<W: Write + Seek> PacketWriter<W> {
         }
         let out = self.zip.finish().map_err(zip_error)?;
         Ok((out, manifest))
+    }
+}
+
+impl Manifest {
+    /// The manifest as `manifest.json` holds it (and as its signature signs it).
+    pub fn to_bytes(&self) -> io::Result<Vec<u8>> {
+        serde_json::to_vec_pretty(self).map_err(io::Error::other)
+    }
+}
+
+/// What the audit trail keeps of an export: enough to tell which packet it was, not its list of
+/// files (a packet of a thousand files would make every later export read them all back).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportRecord {
+    /// The practice exported.
+    pub practice_id: i64,
+    /// The period.
+    pub period: Period,
+    /// The catalog version of its status.
+    pub catalog_version: String,
+    /// How many files the manifest lists.
+    pub files: usize,
+    /// SHA-256 of `manifest.json`, which the signature signs.
+    pub manifest_sha256: String,
+}
+
+impl ExportRecord {
+    /// The record of exporting the packet `manifest` describes.
+    pub fn of(manifest: &Manifest) -> io::Result<Self> {
+        Ok(ExportRecord {
+            practice_id: manifest.practice.id,
+            period: manifest.period,
+            catalog_version: manifest.catalog_version.clone(),
+            files: manifest.files.len(),
+            manifest_sha256: crate::hash::sha256_hex(&manifest.to_bytes()?),
+        })
     }
 }
 

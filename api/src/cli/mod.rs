@@ -173,6 +173,9 @@ pub enum DemoCommand {
         /// How many years of records.
         #[arg(long, default_value_t = 1)]
         years: u32,
+        /// Give the first practice this many extra scanned-evidence documents (files of tens to hundreds of KB) dated within the last year, for packet measurements.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        evidence_files: u32,
         /// Where the database is.
         #[command(flatten)]
         database: DatabaseArgs,

@@ -68,6 +68,7 @@ async fn list_audit_events(
         organization: query.organization_id.map(OrganizationId),
         since: query.since,
         until: query.until,
+        except_action: None,
     };
     let principal = caller.principal;
     let outside = || ApiError::NotFound("there is nothing at this path".into());

@@ -276,11 +276,11 @@ fn read_inputs(conn: &mut Connection, id: PracticeId, period: Period) -> StoreRe
         practice: Some(id),
         since: period.from.and_hms_opt(0, 0, 0),
         until: period.to.succ_opt().and_then(|d| d.and_hms_opt(0, 0, 0)),
+        except_action: Some("export".into()),
         ..EventFilter::default()
     };
-    let mut events = all_pages(conn, |c, page| audit::list(c, &filter, page))?;
     // Exports are reads: leaving them out keeps a second export of the same period identical.
-    events.retain(|e| e.content.action != "export");
+    let events = all_pages(conn, |c, page| audit::list(c, &filter, page))?;
     Ok(Inputs {
         practice,
         organization,
@@ -398,10 +398,11 @@ async fn create_packet(
     let (file, practice_id) = blocking(move || {
         let inputs = state.store.read(|c| read_inputs(c, id, period))?;
         let (file, manifest) = write_packet(&state, &inputs, period)?;
-        let manifest = state
+        let record = packet::ExportRecord::of(&manifest).map_err(|e| io_error("manifest", e))?;
+        let record = state
             .store
-            .write_audited(caller.audit("export", "packet"), |_, _| Ok(manifest))?;
-        Ok((file, manifest.practice.id))
+            .write_audited(caller.audit("export", "packet"), |_, _| Ok(record))?;
+        Ok((file, record.practice_id))
     })
     .await?;
     let body = futures_util::stream::unfold(file, |mut file| async move {

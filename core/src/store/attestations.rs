@@ -598,6 +598,7 @@ mod tests {
                     name: name.into(),
                     initial_focus_population: None,
                     catalog_version: None,
+                    joined_on: None,
                 };
                 let maple = practices::create(c, po.id, &catalog, &new_practice("Maple"))?;
                 let birch = practices::create(c, po.id, &catalog, &new_practice("Birch"))?;

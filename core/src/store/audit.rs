@@ -319,6 +319,8 @@ pub struct EventFilter {
     pub since: Option<NaiveDateTime>,
     /// Only events before this moment.
     pub until: Option<NaiveDateTime>,
+    /// Leave out events of this action (e.g. "export").
+    pub except_action: Option<String>,
 }
 
 /// A page of events in chain order.
@@ -328,6 +330,9 @@ pub fn list(conn: &mut Connection, filter: &EventFilter, page: Page) -> StoreRes
             let mut query = audit_events::table.into_boxed();
             if let Some(kind) = &filter.record_kind {
                 query = query.filter(audit_events::record_kind.eq(kind.clone()));
+            }
+            if let Some(action) = &filter.except_action {
+                query = query.filter(audit_events::action.ne(action.clone()));
             }
             if let Some(id) = filter.record_id {
                 query = query.filter(audit_events::record_id.eq(id));

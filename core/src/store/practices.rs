@@ -24,6 +24,10 @@ pub struct NewPractice {
     /// The catalog version to assess the practice against; by default the one in force today.
     #[validate(length(max = 50))]
     pub catalog_version: Option<String>,
+    /// The day the practice joined its PO (YYYY-MM-DD), if known: a PO's trend counts it from then on.
+    #[serde(default)]
+    #[validate(custom(function = "crate::checks::plausible_date"))]
+    pub joined_on: Option<chrono::NaiveDate>,
 }
 
 /// Changes to a practice's declarations.
@@ -83,6 +87,7 @@ pub fn create(
             practices::catalog_id.eq(&catalog.id),
             practices::catalog_version.eq(&version),
             practices::recorded_at.eq(now()),
+            practices::joined_on.eq(form.joined_on),
         ))
         .returning(practices::id)
         .get_result(c))
