@@ -471,7 +471,13 @@ impl Store {
                     exported.id
                 )));
             }
-            let mut helper = self.conn()?;
+            // A second connection only if the pool has one to spare soon: when every connection
+            // is taken (by other requests doing the same), waiting for one could deadlock, so the
+            // second half then runs after the first, on the same snapshot.
+            let Ok(mut helper) = self.pool.get_timeout(Duration::from_millis(250)) else {
+                let a = first(lead)?;
+                return Ok((a, second(lead)?));
+            };
             if let Err(e) = helper.batch(&format!(
                 "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '{}'",
                 exported.id

@@ -1,0 +1,139 @@
+//! A PO's records read on one snapshot (`store::records::organization`): on PostgreSQL the
+//! tables are read on two connections at once, and the read still succeeds when the pool has no
+//! second connection to give. Needs `PCMH_TEST_POSTGRES_URL` for the PostgreSQL cases.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use diesel::connection::SimpleConnection;
+use diesel::Connection as _;
+use pcmh_core::catalog::{Catalog, CatalogSet};
+use pcmh_core::ids::OrganizationId;
+use pcmh_core::records::Role;
+use pcmh_core::store::organizations::{self, NewOrganization};
+use pcmh_core::store::practices::{self, NewPractice};
+use pcmh_core::store::staff::{self, NewStaff};
+use pcmh_core::store::{records, Store};
+
+fn catalog() -> Catalog {
+    let set = CatalogSet::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../policy-catalog"))
+        .expect("the released catalogs load");
+    let id = set.ids()[0].to_owned();
+    set.latest(&id).expect("a version").clone()
+}
+
+/// A PO with three practices of two staff each.
+fn organization(store: &Store, name: &str) -> OrganizationId {
+    let catalog = catalog();
+    store
+        .write(|c| {
+            let po = organizations::create(c, &NewOrganization { name: name.into() })?;
+            for n in 0..3 {
+                let practice = practices::create(
+                    c,
+                    po.id,
+                    &catalog,
+                    &NewPractice {
+                        name: format!("Practice {n}"),
+                        initial_focus_population: None,
+                        catalog_version: None,
+                        joined_on: None,
+                    },
+                )?;
+                for name in ["Ana Lopez", "Ben Okafor"] {
+                    staff::create(
+                        c,
+                        practice.id,
+                        &NewStaff {
+                            name: name.into(),
+                            role: Role::Nurse,
+                            started_on: NaiveDate::from_ymd_opt(2024, 1, 2).unwrap(),
+                            ended_on: None,
+                        },
+                    )?;
+                }
+            }
+            Ok(po.id)
+        })
+        .expect("the PO is written")
+}
+
+/// The same PO read on one connection and on the snapshot give the same records.
+fn reads_agree(store: &Store) {
+    let po = organization(store, "Snapshot PO");
+    let snapshot = records::organization(store, po).expect("read on one snapshot");
+    let plain = store
+        .read(|c| records::for_organization(c, po))
+        .expect("read on one connection");
+    assert_eq!(snapshot.practices.len(), 3);
+    assert_eq!(format!("{:?}", snapshot.practices), format!("{:?}", plain.practices));
+    assert_eq!(snapshot.combined.staff.len(), 6);
+    // The pooled connections come back without an open transaction: a write still works.
+    organization(store, "Second PO");
+}
+
+struct TestDatabase {
+    admin: String,
+    name: String,
+}
+
+impl TestDatabase {
+    fn create(test: &str) -> Option<(Self, Store)> {
+        let admin = std::env::var("PCMH_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())?;
+        let name = format!("pcmh_snapshot_{test}_{}", std::process::id());
+        let mut conn = diesel::PgConnection::establish(&admin).expect("the test server answers");
+        conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .expect("an old test database is dropped");
+        conn.batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("a test database");
+        let base = admin.split('?').next().unwrap_or(&admin);
+        let cut = base.rfind('/').unwrap_or(base.len());
+        let store = Store::open(&format!("{}/{name}", &base[..cut])).expect("PostgreSQL opens");
+        store.migrate().expect("migrations run");
+        Some((TestDatabase { admin, name }, store))
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = diesel::PgConnection::establish(&self.admin) {
+            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
+}
+
+#[test]
+fn sqlite_reads_a_po_in_one_read_transaction() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let store = Store::open(&format!("sqlite://{}", dir.path().join("pcmh.sqlite3").display())).expect("SQLite opens");
+    store.migrate().expect("migrations run");
+    reads_agree(&store);
+}
+
+#[test]
+fn postgres_reads_a_po_on_two_connections_sharing_a_snapshot() {
+    let Some((database, store)) = TestDatabase::create("shared") else {
+        eprintln!("SKIPPED: set PCMH_TEST_POSTGRES_URL");
+        return;
+    };
+    reads_agree(&store);
+    drop(store);
+    drop(database);
+}
+
+#[test]
+fn postgres_reads_a_po_when_no_second_connection_is_free() {
+    let Some((database, store)) = TestDatabase::create("busy") else {
+        eprintln!("SKIPPED: set PCMH_TEST_POSTGRES_URL");
+        return;
+    };
+    let po = organization(&store, "Busy PO");
+    // Take all but one of the pool's 16 connections: the read gets its first connection and
+    // must not wait for a second one that will not come.
+    let held: Vec<_> = (0..15).map(|_| store.conn().expect("a pooled connection")).collect();
+    let loaded = records::organization(&store, po).expect("read without a second connection");
+    assert_eq!(loaded.practices.len(), 3);
+    drop(held);
+    drop(store);
+    drop(database);
+}
