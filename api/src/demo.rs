@@ -435,10 +435,7 @@ impl Demo<'_> {
                 continue; // One month's member list is missing.
             }
             let start = self.months_ago(months).with_day(1).unwrap_or(self.today);
-            let end = start
-                .checked_add_months(Months::new(1))
-                .and_then(|d| d.pred_opt())
-                .unwrap_or(start);
+            let end = pcmh_core::rules::organization::month_end(start);
             let form = NewReport {
                 report_type: term("member_list")?,
                 period_start: start,

@@ -784,10 +784,7 @@ impl Generator<'_> {
                 continue; // Some months' member lists are missing.
             }
             let start = self.months_ago(months).with_day(1).unwrap_or(self.today);
-            let end = start
-                .checked_add_months(Months::new(1))
-                .and_then(|d| d.pred_opt())
-                .unwrap_or(start);
+            let end = crate::rules::organization::month_end(start);
             let form = NewReport {
                 report_type: term("member_list")?,
                 period_start: start,

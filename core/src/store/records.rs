@@ -55,22 +55,52 @@ type Activities = (
     Vec<crate::records::PeriodicReport>,
 );
 
-fn people_and_attestations(conn: &mut Connection, id: OrganizationId) -> StoreResult<PeopleAndAttestations> {
-    Ok((
+/// The PO, its practices and the first half of its tables.
+fn first_half(
+    conn: &mut Connection,
+    id: OrganizationId,
+) -> StoreResult<(crate::records::Organization, Vec<Practice>, PeopleAndAttestations)> {
+    let organization = organizations::get(conn, id)?;
+    let practices = practices::all_of_organization(conn, id)?;
+    let people = (
         staff::all_of_organization(conn, id)?,
         trainings::all_of_organization(conn, id)?,
         surveys::all_of_organization(conn, id)?,
         attestations::all_of_organization(conn, id)?,
         documents::all_of_organization(conn, id)?,
-    ))
+    );
+    Ok((organization, practices, people))
 }
 
-fn activities(conn: &mut Connection, id: OrganizationId) -> StoreResult<Activities> {
+/// The second half of a PO's tables.
+fn second_half(conn: &mut Connection, id: OrganizationId) -> StoreResult<Activities> {
     Ok((
         meetings::all_of_organization(conn, id)?,
         care_plans::all_of_organization(conn, id)?,
         reports::all_of_organization(conn, id)?,
     ))
+}
+
+/// Both halves put together, grouped by practice.
+fn assemble(
+    (organization, practices, first): (crate::records::Organization, Vec<Practice>, PeopleAndAttestations),
+    (meetings, care_plans, reports): Activities,
+) -> OrganizationRecords {
+    let (staff, trainings, surveys, attestations, documents) = first;
+    group(
+        organization,
+        Tables {
+            practices,
+            staff,
+            trainings,
+            meetings,
+            care_plans,
+            surveys,
+            attestations,
+            documents,
+            reports,
+        },
+    )
 }
 
 /// The PO, its practices with their records, and the combined records for the PO-level
@@ -79,53 +109,15 @@ fn activities(conn: &mut Connection, id: OrganizationId) -> StoreResult<Activiti
 /// Loads each table once for the whole PO (not once per practice) and groups the rows by
 /// practice in memory; each practice's records come out in the same order as [`for_practice`].
 pub fn for_organization(conn: &mut Connection, id: OrganizationId) -> StoreResult<OrganizationRecords> {
-    let organization = organizations::get(conn, id)?;
-    let practices = practices::all_of_organization(conn, id)?;
-    let (staff, trainings, surveys, attestations, documents) = people_and_attestations(conn, id)?;
-    let (meetings, care_plans, reports) = activities(conn, id)?;
-    Ok(group(
-        organization,
-        Tables {
-            practices,
-            staff,
-            trainings,
-            meetings,
-            care_plans,
-            surveys,
-            attestations,
-            documents,
-            reports,
-        },
-    ))
+    let first = first_half(conn, id)?;
+    Ok(assemble(first, second_half(conn, id)?))
 }
 
 /// [`for_organization`] from one snapshot of the database, the tables read in two halves at the
 /// same time on PostgreSQL ([`Store::read_in_parallel`]).
 pub fn organization(store: &Store, id: OrganizationId) -> StoreResult<OrganizationRecords> {
-    let ((organization, practices, first), second) = store.read_in_parallel(
-        |c| {
-            let organization = organizations::get(c, id)?;
-            let practices = practices::all_of_organization(c, id)?;
-            Ok((organization, practices, people_and_attestations(c, id)?))
-        },
-        |c| activities(c, id),
-    )?;
-    let (staff, trainings, surveys, attestations, documents) = first;
-    let (meetings, care_plans, reports) = second;
-    Ok(group(
-        organization,
-        Tables {
-            practices,
-            staff,
-            trainings,
-            meetings,
-            care_plans,
-            surveys,
-            attestations,
-            documents,
-            reports,
-        },
-    ))
+    let (first, second) = store.read_in_parallel(|c| first_half(c, id), |c| second_half(c, id))?;
+    Ok(assemble(first, second))
 }
 
 /// Groups a PO's rows by practice (PO-level attestations, documents and reports go to every
