@@ -20,16 +20,15 @@ use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 use pcmh_core::catalog::{Catalog, CatalogSet};
 use pcmh_core::generate::{self, GenerateOptions};
 use pcmh_core::ids::{OrganizationId, PracticeId, StaffId, Term};
-use pcmh_core::packet::{Manifest, ManifestOrganization, ManifestPractice, PacketKey, PacketWriter, Period};
-use pcmh_core::records::{OrganizationRecords, Owner, Role};
+use pcmh_core::packet::{PacketKey, Period};
+use pcmh_core::records::{OrganizationRecords, Role};
 use pcmh_core::rules::view::{self, OrganizationCompliance, PracticeCompliance};
-use pcmh_core::store::documents::{self, DocumentFilter, StoredDocument};
-use pcmh_core::store::files::{EvidenceFiles, FolderFiles};
+use pcmh_core::store::files::FolderFiles;
 use pcmh_core::store::organizations::{self, NewOrganization};
 use pcmh_core::store::practices::{self, NewPractice};
 use pcmh_core::store::staff::{self, NewStaff};
 use pcmh_core::store::trainings::{self, NewTraining};
-use pcmh_core::store::{records, DateRange, Page, Store};
+use pcmh_core::store::{records, Page, Store};
 
 /// The database under measurement and what is measured in it.
 struct Setup {
@@ -257,39 +256,9 @@ fn bench_writes(c: &mut Criterion, setup: &Setup) {
     group.finish();
 }
 
-/// The practice's documents of the period (as a packet lists them).
-fn period_documents(setup: &Setup, period: Period) -> Vec<StoredDocument> {
-    let range = DateRange {
-        from: Some(period.from),
-        to: Some(period.to),
-    };
-    let mut out = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = setup
-            .store
-            .read(|c| {
-                documents::list(
-                    c,
-                    Owner::Practice(setup.packet_practice),
-                    &DocumentFilter::default(),
-                    range,
-                    Page { limit: 500, offset },
-                )
-            })
-            .expect("documents");
-        let count = page.items.len() as i64;
-        out.extend(page.items);
-        offset += 500;
-        if count < 500 || offset >= page.total {
-            return out;
-        }
-    }
-}
-
-/// The evidence part of a packet (what dominates its size): every evidence file of the period
-/// copied and hashed into a signed ZIP in a temporary file. The rest of the packet (report, logs,
-/// audit events) is assembled in the API and measured over HTTP (benches/packet.sh).
+/// A whole packet, as `POST /practices/{id}/packets` writes it: the practice's records, documents
+/// and audit events read on one snapshot, then the status, report, logs, evidence files, manifest
+/// and signature written to a temporary file (not sent anywhere).
 fn bench_packet(c: &mut Criterion, setup: &Setup, as_of: NaiveDate) {
     let Some(files) = &setup.evidence else {
         eprintln!("packet bench skipped: set PCMH_BENCH_DATA_DIR to the data folder of PCMH_BENCH_DATABASE_URL");
@@ -299,45 +268,30 @@ fn bench_packet(c: &mut Criterion, setup: &Setup, as_of: NaiveDate) {
         from: as_of.checked_sub_days(Days::new(365)).unwrap_or(as_of),
         to: as_of,
     };
-    let documents = period_documents(setup, period);
-    let bytes: i64 = documents.iter().map(|d| d.file.size_bytes).sum();
+    let read = || {
+        setup
+            .store
+            .read(|c| c.snapshot(|c| pcmh_core::store::packets::inputs(c, setup.packet_practice, period)))
+            .expect("the packet's inputs")
+    };
+    let inputs = read();
+    let bytes: i64 = inputs.documents.iter().map(|d| d.file.size_bytes).sum();
     eprintln!(
         "packet bench: {} evidence files, {:.1} MB",
-        documents.len(),
+        inputs.documents.len(),
         bytes as f64 / 1e6
     );
     let key = PacketKey::from_bytes([7; 32]);
-    let manifest = Manifest {
-        format: pcmh_core::packet::FORMAT.into(),
-        practice: ManifestPractice {
-            id: setup.packet_practice.0,
-            name: "benchmark".into(),
-        },
-        organization: ManifestOrganization {
-            id: setup.organization.0,
-            name: "benchmark".into(),
-        },
-        period,
-        catalog_id: "domain-4".into(),
-        catalog_version: "1.0.0".into(),
-        generator: pcmh_core::packet::GENERATOR.into(),
-        files: Vec::new(),
-    };
     let mut group = c.benchmark_group("packet");
     group
         .sample_size(10)
         .sampling_mode(SamplingMode::Flat)
         .measurement_time(Duration::from_secs(20));
-    group.bench_function("evidence_zip", |b| {
+    group.bench_function("whole_packet", |b| {
         b.iter(|| {
-            let mut writer = PacketWriter::new(tempfile::tempfile().expect("a temporary file"));
-            for document in &documents {
-                let mut content = files.open(&document.file.sha256).expect("the evidence file");
-                writer
-                    .add(&format!("evidence/{}", document.document.id.0), &mut content)
-                    .expect("copied");
-            }
-            black_box(writer.finish(manifest.clone(), &key).expect("finished"))
+            let inputs = read();
+            let out = tempfile::tempfile().expect("a temporary file");
+            black_box(pcmh_core::packet::assemble(out, &inputs, period, &setup.catalogs, &key, files).expect("written"))
         })
     });
     group.finish();

@@ -17,6 +17,10 @@ use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
+mod contents;
+
+pub use contents::{assemble, PacketError, PacketInputs};
+
 use crate::hash::to_hex;
 use crate::rules::view::PracticeCompliance;
 

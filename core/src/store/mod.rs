@@ -13,6 +13,7 @@ pub mod documents;
 pub mod files;
 pub mod meetings;
 pub mod organizations;
+pub mod packets;
 pub mod practices;
 pub mod records;
 pub mod reports;

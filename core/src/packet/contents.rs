@@ -1,0 +1,278 @@
+//! What goes into a packet besides the evidence files: the status, the attestations, the logs
+//! as CSV (no patient references) and the audit events, assembled into a signed ZIP.
+
+use std::io::{self, Seek, SeekFrom, Write};
+
+use serde::Serialize;
+
+use super::{Manifest, ManifestOrganization, ManifestPractice, PacketKey, PacketWriter, Period};
+use crate::catalog::{CatalogNotLoaded, CatalogSet};
+use crate::records::{Organization, Practice, Records};
+use crate::rules::view;
+use crate::store::audit::AuditEvent;
+use crate::store::documents::StoredDocument;
+use crate::store::files::EvidenceFiles;
+
+/// Why a packet could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum PacketError {
+    /// The practice's catalog version is not loaded.
+    #[error(transparent)]
+    Catalog(#[from] CatalogNotLoaded),
+    /// Reading evidence or writing the ZIP failed.
+    #[error("writing the packet: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// Everything a packet is made from (read on one snapshot by `store::packets::inputs`).
+#[derive(Debug, Clone)]
+pub struct PacketInputs {
+    /// The practice.
+    pub practice: Practice,
+    /// Its PO.
+    pub organization: Organization,
+    /// All its records (and the PO-level ones that concern it).
+    pub records: Records,
+    /// Its documents effective in the period, by date then id, with their stored files.
+    pub documents: Vec<StoredDocument>,
+    /// The audit events of the period concerning it, exports left out.
+    pub events: Vec<AuditEvent>,
+}
+
+/// A value's serde text, e.g. an enum's snake_case name.
+fn text<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+fn opt<T: ToString>(value: Option<T>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// The name of a document's evidence file in the packet.
+fn evidence_path(document: &StoredDocument) -> String {
+    let name: String = document
+        .file
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("evidence/{}-{}", document.document.id.0, name)
+}
+
+/// The log files (CSV) of the period; patient references are left out.
+fn logs(records: &Records, period: &Period, documents: &[StoredDocument]) -> Vec<(&'static str, String)> {
+    let trainings: Vec<Vec<String>> = records
+        .trainings
+        .iter()
+        .filter(|t| period.contains(t.completed_on))
+        .map(|t| {
+            vec![
+                t.id.0.to_string(),
+                t.staff_id.0.to_string(),
+                t.topic.as_str().to_owned(),
+                t.completed_on.to_string(),
+                t.hours.to_string(),
+                t.trainer.clone().unwrap_or_default(),
+                opt(t.document_id.map(|d| d.0)),
+            ]
+        })
+        .collect();
+    let meetings: Vec<Vec<String>> = records
+        .meetings
+        .iter()
+        .filter(|m| period.contains(m.held_on))
+        .map(|m| {
+            vec![
+                m.id.0.to_string(),
+                m.held_on.to_string(),
+                m.kind.as_str().to_owned(),
+                m.attendees.len().to_string(),
+                m.patients_reviewed.to_string(),
+                m.documented_in_chart.to_string(),
+                m.follow_ups.len().to_string(),
+                m.follow_ups
+                    .iter()
+                    .filter(|f| f.completed_on.is_some())
+                    .count()
+                    .to_string(),
+            ]
+        })
+        .collect();
+    let mut shares = Vec::new();
+    for plan in &records.care_plans {
+        for share in plan.shares.iter().filter(|s| period.contains(s.shared_on)) {
+            let partner = plan.care_partners.iter().find(|p| p.id == share.partner_id);
+            shares.push(vec![
+                plan.id.0.to_string(),
+                text(&plan.kind),
+                plan.discussed_on.to_string(),
+                share.id.0.to_string(),
+                share.partner_id.0.to_string(),
+                partner.map(|p| p.name.clone()).unwrap_or_default(),
+                share.shared_on.to_string(),
+                text(&share.method),
+            ]);
+        }
+    }
+    let index: Vec<Vec<String>> = documents
+        .iter()
+        .map(|d| {
+            vec![
+                d.document.id.0.to_string(),
+                d.document.title.clone(),
+                d.document.document_type.as_str().to_owned(),
+                d.document.effective_on.to_string(),
+                d.document
+                    .criteria
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                d.file.file_name.clone(),
+                d.file.media_type.clone(),
+                d.file.size_bytes.to_string(),
+                d.file.sha256.clone(),
+                evidence_path(d),
+            ]
+        })
+        .collect();
+    vec![
+        (
+            "logs/trainings.csv",
+            super::csv(
+                &[
+                    "id",
+                    "staff_id",
+                    "topic",
+                    "completed_on",
+                    "hours",
+                    "trainer",
+                    "document_id",
+                ],
+                &trainings,
+            ),
+        ),
+        (
+            "logs/meetings.csv",
+            super::csv(
+                &[
+                    "id",
+                    "held_on",
+                    "kind",
+                    "attendees",
+                    "patients_reviewed",
+                    "documented_in_chart",
+                    "follow_ups",
+                    "follow_ups_completed",
+                ],
+                &meetings,
+            ),
+        ),
+        (
+            "logs/care-plan-shares.csv",
+            super::csv(
+                &[
+                    "care_plan_id",
+                    "care_plan_kind",
+                    "discussed_on",
+                    "share_id",
+                    "partner_id",
+                    "partner_name",
+                    "shared_on",
+                    "method",
+                ],
+                &shares,
+            ),
+        ),
+        (
+            "logs/documents.csv",
+            super::csv(
+                &[
+                    "id",
+                    "title",
+                    "document_type",
+                    "effective_on",
+                    "criteria",
+                    "file_name",
+                    "media_type",
+                    "size_bytes",
+                    "sha256",
+                    "path_in_packet",
+                ],
+                &index,
+            ),
+        ),
+    ]
+}
+
+/// Writes the packet of `inputs` for `period` to `out` and returns it (rewound) with its manifest, signed with `key`; evidence files are read from `files`.
+pub fn assemble<W: Write + Seek>(
+    out: W,
+    inputs: &PacketInputs,
+    period: Period,
+    catalogs: &CatalogSet,
+    key: &PacketKey,
+    files: &dyn EvidenceFiles,
+) -> Result<(W, Manifest), PacketError> {
+    let status = view::practice_compliance(catalogs, inputs.practice.clone(), &inputs.records, period.to)?;
+    let manifest = Manifest {
+        format: super::FORMAT.into(),
+        practice: ManifestPractice {
+            id: inputs.practice.id.0,
+            name: inputs.practice.name.clone(),
+        },
+        organization: ManifestOrganization {
+            id: inputs.organization.id.0,
+            name: inputs.organization.name.clone(),
+        },
+        period,
+        catalog_id: inputs.practice.catalog_id.clone(),
+        catalog_version: inputs.practice.catalog_version.clone(),
+        generator: super::GENERATOR.into(),
+        files: Vec::new(),
+    };
+    let attestations: Vec<_> = inputs
+        .records
+        .attestations
+        .iter()
+        .filter(|a| a.effective_on <= period.to)
+        .collect();
+    let logs = logs(&inputs.records, &period, &inputs.documents);
+    let mut names: Vec<String> = vec!["report.html".into(), "status.json".into(), "attestations.json".into()];
+    names.extend(logs.iter().map(|(n, _)| (*n).to_owned()));
+    names.push("audit-events.json".into());
+    names.extend(inputs.documents.iter().map(evidence_path));
+
+    let mut writer = PacketWriter::new(out);
+    let html = super::report_html(&manifest, &status, &names);
+    let write = |writer: &mut PacketWriter<W>, name: &str, bytes: &[u8]| writer.add_bytes(name, bytes);
+    write(&mut writer, "report.html", html.as_bytes())?;
+    write(&mut writer, "status.json", &json(&status)?)?;
+    write(&mut writer, "attestations.json", &json(&attestations)?)?;
+    for (name, content) in &logs {
+        write(&mut writer, name, content.as_bytes())?;
+    }
+    write(&mut writer, "audit-events.json", &json(&inputs.events)?)?;
+    for document in &inputs.documents {
+        let mut content = files.open(&document.file.sha256)?;
+        writer.add(&evidence_path(document), &mut content)?;
+    }
+    let (mut out, manifest) = writer.finish(manifest, key)?;
+    out.seek(SeekFrom::Start(0))?;
+    Ok((out, manifest))
+}
+
+/// A packet's JSON file: pretty-printed.
+fn json<T: Serialize + ?Sized>(value: &T) -> io::Result<Vec<u8>> {
+    serde_json::to_vec_pretty(value).map_err(io::Error::other)
+}
