@@ -520,6 +520,17 @@ fn a_po_moves_to_a_new_version_with_all_its_practices(backend: Backend) {
         cell(&before, practices[0], "4.1")["agreement"]
     );
     assert_eq!(find_row(&after, practices[0])["catalog_version"], "1.1.0");
+    // The PO's attestation of its own criterion is compared once, in the PO's part, not in every
+    // practice's row, where 4.28 is not assessed.
+    assert_eq!(cell(&after, practices[0], "4.28")["agreement"], "not_assessed_here");
+    assert_eq!(cell(&after, practices[0], "4.28")["needs_reattestation"], false);
+    for id in &practices {
+        assert_eq!(
+            find_row(&after, *id)["summary"]["needs_reattestation"],
+            0,
+            "practice {id}"
+        );
+    }
     let own = ok(
         &server,
         &format!("/api/v1/practices/{}/compliance?as_of={AS_OF}", practices[0]),

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::catalog::{Catalog, CatalogSet, CriterionId, MappingChange};
+use crate::catalog::{Catalog, CatalogSet, CriterionId, MappingChange, Scope};
 use crate::records::{Attestation, AttestedStatus};
 
 use super::{DueItem, Status};
@@ -22,6 +22,9 @@ pub enum AgreementStatus {
     Disagrees,
     /// There is no current attestation to compare with.
     Unattested,
+    /// The criterion is assessed at the other level (a PO-level criterion in a practice's view):
+    /// its attestation is compared where it is assessed.
+    NotAssessedHere,
 }
 
 /// The comparison of the computed status with the current attestation.
@@ -42,6 +45,19 @@ pub fn matching_status(attested: AttestedStatus) -> Status {
         AttestedStatus::PartiallyInPlace => Status::PartiallyMet,
         AttestedStatus::NotInPlace => Status::NotMet,
         AttestedStatus::NotApplicable => Status::NotApplicable,
+    }
+}
+
+/// The comparison for a criterion that `subject` does not assess: nothing to compare here.
+pub fn not_assessed_here(criterion: &CriterionId, subject: Scope) -> Agreement {
+    let elsewhere = match subject {
+        Scope::Practice => "for the physician organization as a whole: its attestation is compared in the PO's view",
+        Scope::PhysicianOrganization => "for each practice: its attestations are compared in the practices' views",
+    };
+    Agreement {
+        status: AgreementStatus::NotAssessedHere,
+        disagreement: false,
+        reason: format!("{criterion} is assessed {elsewhere}"),
     }
 }
 
@@ -206,6 +222,18 @@ pub fn plan_organization_upgrade<'a>(
     let text = to_version.trim();
     if practices.is_empty() {
         return Err("the PO has no practices to move; a new practice starts on the version in force".into());
+    }
+    // A version the catalog does not have is refused as such, before any practice is named.
+    let first = &practices[0];
+    let known = semver::Version::parse(text)
+        .ok()
+        .is_some_and(|v| catalogs.get(&first.catalog_id, &v).is_some());
+    if !known {
+        return Err(
+            upgrade_target(catalogs, &first.catalog_id, &first.catalog_version, text)
+                .err()
+                .unwrap_or_else(|| format!("{} has no version {text}", first.catalog_id)),
+        );
     }
     let mut plan = OrganizationUpgrade {
         moving: Vec::new(),

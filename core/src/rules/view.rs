@@ -88,26 +88,41 @@ pub struct PracticeCompliance {
     pub criteria: Vec<AttestedCriterion>,
 }
 
+/// Whether `subject` assesses `criterion` under `catalog` (a criterion the catalog does not have
+/// counts as assessed, so that nothing is hidden).
+fn assessed_here(catalog: &Catalog, criterion: &CriterionId, subject: Scope) -> bool {
+    catalog.criterion(criterion).is_none_or(|c| c.scope == subject)
+}
+
 /// Whether something is overdue or due within 30 days among `due_windows`.
 fn due_soon(due_windows: &[WindowedDue]) -> bool {
     due_windows.iter().any(|d| d.window <= DueWindow::Within30Days)
 }
 
 /// Puts each result beside the current attestation of its criterion in `records`, and counts them.
+///
+/// A criterion `subject` does not assess (a PO-level one in a practice's view) is shown without
+/// an attestation: the PO's attestation of it is compared in the PO's view, not once per practice.
 pub fn attest_results(
     catalogs: &CatalogSet,
     catalog: &Catalog,
     records: &Records,
     results: Vec<CriterionResult>,
     as_of: NaiveDate,
+    subject: Scope,
 ) -> (Vec<AttestedCriterion>, StatusCounts) {
     let current = current_attestations(records, as_of);
     let mut summary = StatusCounts::default();
     let criteria = results
         .into_iter()
         .map(|result| {
-            let attestation = current.get(&result.criterion).map(|a| (*a).clone());
-            let agreement = attested::compare(&result.criterion, result.status, attestation.as_ref());
+            let here = assessed_here(catalog, &result.criterion, subject);
+            let attestation = current.get(&result.criterion).filter(|_| here).map(|a| (*a).clone());
+            let agreement = if here {
+                attested::compare(&result.criterion, result.status, attestation.as_ref())
+            } else {
+                attested::not_assessed_here(&result.criterion, subject)
+            };
             let reattestation_reason = attestation
                 .as_ref()
                 .and_then(|a| attested::needs_reattestation(catalogs, catalog, a));
@@ -144,7 +159,14 @@ pub fn practice_compliance(
         due_within_days: attested::DUE_HORIZON_DAYS,
         ..Evaluation::for_practice(catalog, records, as_of)
     };
-    let (criteria, summary) = attest_results(catalogs, catalog, records, evaluate_all(&evaluation), as_of);
+    let (criteria, summary) = attest_results(
+        catalogs,
+        catalog,
+        records,
+        evaluate_all(&evaluation),
+        as_of,
+        Scope::Practice,
+    );
     Ok(PracticeCompliance {
         catalog_id: practice.catalog_id.clone(),
         catalog_version: practice.catalog_version.clone(),
@@ -294,8 +316,15 @@ fn matrix_row(
     let criteria = results
         .into_iter()
         .map(|result| {
-            let attestation = current.get(&result.criterion).copied();
-            let agreement = attested::agreement_status(result.status, attestation);
+            let attestation = current
+                .get(&result.criterion)
+                .copied()
+                .filter(|_| assessed_here(catalog, &result.criterion, Scope::Practice));
+            let agreement = if assessed_here(catalog, &result.criterion, Scope::Practice) {
+                attested::agreement_status(result.status, attestation)
+            } else {
+                AgreementStatus::NotAssessedHere
+            };
             let needs_reattestation =
                 attestation.is_some_and(|a| attested::needs_reattestation(catalogs, catalog, a).is_some());
             let due_soon = result
@@ -343,8 +372,14 @@ pub fn organization_compliance(
             .map(|row| row.criteria.iter().map(|c| (&c.criterion, c.status))),
     );
     let organization = organization_results(po_catalog, loaded, as_of, attested::DUE_HORIZON_DAYS);
-    let (organization_criteria, organization_summary) =
-        attest_results(catalogs, po_catalog, &loaded.combined, organization, as_of);
+    let (organization_criteria, organization_summary) = attest_results(
+        catalogs,
+        po_catalog,
+        &loaded.combined,
+        organization,
+        as_of,
+        Scope::PhysicianOrganization,
+    );
     Ok(OrganizationCompliance {
         organization: loaded.organization.clone(),
         as_of,
@@ -589,7 +624,11 @@ mod tests {
             refused("1.0.0", &practices),
             "practice 2 (Practice 2) is already assessed against test 1.1.0, later than 1.0.0"
         );
-        assert!(refused("9.0.0", &practices).contains("test has no version 9.0.0 (known: 1.0.0, 1.1.0, 1.2.0)"));
+        assert_eq!(
+            refused("9.0.0", &practices),
+            "test has no version 9.0.0 (known: 1.0.0, 1.1.0, 1.2.0)",
+            "an unknown version is refused without naming a practice"
+        );
         assert!(refused("1.1.0", &[]).contains("no practices"));
         assert_eq!(
             refused("1.1.0", &practices[1..]),
