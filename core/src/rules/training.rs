@@ -1,8 +1,11 @@
 //! Training: every active staff member in the roles concerned is trained on every topic,
 //! recently enough; new staff have a grace period from their first day.
 
+use std::collections::HashMap;
+
 use crate::catalog::{TrainingRequirement, Vocabulary};
-use crate::records::{RecordKind, RecordRef, Staff};
+use crate::ids::StaffId;
+use crate::records::{RecordKind, RecordRef, Staff, TrainingRecord};
 
 use super::{name_list, plural, Evaluation, RequirementResult, Status};
 
@@ -41,6 +44,16 @@ pub(super) fn evaluate(evaluation: &Evaluation, requirement: &TrainingRequiremen
         .map(|w| format!(" since {}", w.window_start(as_of)))
         .unwrap_or_default();
 
+    // Each staff member's training records, found once: a PO-wide evaluation has thousands of
+    // staff and tens of thousands of records.
+    let mut by_staff: HashMap<StaffId, Vec<&TrainingRecord>> =
+        in_scope.iter().map(|s| (s.id, Vec::new())).collect();
+    for record in &records.trainings {
+        if let Some(list) = by_staff.get_mut(&record.staff_id) {
+            list.push(record);
+        }
+    }
+
     let mut result = RequirementResult::new("training", Status::NotMet);
     let mut trained_all = 0;
     let mut in_grace_names = Vec::new();
@@ -49,10 +62,12 @@ pub(super) fn evaluate(evaluation: &Evaluation, requirement: &TrainingRequiremen
         let mut standings = Vec::new();
         for (t, topic) in requirement.topics.iter().enumerate() {
             let label = Vocabulary::label(topics, topic);
-            let latest = records
-                .trainings
-                .iter()
-                .filter(|r| r.staff_id == staff.id && &r.topic == topic && r.completed_on <= as_of)
+            let latest = by_staff
+                .get(&staff.id)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|r| &r.topic == topic && r.completed_on <= as_of)
                 .max_by_key(|r| (r.completed_on, r.id));
             let current = latest.filter(|r| requirement.within.is_none_or(|w| w.counts_on(r.completed_on, as_of)));
             let grace_ends = requirement.new_staff_grace.and_then(|g| g.after(staff.started_on));
