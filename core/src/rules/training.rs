@@ -46,8 +46,7 @@ pub(super) fn evaluate(evaluation: &Evaluation, requirement: &TrainingRequiremen
 
     // Each staff member's training records, found once: a PO-wide evaluation has thousands of
     // staff and tens of thousands of records.
-    let mut by_staff: HashMap<StaffId, Vec<&TrainingRecord>> =
-        in_scope.iter().map(|s| (s.id, Vec::new())).collect();
+    let mut by_staff: HashMap<StaffId, Vec<&TrainingRecord>> = in_scope.iter().map(|s| (s.id, Vec::new())).collect();
     for record in &records.trainings {
         if let Some(list) = by_staff.get_mut(&record.staff_id) {
             list.push(record);
