@@ -104,7 +104,7 @@ async fn get_practice_compliance(
     let as_of = query.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let store = state.store.clone();
     let (practice, records) =
-        blocking(move || Ok(store.read(|c| pcmh_core::store::records::for_practice(c, id))?)).await?;
+        blocking(move || Ok(store.read(|c| c.snapshot(|c| pcmh_core::store::records::for_practice(c, id)))?)).await?;
     let catalogs = state.catalogs.clone();
     let compliance = blocking(move || Ok(view::practice_compliance(&catalogs, practice, &records, as_of)?)).await?;
     Ok(web::Json(compliance))

@@ -8,7 +8,8 @@ use crate::ids::{OrganizationId, PracticeId};
 pub use crate::records::OrganizationRecords;
 use crate::records::{Owner, Practice, Records};
 
-/// The practice and all its records (and the PO-level records that concern it).
+/// The practice and all its records (and the PO-level records that concern it). Call it inside
+/// [`Connection::snapshot`] for a view of one moment.
 pub fn for_practice(conn: &mut Connection, id: PracticeId) -> StoreResult<(Practice, Records)> {
     let practice = practices::get(conn, id)?;
     let records = Records {
