@@ -72,34 +72,25 @@ pub fn agreement_status(computed: Status, attestation: Option<&Attestation>) -> 
 
 /// Compares the computed status of `criterion` with its current attestation, if any.
 pub fn compare(criterion: &CriterionId, computed: Status, attestation: Option<&Attestation>) -> Agreement {
-    let Some(attestation) = attestation else {
-        return Agreement {
-            status: AgreementStatus::Unattested,
-            disagreement: false,
-            reason: format!("{criterion} has no current attestation; computed {}", computed.label()),
-        };
+    let status = agreement_status(computed, attestation);
+    let reason = match attestation {
+        None => format!("{criterion} has no current attestation; computed {}", computed.label()),
+        Some(a) => format!(
+            "attested {} effective {}{} the records show it {}",
+            a.status.label(),
+            a.effective_on,
+            if status == AgreementStatus::Agrees {
+                " and"
+            } else {
+                ", but"
+            },
+            computed.label()
+        ),
     };
-    let attested = attestation.status.label();
-    if matching_status(attestation.status) == computed {
-        Agreement {
-            status: AgreementStatus::Agrees,
-            disagreement: false,
-            reason: format!(
-                "attested {attested} effective {} and the records show it {}",
-                attestation.effective_on,
-                computed.label()
-            ),
-        }
-    } else {
-        Agreement {
-            status: AgreementStatus::Disagrees,
-            disagreement: true,
-            reason: format!(
-                "attested {attested} effective {}, but the records show it {}",
-                attestation.effective_on,
-                computed.label()
-            ),
-        }
+    Agreement {
+        status,
+        disagreement: status == AgreementStatus::Disagrees,
+        reason,
     }
 }
 
@@ -225,41 +216,35 @@ pub fn plan_organization_upgrade<'a>(
     }
     // A version the catalog does not have is refused as such, before any practice is named.
     let first = &practices[0];
-    let known = semver::Version::parse(text)
-        .ok()
-        .is_some_and(|v| catalogs.get(&first.catalog_id, &v).is_some());
-    if !known {
-        return Err(
-            upgrade_target(catalogs, &first.catalog_id, &first.catalog_version, text)
-                .err()
-                .unwrap_or_else(|| format!("{} has no version {text}", first.catalog_id)),
-        );
-    }
+    let wanted = match semver::Version::parse(text) {
+        Ok(v) if catalogs.get(&first.catalog_id, &v).is_some() => v,
+        _ => {
+            return Err(
+                upgrade_target(catalogs, &first.catalog_id, &first.catalog_version, text)
+                    .err()
+                    .unwrap_or_else(|| format!("{} has no version {text}", first.catalog_id)),
+            )
+        }
+    };
     let mut plan = OrganizationUpgrade {
         moving: Vec::new(),
         already: Vec::new(),
     };
     for practice in practices {
-        let same = match (
-            semver::Version::parse(&practice.catalog_version),
-            semver::Version::parse(text),
-        ) {
-            (Ok(now), Ok(wanted)) if now > wanted && catalogs.get(&practice.catalog_id, &wanted).is_some() => {
+        match semver::Version::parse(&practice.catalog_version) {
+            Ok(now) if now == wanted => plan.already.push(practice.id),
+            Ok(now) if now > wanted => {
                 return Err(format!(
                     "practice {} ({}) is already assessed against {} {}, later than {text}",
                     practice.id.0, practice.name, practice.catalog_id, practice.catalog_version
-                ));
+                ))
             }
-            (Ok(now), Ok(wanted)) => now == wanted,
-            _ => false,
-        };
-        if same {
-            plan.already.push(practice.id);
-            continue;
+            _ => {
+                let target = upgrade_target(catalogs, &practice.catalog_id, &practice.catalog_version, text)
+                    .map_err(|why| format!("practice {} ({}): {why}", practice.id.0, practice.name))?;
+                plan.moving.push((practice.id, target));
+            }
         }
-        let target = upgrade_target(catalogs, &practice.catalog_id, &practice.catalog_version, text)
-            .map_err(|why| format!("practice {} ({}): {why}", practice.id.0, practice.name))?;
-        plan.moving.push((practice.id, target));
     }
     if plan.moving.is_empty() {
         return Err(format!("every practice of the PO is already assessed against {text}"));

@@ -2,6 +2,8 @@
 //! matrix, due list and trend. Each is a pure function of the catalogs, the records and a date;
 //! the HTTP handlers, the auditor packet and the benchmarks all call these same functions.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -94,9 +96,25 @@ fn assessed_here(catalog: &Catalog, criterion: &CriterionId, subject: Scope) -> 
     catalog.criterion(criterion).is_none_or(|c| c.scope == subject)
 }
 
-/// Whether something is overdue or due within 30 days among `due_windows`.
-fn due_soon(due_windows: &[WindowedDue]) -> bool {
-    due_windows.iter().any(|d| d.window <= DueWindow::Within30Days)
+/// Whether something of `due` is overdue or due within 30 days of `as_of`.
+fn due_soon(as_of: NaiveDate, due: &[super::DueItem]) -> bool {
+    due.iter()
+        .any(|d| attested::window(as_of, d.due_on).is_some_and(|w| w <= DueWindow::Within30Days))
+}
+
+/// The current attestation `subject` compares `result` with, and how they compare: none, and
+/// "not assessed here", for a criterion assessed at the other level.
+fn compared<'a>(
+    catalog: &Catalog,
+    current: &HashMap<&CriterionId, &'a Attestation>,
+    result: &CriterionResult,
+    subject: Scope,
+) -> (Option<&'a Attestation>, AgreementStatus) {
+    if !assessed_here(catalog, &result.criterion, subject) {
+        return (None, AgreementStatus::NotAssessedHere);
+    }
+    let attestation = current.get(&result.criterion).copied();
+    (attestation, attested::agreement_status(result.status, attestation))
 }
 
 /// Puts each result beside the current attestation of its criterion in `records`, and counts them.
@@ -116,26 +134,22 @@ pub fn attest_results(
     let criteria = results
         .into_iter()
         .map(|result| {
-            let here = assessed_here(catalog, &result.criterion, subject);
-            let attestation = current.get(&result.criterion).filter(|_| here).map(|a| (*a).clone());
-            let agreement = if here {
-                attested::compare(&result.criterion, result.status, attestation.as_ref())
-            } else {
-                attested::not_assessed_here(&result.criterion, subject)
+            let (attestation, status) = compared(catalog, &current, &result, subject);
+            let agreement = match status {
+                AgreementStatus::NotAssessedHere => attested::not_assessed_here(&result.criterion, subject),
+                _ => attested::compare(&result.criterion, result.status, attestation),
             };
-            let reattestation_reason = attestation
-                .as_ref()
-                .and_then(|a| attested::needs_reattestation(catalogs, catalog, a));
-            let due_windows = attested::bucket(as_of, &result.due);
+            let reattestation_reason = attestation.and_then(|a| attested::needs_reattestation(catalogs, catalog, a));
             summary.add(
                 result.status,
                 agreement.disagreement,
                 reattestation_reason.is_some(),
-                due_soon(&due_windows),
+                due_soon(as_of, &result.due),
             );
+            let due_windows = attested::bucket(as_of, &result.due);
             AttestedCriterion {
+                attestation: attestation.cloned(),
                 result,
-                attestation,
                 agreement,
                 needs_reattestation: reattestation_reason.is_some(),
                 reattestation_reason,
@@ -316,26 +330,14 @@ fn matrix_row(
     let criteria = results
         .into_iter()
         .map(|result| {
-            let attestation = current
-                .get(&result.criterion)
-                .copied()
-                .filter(|_| assessed_here(catalog, &result.criterion, Scope::Practice));
-            let agreement = if assessed_here(catalog, &result.criterion, Scope::Practice) {
-                attested::agreement_status(result.status, attestation)
-            } else {
-                AgreementStatus::NotAssessedHere
-            };
+            let (attestation, agreement) = compared(catalog, &current, &result, Scope::Practice);
             let needs_reattestation =
                 attestation.is_some_and(|a| attested::needs_reattestation(catalogs, catalog, a).is_some());
-            let due_soon = result
-                .due
-                .iter()
-                .any(|d| attested::window(as_of, d.due_on).is_some_and(|w| w <= DueWindow::Within30Days));
             summary.add(
                 result.status,
                 agreement == AgreementStatus::Disagrees,
                 needs_reattestation,
-                due_soon,
+                due_soon(as_of, &result.due),
             );
             MatrixCell {
                 criterion: result.criterion,

@@ -105,17 +105,11 @@ fn assemble(
 }
 
 /// The PO, its practices with their records, and the combined records for the PO-level
-/// evaluation, read on one connection.
+/// evaluation, from one snapshot of the database.
 ///
-/// Loads each table once for the whole PO (not once per practice) and groups the rows by
-/// practice in memory; each practice's records come out in the same order as [`for_practice`].
-pub fn for_organization(conn: &mut Connection, id: OrganizationId) -> StoreResult<OrganizationRecords> {
-    let first = first_half(conn, id)?;
-    Ok(assemble(first, second_half(conn, id)?))
-}
-
-/// [`for_organization`] from one snapshot of the database, the tables read in two halves at the
-/// same time on PostgreSQL ([`Store::read_in_parallel`]).
+/// Loads each table once for the whole PO (not once per practice), in two halves read at the same
+/// time on PostgreSQL ([`Store::read_in_parallel`]), and groups the rows by practice in memory;
+/// each practice's records come out in the same order as [`for_practice`] gives them.
 pub fn organization(store: &Store, id: OrganizationId) -> StoreResult<OrganizationRecords> {
     let (first, second) = store.read_in_parallel(|c| first_half(c, id), |c| second_half(c, id))?;
     Ok(assemble(first, second))
