@@ -133,6 +133,7 @@ impl Demo<'_> {
                 initial_focus_population: focus.map(Into::into),
                 catalog_version: None,
                 joined_on: None,
+                time_zone: None,
             },
         )?;
         let practice = created.id;

@@ -210,6 +210,7 @@ fn writes_target(setup: &Setup, catalog: &Catalog) -> (PracticeId, StaffId) {
                     initial_focus_population: None,
                     catalog_version: None,
                     joined_on: None,
+                    time_zone: None,
                 },
             )?;
             let member = staff::create(

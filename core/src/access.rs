@@ -33,6 +33,16 @@ impl TokenRole {
         }
     }
 
+    /// Whether this role may give `role` to an account or a token it makes (within its scope).
+    pub fn may_grant(self, role: TokenRole) -> bool {
+        match self {
+            TokenRole::Admin => true,
+            TokenRole::PoManager => role != TokenRole::Admin,
+            TokenRole::PracticeManager => matches!(role, TokenRole::PracticeManager | TokenRole::Auditor),
+            TokenRole::Auditor => role == TokenRole::Auditor,
+        }
+    }
+
     /// The role named `text`, if any.
     pub fn parse(text: &str) -> Option<Self> {
         [
@@ -46,17 +56,37 @@ impl TokenRole {
     }
 }
 
-/// The caller of a request: an authenticated token's role and scope.
+/// The caller of a request: an authenticated token's, or a signed-in person's, role and scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Principal {
-    /// The token's id (recorded in the audit trail; never its secret).
-    pub token_id: i64,
+    /// The token's id, when a token calls (recorded in the audit trail; never its secret).
+    pub token_id: Option<i64>,
+    /// The person's account id, when a signed-in person calls.
+    pub user_id: Option<i64>,
     /// Its role.
     pub role: TokenRole,
     /// The PO it is scoped to (po_manager, auditor of a PO; also set for practice-scoped tokens).
     pub organization: Option<OrganizationId>,
     /// The practice it is scoped to (practice_manager, auditor of a practice).
     pub practice: Option<PracticeId>,
+}
+
+/// Who acts, and on which PO and practice: what every audited action needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    /// The token or the person.
+    pub principal: Principal,
+    /// The PO the action concerns.
+    pub organization: Option<OrganizationId>,
+    /// The practice the action concerns.
+    pub practice: Option<PracticeId>,
+}
+
+impl Actor {
+    /// An audit event of `action` on a record of `record_kind` by this actor, in its scope.
+    pub fn audit(&self, action: &'static str, record_kind: &'static str) -> crate::store::audit::Audit {
+        crate::store::audit::Audit::by(&self.principal, action, record_kind).within(self.organization, self.practice)
+    }
 }
 
 /// What a request touches.
@@ -106,6 +136,27 @@ pub enum Decision {
 }
 
 impl Principal {
+    /// Whether this caller may give `role` over the scope `organization`/`practice` to a new
+    /// account or token: never more than its own role and scope (an admin gives anything; a
+    /// po_manager anything but admin within its PO; a practice manager its practice's manager
+    /// or auditor; an auditor an auditor within its scope).
+    pub fn may_grant(&self, role: TokenRole, organization: Option<OrganizationId>, practice: Option<PracticeId>) -> bool {
+        self.role.may_grant(role) && self.covers_scope(organization, practice)
+    }
+
+    /// Whether the scope `organization`/`practice` lies within the caller's own.
+    pub fn covers_scope(&self, organization: Option<OrganizationId>, practice: Option<PracticeId>) -> bool {
+        match self.role {
+            TokenRole::Admin => true,
+            TokenRole::PracticeManager => practice.is_some() && practice == self.practice,
+            TokenRole::PoManager | TokenRole::Auditor => {
+                organization.is_some()
+                    && organization == self.organization
+                    && (self.practice.is_none() || practice == self.practice)
+            }
+        }
+    }
+
     /// Whether the caller's scope covers the PO `organization` as a whole.
     pub fn covers_organization(&self, organization: OrganizationId) -> bool {
         match self.role {
@@ -168,7 +219,8 @@ mod tests {
 
     fn principal(role: TokenRole, organization: Option<OrganizationId>, practice: Option<PracticeId>) -> Principal {
         Principal {
-            token_id: 1,
+            token_id: Some(1),
+            user_id: None,
             role,
             organization,
             practice,
@@ -293,6 +345,25 @@ mod tests {
             decide(&po_auditor, Resource::Tokens, Action::Export),
             Decision::Forbidden
         );
+    }
+
+    #[test]
+    fn nobody_grants_more_than_they_have() {
+        let manager = principal(TokenRole::PracticeManager, Some(A), Some(A1));
+        assert!(manager.may_grant(TokenRole::Auditor, Some(A), Some(A1)));
+        assert!(manager.may_grant(TokenRole::PracticeManager, Some(A), Some(A1)));
+        assert!(!manager.may_grant(TokenRole::PracticeManager, Some(A), Some(A2)));
+        assert!(!manager.may_grant(TokenRole::PoManager, Some(A), None));
+        let po = principal(TokenRole::PoManager, Some(A), None);
+        assert!(po.may_grant(TokenRole::PracticeManager, Some(A), Some(A2)));
+        assert!(!po.may_grant(TokenRole::Admin, None, None));
+        assert!(!po.may_grant(TokenRole::Auditor, Some(B), None));
+        let auditor = principal(TokenRole::Auditor, Some(A), Some(A1));
+        assert!(auditor.may_grant(TokenRole::Auditor, Some(A), Some(A1)));
+        assert!(!auditor.may_grant(TokenRole::Auditor, Some(A), None));
+        assert!(!auditor.may_grant(TokenRole::PracticeManager, Some(A), Some(A1)));
+        let admin = principal(TokenRole::Admin, None, None);
+        assert!(admin.may_grant(TokenRole::Admin, None, None));
     }
 
     #[test]

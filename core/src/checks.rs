@@ -33,6 +33,17 @@ pub fn not_blank(text: &str) -> Result<(), ValidationError> {
     }
 }
 
+/// An IANA time zone name such as `America/Detroit`.
+pub fn time_zone(text: &str) -> Result<(), ValidationError> {
+    match text.parse::<chrono_tz::Tz>() {
+        Ok(_) => Ok(()),
+        Err(_) => Err(error(
+            "time_zone",
+            format!("{text:?} is not a time zone name such as America/Detroit"),
+        )),
+    }
+}
+
 /// A date between 1900-01-01 and 2100-12-31.
 pub fn plausible_date(date: &NaiveDate) -> Result<(), ValidationError> {
     if (EARLIEST_DATE..=LATEST_DATE).contains(date) {

@@ -440,6 +440,7 @@ impl Generator<'_> {
                 initial_focus_population: (n % 4 != 3).then(|| FOCUS[i % FOCUS.len()].into()),
                 catalog_version: None,
                 joined_on: Some(self.months_ago(self.span())),
+                time_zone: None,
             },
         )?;
         let practice = created.id;

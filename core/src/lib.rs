@@ -6,6 +6,7 @@
 //! a clock.
 
 pub mod access;
+pub mod actions;
 pub mod catalog;
 pub mod checks;
 pub mod duration;

@@ -135,6 +135,30 @@ pub struct Practice {
     /// The day the practice joined its PO, when known: a PO's trend counts it from that day on.
     #[serde(default)]
     pub joined_on: Option<NaiveDate>,
+    /// The practice's time zone (IANA name): its "today" and the times its pages show.
+    #[serde(default = "default_time_zone")]
+    pub time_zone: String,
+}
+
+/// The time zone a practice keeps unless it says otherwise.
+pub const DEFAULT_TIME_ZONE: &str = "America/Detroit";
+
+fn default_time_zone() -> String {
+    DEFAULT_TIME_ZONE.into()
+}
+
+/// The calendar day it is in the time zone `zone` (an IANA name) at the instant `now`; UTC's
+/// day for a name that is not a time zone.
+pub fn day_in(zone: &str, now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    zone.parse::<chrono_tz::Tz>()
+        .map_or_else(|_| now.date_naive(), |tz| now.with_timezone(&tz).date_naive())
+}
+
+impl Practice {
+    /// The practice's today at the instant `now`, in its own time zone.
+    pub fn today(&self, now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+        day_in(&self.time_zone, now)
+    }
 }
 
 /// A staff member of a practice and the dates they were active.

@@ -38,6 +38,7 @@ fn organization(store: &Store, name: &str) -> OrganizationId {
                         initial_focus_population: None,
                         catalog_version: None,
                         joined_on: None,
+                        time_zone: None,
                     },
                 )?;
                 for name in ["Ana Lopez", "Ben Okafor"] {

@@ -37,8 +37,17 @@ impl Caller {
 
     /// An audit event of `action` on a `record_kind` by this caller, in the request's scope.
     pub fn audit(&self, action: &'static str, record_kind: &'static str) -> Audit {
+        self.actor().audit(action, record_kind)
+    }
+
+    /// The caller as the actor of a core action, in the request's scope.
+    pub fn actor(&self) -> pcmh_core::access::Actor {
         let (organization, practice) = self.scope();
-        Audit::new(Some(self.principal.token_id), action, record_kind).within(organization, practice)
+        pcmh_core::access::Actor {
+            principal: self.principal,
+            organization,
+            practice,
+        }
     }
 }
 

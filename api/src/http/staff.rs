@@ -4,13 +4,13 @@ use actix_web::{get, patch, post, web, HttpResponse};
 use pcmh_core::ids::{PracticeId, StaffId};
 use pcmh_core::records::Staff;
 use pcmh_core::store::staff::{self, NewStaff, StaffUpdate};
-use pcmh_core::store::{audit, Listing};
+use pcmh_core::actions::staff as actions;
+use pcmh_core::store::Listing;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::access::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{blocking, ValidJson, ValidQuery};
-use super::organizations::snapshot;
 use super::{AppState, ListQuery};
 
 /// Adds a staff member to a practice.
@@ -35,12 +35,7 @@ async fn create_staff(
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.clone();
     let practice = PracticeId(path.into_inner());
-    let created = blocking(move || {
-        Ok(store.write_audited(caller.audit("create", "staff"), |c, _| {
-            staff::create(c, practice, &form)
-        })?)
-    })
-    .await?;
+    let created = blocking(move || Ok(actions::add_staff(&store, &caller.actor(), practice, &form)?)).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -118,14 +113,7 @@ async fn update_staff(
     let store = state.store.clone();
     let (practice, id) = (PracticeId(path.0), StaffId(path.1));
     Ok(web::Json(
-        blocking(move || {
-            Ok(store.write_audited(caller.audit("update", "staff"), |c, event| {
-                audit::hold(c)?;
-                event.before = Some(snapshot(&staff::get(c, practice, id)?)?);
-                staff::update(c, practice, id, &form)
-            })?)
-        })
-        .await?,
+        blocking(move || Ok(actions::update_staff(&store, &caller.actor(), practice, id, &form)?)).await?,
     ))
 }
 

@@ -74,6 +74,7 @@ impl Book {
                     catalog_id: "pcmh-n-domain-4".into(),
                     catalog_version: "1.0.0".into(),
                     joined_on: None,
+                    time_zone: crate::records::DEFAULT_TIME_ZONE.into(),
                 }],
                 ..Records::default()
             },
@@ -106,6 +107,7 @@ impl Book {
             catalog_id: "pcmh-n-domain-4".into(),
             catalog_version: "1.0.0".into(),
             joined_on: None,
+            time_zone: crate::records::DEFAULT_TIME_ZONE.into(),
         });
         PracticeId(id)
     }

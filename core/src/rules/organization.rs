@@ -282,6 +282,7 @@ mod tests {
             catalog_id: "pcmh-n-domain-4".into(),
             catalog_version: "1.0.0".into(),
             joined_on: None,
+            time_zone: crate::records::DEFAULT_TIME_ZONE.into(),
         }
     }
 

@@ -467,6 +467,7 @@ mod tests {
             catalog_id: "test".into(),
             catalog_version: version.into(),
             joined_on: None,
+            time_zone: crate::records::DEFAULT_TIME_ZONE.into(),
         }
     }
 

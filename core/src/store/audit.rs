@@ -25,6 +25,8 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 pub struct Audit {
     /// The token that wrote (never its secret); none for the command line.
     pub token_id: Option<i64>,
+    /// The signed-in person who wrote, for writes made in the browser.
+    pub user_id: Option<i64>,
     /// What was done: create, update, supersede, upload, import, revoke, ...
     pub action: &'static str,
     /// What kind of record: staff, training, attestation, token, ...
@@ -44,6 +46,7 @@ impl Audit {
     pub fn new(token_id: Option<i64>, action: &'static str, record_kind: &'static str) -> Self {
         Audit {
             token_id,
+            user_id: None,
             action,
             record_kind,
             record_id: None,
@@ -51,6 +54,13 @@ impl Audit {
             practice: None,
             before: None,
         }
+    }
+
+    /// An event of `action` by `principal` (the token or the person it stands for).
+    pub fn by(principal: &crate::access::Principal, action: &'static str, record_kind: &'static str) -> Self {
+        let mut audit = Audit::new(principal.token_id, action, record_kind);
+        audit.user_id = principal.user_id;
+        audit
     }
 
     /// The same event, concerning `organization` and `practice`.
@@ -70,6 +80,9 @@ pub struct EventContent {
     pub occurred_at: NaiveDateTime,
     /// The token that wrote.
     pub token_id: Option<i64>,
+    /// The signed-in person who wrote (absent for tokens and the command line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<i64>,
     /// What was done.
     pub action: String,
     /// What kind of record.
@@ -128,6 +141,7 @@ struct Row {
     content: String,
     prev_hash: String,
     hash: String,
+    user_id: Option<i64>,
 }
 
 /// Holds the end of the chain until the transaction ends: call it first in a write that reads
@@ -164,6 +178,7 @@ pub fn append(conn: &mut Connection, audit: &Audit, after: Value) -> StoreResult
         seq: head_seq + 1,
         occurred_at: now(),
         token_id: audit.token_id,
+        user_id: audit.user_id,
         action: audit.action.to_owned(),
         record_kind: audit.record_kind.to_owned(),
         record_id,
@@ -180,6 +195,7 @@ pub fn append(conn: &mut Connection, audit: &Audit, after: Value) -> StoreResult
                 audit_events::seq.eq(content.seq),
                 audit_events::occurred_at.eq(content.occurred_at),
                 audit_events::token_id.eq(content.token_id),
+                audit_events::user_id.eq(content.user_id),
                 audit_events::action.eq(&content.action),
                 audit_events::record_kind.eq(&content.record_kind),
                 audit_events::record_id.eq(content.record_id),
@@ -267,6 +283,7 @@ pub fn verify(conn: &mut Connection) -> StoreResult<Verification> {
             let columns_agree = content.seq == row.seq
                 && content.occurred_at == row.occurred_at
                 && content.token_id == row.token_id
+                && content.user_id == row.user_id
                 && content.action == row.action
                 && content.record_kind == row.record_kind
                 && content.record_id == row.record_id

@@ -20,8 +20,10 @@ pub mod reports;
 pub mod schema;
 pub mod staff;
 pub mod surveys;
+pub mod sessions;
 pub mod tokens;
 pub mod trainings;
+pub mod users;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -28,6 +28,10 @@ pub struct NewPractice {
     #[serde(default)]
     #[validate(custom(function = "crate::checks::plausible_date"))]
     pub joined_on: Option<chrono::NaiveDate>,
+    /// The practice's time zone, an IANA name (default America/Detroit): its "today".
+    #[serde(default)]
+    #[validate(custom(function = "crate::checks::time_zone"), length(max = 64))]
+    pub time_zone: Option<String>,
 }
 
 /// Changes to a practice's declarations.
@@ -40,6 +44,10 @@ pub struct PracticeUpdate {
     /// The day the practice joined its PO (YYYY-MM-DD); left as it is when omitted.
     #[validate(custom(function = "crate::checks::plausible_date"))]
     pub joined_on: Option<chrono::NaiveDate>,
+    /// The practice's time zone, an IANA name; left as it is when omitted.
+    #[serde(default)]
+    #[validate(custom(function = "crate::checks::time_zone"), length(max = 64))]
+    pub time_zone: Option<String>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -52,6 +60,7 @@ struct Row {
     catalog_id: String,
     catalog_version: String,
     joined_on: Option<chrono::NaiveDate>,
+    time_zone: String,
 }
 
 impl From<Row> for Practice {
@@ -64,6 +73,7 @@ impl From<Row> for Practice {
             catalog_id: row.catalog_id,
             catalog_version: row.catalog_version,
             joined_on: row.joined_on,
+            time_zone: row.time_zone,
         }
     }
 }
@@ -88,6 +98,7 @@ pub fn create(
             practices::catalog_version.eq(&version),
             practices::recorded_at.eq(now()),
             practices::joined_on.eq(form.joined_on),
+            practices::time_zone.eq(form.time_zone.as_deref().unwrap_or(crate::records::DEFAULT_TIME_ZONE)),
         ))
         .returning(practices::id)
         .get_result(c))
@@ -118,6 +129,11 @@ pub fn update(conn: &mut Connection, id: PracticeId, form: &PracticeUpdate) -> S
     if let Some(focus) = form.initial_focus_population.as_deref().map(str::trim) {
         on_backend!(conn, |c| diesel::update(practices::table.find(id.0))
             .set(practices::initial_focus_population.eq(focus))
+            .execute(c))?;
+    }
+    if let Some(zone) = &form.time_zone {
+        on_backend!(conn, |c| diesel::update(practices::table.find(id.0))
+            .set(practices::time_zone.eq(zone))
             .execute(c))?;
     }
     if let Some(joined_on) = form.joined_on {

@@ -396,6 +396,7 @@ mod tests {
                     initial_focus_population: None,
                     catalog_version: None,
                     joined_on: None,
+                    time_zone: None,
                 };
                 let maple = practices::create(c, po.id, &catalog, &new_practice("Maple"))?;
                 let birch = practices::create(c, po.id, &catalog, &new_practice("Birch"))?;

@@ -21,6 +21,7 @@ diesel::table! {
         catalog_version -> Text,
         recorded_at -> Timestamp,
         joined_on -> Nullable<Date>,
+        time_zone -> Text,
     }
 }
 
@@ -198,6 +199,7 @@ diesel::table! {
         revoked_at -> Nullable<Timestamp>,
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
+        user_id -> Nullable<BigInt>,
     }
 }
 
@@ -214,6 +216,7 @@ diesel::table! {
         content -> Text,
         prev_hash -> Text,
         hash -> Text,
+        user_id -> Nullable<BigInt>,
     }
 }
 
@@ -225,6 +228,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        display_name -> Text,
+        role -> Text,
+        organization_id -> Nullable<BigInt>,
+        practice_id -> Nullable<BigInt>,
+        password_hash -> Nullable<Text>,
+        invite_sha256 -> Nullable<Text>,
+        invite_expires_at -> Nullable<Timestamp>,
+        disabled_at -> Nullable<Timestamp>,
+        created_by_user -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id_sha256) {
+        id_sha256 -> Text,
+        user_id -> BigInt,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sign_in_failures (id) {
+        id -> BigInt,
+        key -> Text,
+        failed_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(practices -> organizations (organization_id));
 diesel::joinable!(staff -> practices (practice_id));
 diesel::joinable!(documents -> organizations (organization_id));
@@ -267,4 +307,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tokens,
     audit_events,
     audit_chain_head,
+    users,
+    sessions,
+    sign_in_failures,
 );

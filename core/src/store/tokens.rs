@@ -56,8 +56,10 @@ pub struct TokenInfo {
     pub expires_at: Option<NaiveDateTime>,
     /// When it was revoked, if it was.
     pub revoked_at: Option<NaiveDateTime>,
-    /// The token that made it (none when made on the command line).
+    /// The token that made it (none when made on the command line or by a person).
     pub created_by: Option<i64>,
+    /// The person who made it for their own scripts, if a person did.
+    pub user_id: Option<i64>,
     /// When it was made.
     pub created_at: NaiveDateTime,
 }
@@ -84,6 +86,7 @@ struct Row {
     revoked_at: Option<NaiveDateTime>,
     created_by: Option<i64>,
     created_at: NaiveDateTime,
+    user_id: Option<i64>,
 }
 
 impl Row {
@@ -97,6 +100,7 @@ impl Row {
             expires_at: self.expires_at,
             revoked_at: self.revoked_at,
             created_by: self.created_by,
+            user_id: self.user_id,
             created_at: self.created_at,
         }
     }
@@ -104,44 +108,86 @@ impl Row {
 
 /// Checks a token's scope against its role; returns the PO and practice to store.
 fn scope_of(conn: &mut Connection, form: &NewToken) -> StoreResult<(Option<OrganizationId>, Option<PracticeId>)> {
-    let refuse = |field: &str, message: &str| Err(StoreError::invalid(field, "scope", message));
-    let practice = match form.practice_id {
+    scope_for(conn, form.role, form.organization_id, form.practice_id, "token")
+}
+
+/// Checks the scope of a `what` (a token or an account) against its `role`: an admin has none,
+/// a po_manager one PO, a practice_manager one practice, an auditor one PO or one practice.
+/// Returns the PO and practice to store (a practice's PO is stored beside it).
+pub(crate) fn scope_for(
+    conn: &mut Connection,
+    role: TokenRole,
+    organization_id: Option<OrganizationId>,
+    practice_id: Option<PracticeId>,
+    what: &str,
+) -> StoreResult<(Option<OrganizationId>, Option<PracticeId>)> {
+    let refuse = |field: &str, message: String| Err(StoreError::invalid(field, "scope", message));
+    let practice = match practice_id {
         Some(id) => Some(
             practices::get(conn, id)
                 .map_err(|_| StoreError::invalid("practice_id", "exists", format!("there is no practice {id}")))?,
         ),
         None => None,
     };
-    if let Some(id) = form.organization_id {
+    if let Some(id) = organization_id {
         organizations::get(conn, id)
             .map_err(|_| StoreError::invalid("organization_id", "exists", format!("there is no organization {id}")))?;
     }
-    match (form.role, form.organization_id, &practice) {
+    match (role, organization_id, &practice) {
         (TokenRole::Admin, None, None) => Ok((None, None)),
         (TokenRole::Admin, _, _) => refuse(
             "role",
-            "an admin token has no scope: omit organization_id and practice_id",
+            format!("an admin {what} has no scope: omit organization_id and practice_id"),
         ),
         (TokenRole::PoManager, Some(o), None) => Ok((Some(o), None)),
         (TokenRole::PoManager, _, _) => refuse(
             "organization_id",
-            "a po_manager token is scoped to one organization, and no practice",
+            format!("a po_manager {what} is scoped to one organization, and no practice"),
         ),
         (TokenRole::PracticeManager, None, Some(p)) => Ok((Some(p.organization_id), Some(p.id))),
         (TokenRole::PracticeManager, _, _) => refuse(
             "practice_id",
-            "a practice_manager token is scoped to one practice, and no organization",
+            format!("a practice_manager {what} is scoped to one practice, and no organization"),
         ),
         (TokenRole::Auditor, Some(o), None) => Ok((Some(o), None)),
         (TokenRole::Auditor, None, Some(p)) => Ok((Some(p.organization_id), Some(p.id))),
         (TokenRole::Auditor, _, _) => refuse(
             "organization_id",
-            "an auditor token is scoped to one organization or one practice",
+            format!("an auditor {what} is scoped to one organization or one practice"),
         ),
     }
 }
 
-fn random_secret() -> StoreResult<String> {
+/// Refuses a token or an account that would give more than `issuer` has: a role its own may
+/// not give is forbidden; a scope outside its own does not exist for it.
+pub(crate) fn check_grant(
+    issuer: &Principal,
+    role: TokenRole,
+    organization: Option<OrganizationId>,
+    practice: Option<PracticeId>,
+    names_practice: bool,
+    what: &str,
+) -> StoreResult<()> {
+    if !issuer.role.may_grant(role) {
+        return Err(StoreError::Forbidden(format!(
+            "a {} may not make {} {what}",
+            issuer.role.as_str(),
+            role.as_str()
+        )));
+    }
+    if !issuer.covers_scope(organization, practice) {
+        let field = if names_practice { "practice_id" } else { "organization_id" };
+        return Err(StoreError::invalid(
+            field,
+            "exists",
+            "there is no such organization or practice",
+        ));
+    }
+    Ok(())
+}
+
+/// 32 random bytes as hex.
+pub(crate) fn random_secret() -> StoreResult<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| StoreError::Files(std::io::Error::other(e.to_string())))?;
     Ok(to_hex(&bytes))
@@ -156,29 +202,11 @@ pub fn create(
     now: NaiveDateTime,
 ) -> StoreResult<IssuedToken> {
     let (organization, practice) = scope_of(conn, form)?;
-    if let Some(issuer) = issuer.filter(|i| i.role != TokenRole::Admin) {
-        if issuer.role != TokenRole::PoManager || form.role == TokenRole::Admin {
-            return Err(StoreError::Forbidden(format!(
-                "a {} token may not make {} tokens",
-                issuer.role.as_str(),
-                form.role.as_str()
-            )));
-        }
-        if organization != issuer.organization {
-            // Another PO's practice or PO does not exist for this caller.
-            let field = if form.practice_id.is_some() {
-                "practice_id"
-            } else {
-                "organization_id"
-            };
-            return Err(StoreError::invalid(
-                field,
-                "exists",
-                "there is no such organization or practice",
-            ));
-        }
+    if let Some(issuer) = issuer {
+        check_grant(issuer, form.role, organization, practice, form.practice_id.is_some(), "tokens")?;
     }
-    let created_by = issuer.map(|i| i.token_id);
+    let created_by = issuer.and_then(|i| i.token_id);
+    let owner = issuer.and_then(|i| i.user_id);
     let days = match (form.role, form.expires_in_days) {
         (TokenRole::Auditor, None) => Some(AUDITOR_DEFAULT_DAYS),
         (_, days) => days,
@@ -194,6 +222,7 @@ pub fn create(
             tokens::practice_id.eq(practice.map(|p| p.0)),
             tokens::expires_at.eq(expires_at),
             tokens::created_by.eq(created_by),
+            tokens::user_id.eq(owner),
             tokens::created_at.eq(now),
         ))
         .returning(tokens::id)
@@ -241,7 +270,8 @@ pub fn authenticate(conn: &mut Connection, presented: &str, now: NaiveDateTime) 
     }
     let info = row.info();
     Ok(Some(Principal {
-        token_id: info.id,
+        token_id: Some(info.id),
+        user_id: None,
         role: info.role,
         organization: info.organization_id,
         practice: info.practice_id,
