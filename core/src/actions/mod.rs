@@ -5,6 +5,7 @@
 //! The caller has already decided access with [`crate::access::decide`]; an action checks the
 //! record rules (through the store) and nothing about HTTP.
 
+pub mod compliance;
 pub mod staff;
 
 use serde::Serialize;

@@ -16,6 +16,7 @@ mod periods;
 mod reports;
 mod surveys;
 mod training;
+pub mod training_grid;
 pub mod view;
 
 #[cfg(test)]

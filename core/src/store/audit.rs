@@ -409,6 +409,7 @@ mod tests {
                 .and_hms_opt(10, 0, 0)
                 .unwrap(),
             token_id: Some(3),
+            user_id: None,
             action: "create".into(),
             record_kind: "staff".into(),
             record_id: Some(9),
