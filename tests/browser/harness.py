@@ -23,6 +23,7 @@ import urllib.request
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 # What the server prints before it listens (see `pcmh serve --demo`).
 LISTENING = "listening on http://"
@@ -373,6 +374,11 @@ def sign_in(page, base: str, email: str, password: str, check: bool = True):
     if check:
         check_page(page, "after-sign-in")
     return landed.value
+
+
+def expect_alert(page, text: str) -> None:
+    """An element with role="alert" shows `text` (others may exist, empty or not)."""
+    expect(page.get_by_role("alert").filter(has_text=text).first).to_be_visible()
 
 
 def path_of(page) -> str:
