@@ -545,17 +545,7 @@ pub fn tokens(state: &AppState) -> Result<String, String> {
     use pcmh_core::access::TokenRole;
     use pcmh_core::store::tokens::{self, NewToken};
     let store = &state.store;
-    let (organization, practice) = store
-        .read(|conn| {
-            let all = organizations::list(conn, None, Page { limit: 500, offset: 0 })?;
-            let Some(organization) = all.items.into_iter().find(|o| o.name == DEMO_ORGANIZATION) else {
-                return Ok(None);
-            };
-            let practices = practices::list(conn, organization.id, Page { limit: 1, offset: 0 })?;
-            Ok(practices.items.first().map(|p| (organization.id, p.id)))
-        })
-        .map_err(|e| e.to_string())?
-        .ok_or("the demo PO is not loaded")?;
+    let (organization, practice) = demo_scope(state)?;
     let wanted = [
         (TokenRole::Admin, None, None, "demo admin"),
         (TokenRole::PoManager, Some(organization), None, "demo PO manager"),
@@ -589,4 +579,73 @@ pub fn tokens(state: &AppState) -> Result<String, String> {
         out.push_str(&format!("\n  {:<17} {secret}", role.as_str()));
     }
     Ok(out)
+}
+
+/// The demo accounts: (role, email, display name).
+pub const DEMO_ACCOUNTS: [(pcmh_core::access::TokenRole, &str, &str); 4] = [
+    (pcmh_core::access::TokenRole::Admin, "admin@demo.pcmh.example", "Avery Admin"),
+    (pcmh_core::access::TokenRole::PoManager, "po.manager@demo.pcmh.example", "Pat Okoro"),
+    (
+        pcmh_core::access::TokenRole::PracticeManager,
+        "practice.manager@demo.pcmh.example",
+        "Maria Chen",
+    ),
+    (pcmh_core::access::TokenRole::Auditor, "auditor@demo.pcmh.example", "Sam Auditor"),
+];
+
+/// Makes one account per role for the demo PO (the practice manager's is Maple Street's), or
+/// gives the existing ones a fresh password, and says each email and password once.
+pub fn accounts(state: &AppState) -> Result<String, String> {
+    use pcmh_core::access::TokenRole;
+    use pcmh_core::store::users::{self, NewUser};
+    let store = &state.store;
+    let (organization, practice) = demo_scope(state)?;
+    let mut out = String::from("demo accounts (shown once; passwords are new at every --demo start):");
+    for (role, email, name) in DEMO_ACCOUNTS {
+        let password = users::fresh_password().map_err(|e| e.to_string())?;
+        let form = NewUser {
+            email: email.into(),
+            display_name: name.into(),
+            role,
+            organization_id: matches!(role, TokenRole::PoManager | TokenRole::Auditor).then_some(organization),
+            practice_id: (role == TokenRole::PracticeManager).then_some(practice),
+        };
+        store
+            .write(|c| {
+                let user = match users::by_email(c, email)? {
+                    Some(user) => user,
+                    None => {
+                        let invited = users::invite(c, &form, None, pcmh_core::store::now())?;
+                        let event = Audit::new(None, "invite", "user")
+                            .within(invited.user.organization_id, invited.user.practice_id);
+                        audit::append(
+                            c,
+                            &event,
+                            serde_json::to_value(&invited.user).map_err(|e| StoreError::Internal(e.to_string()))?,
+                        )?;
+                        invited.user
+                    }
+                };
+                users::set_password(c, user.id, &password)
+            })
+            .map_err(|e| e.to_string())?;
+        out.push_str(&format!("\n  {:<17} {:<36} {password}", role.as_str(), email));
+    }
+    Ok(out)
+}
+
+/// The demo PO and its first practice.
+fn demo_scope(state: &AppState) -> Result<(OrganizationId, PracticeId), String> {
+    state
+        .store
+        .read(|conn| {
+            let all = organizations::list(conn, None, Page { limit: 500, offset: 0 })?;
+            let Some(organization) = all.items.into_iter().find(|o| o.name == DEMO_ORGANIZATION) else {
+                return Ok(None);
+            };
+            let practices = practices::list(conn, organization.id, Page { limit: 1, offset: 0 })?;
+            Ok(practices.items.first().map(|p| (organization.id, p.id)))
+        })
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| "the demo PO is not loaded".to_owned())
 }

@@ -106,6 +106,13 @@ pub struct ServeArgs {
     /// The file of the Ed25519 key that signs packets (32 bytes as hex), so several servers sign alike; by default <data-dir>/signing-key, made at first start.
     #[arg(long, env = "PCMH_SIGNING_KEY", value_name = "FILE")]
     pub signing_key: Option<PathBuf>,
+    /// The URL people open the web application at (e.g. https://pcmh.example.org); with https, session cookies are Secure.
+    #[arg(long, env = "PCMH_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Seconds without a request after which a web session ends (default 30 minutes).
+    #[arg(long, env = "PCMH_SESSION_IDLE_TIMEOUT", value_name = "SECONDS", default_value_t = 1800,
+          value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    pub session_idle_timeout: u32,
 }
 
 /// The `pcmh token` subcommands.

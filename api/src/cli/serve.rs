@@ -52,6 +52,13 @@ pub fn run(args: &ServeArgs) -> Outcome {
         catalogs: Arc::new(catalogs),
         data_dir: args.database.data_dir.clone(),
         signing_key: Arc::new(signing_key),
+        web: crate::web::WebSettings {
+            sessions: pcmh_core::store::sessions::SessionRules {
+                idle: chrono::Duration::seconds(i64::from(args.session_idle_timeout)),
+                ..Default::default()
+            },
+            public_url: args.public_url.clone(),
+        },
     };
     if args.demo {
         match crate::demo::seed(&state) {
@@ -61,6 +68,10 @@ pub fn run(args: &ServeArgs) -> Outcome {
         match crate::demo::tokens(&state) {
             Ok(tokens) => println!("{tokens}"),
             Err(e) => return Err(format!("pcmh serve: the demo tokens could not be made: {e}")),
+        }
+        match crate::demo::accounts(&state) {
+            Ok(accounts) => println!("{accounts}"),
+            Err(e) => return Err(format!("pcmh serve: the demo accounts could not be made: {e}")),
         }
     }
     actix_web::rt::System::new()

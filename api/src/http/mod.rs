@@ -52,6 +52,8 @@ pub struct AppState {
     pub data_dir: PathBuf,
     /// The Ed25519 key that signs auditor packets.
     pub signing_key: Arc<pcmh_core::packet::PacketKey>,
+    /// How the web application's sessions behave.
+    pub web: crate::web::WebSettings,
 }
 
 impl AppState {
@@ -324,11 +326,19 @@ pub async fn serve(state: AppState, bind: &str) -> std::io::Result<()> {
             .configure(routes)
             .split_for_parts();
         app.service(utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi()))
+            .service(
+                web::scope("")
+                    .wrap(actix_web::middleware::from_fn(crate::web::security_headers))
+                    .app_data(web::FormConfig::default().limit(crate::web::auth::FORM_LIMIT))
+                    .configure(crate::web::configure)
+                    .default_service(web::to(crate::web::error::not_found)),
+            )
             .default_service(web::to(no_route))
     })
     .bind(bind)?;
     for address in server.addrs() {
         println!("pcmh {} listening on http://{address}", env!("CARGO_PKG_VERSION"));
+        println!("open http://{address}/ in a browser to sign in");
     }
     server.run().await
 }

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use pcmh_core::ids::PracticeId;
 use pcmh_core::records::Practice;
 use pcmh_core::rules::attested;
-use pcmh_core::rules::view::{self, PracticeCompliance};
+use pcmh_core::rules::view::PracticeCompliance;
 use pcmh_core::store::practices::{self, PracticeUpdate};
 use pcmh_core::store::{audit, StoreError};
 use serde::Deserialize;
@@ -77,7 +77,7 @@ async fn update_practice(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AsOf {
-    /// The day (YYYY-MM-DD); today if omitted.
+    /// The day (YYYY-MM-DD); the practice's today, in its time zone, if omitted.
     #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
     pub as_of: Option<NaiveDate>,
 }
@@ -101,12 +101,17 @@ async fn get_practice_compliance(
     ValidQuery(query): ValidQuery<AsOf>,
 ) -> Result<web::Json<PracticeCompliance>, ApiError> {
     let id = PracticeId(path.into_inner());
-    let as_of = query.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let store = state.store.clone();
-    let (practice, records) =
-        blocking(move || Ok(store.read(|c| c.snapshot(|c| pcmh_core::store::records::for_practice(c, id)))?)).await?;
-    let catalogs = state.catalogs.clone();
-    let compliance = blocking(move || Ok(view::practice_compliance(&catalogs, practice, &records, as_of)?)).await?;
+    let (store, catalogs) = (state.store.clone(), state.catalogs.clone());
+    let compliance = blocking(move || {
+        Ok(pcmh_core::actions::compliance::practice_compliance(
+            &store,
+            &catalogs,
+            id,
+            query.as_of,
+            chrono::Utc::now(),
+        )?)
+    })
+    .await?;
     Ok(web::Json(compliance))
 }
 

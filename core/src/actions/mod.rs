@@ -5,8 +5,14 @@
 //! The caller has already decided access with [`crate::access::decide`]; an action checks the
 //! record rules (through the store) and nothing about HTTP.
 
+pub mod attestations;
+pub mod care_plans;
 pub mod compliance;
+pub mod documents;
+pub mod meetings;
 pub mod staff;
+pub mod surveys;
+pub mod trainings;
 
 use serde::Serialize;
 use serde_json::Value;

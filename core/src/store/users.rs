@@ -364,6 +364,22 @@ pub fn disable(conn: &mut Connection, id: i64, now: NaiveDateTime) -> StoreResul
     get(conn, id)
 }
 
+/// A new random password people can type: four groups of four letters and digits (about 79 bits).
+pub fn fresh_password() -> StoreResult<String> {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| StoreError::Internal(e.to_string()))?;
+    let chars: Vec<char> = bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect();
+    Ok(chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-"))
+}
+
 /// Equal byte strings, compared without an early exit.
 pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0

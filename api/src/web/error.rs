@@ -1,0 +1,123 @@
+//! What a page answers when it cannot show what was asked, decided in one place: not signed in
+//! → the sign-in page (saying so when the session timed out); nothing there or outside the
+//! person's scope → a 404 page; a role that may not act → a 403 page; a form without its CSRF
+//! token → a 403 page; anything else → an error page without details (they go to the log).
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+use pcmh_core::store::StoreError;
+
+use crate::http::error::ApiError;
+
+/// An error answered with a page.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum WebError {
+    /// Not signed in, or the session ended: go to the sign-in page, then back to `next`.
+    #[error("sign in first")]
+    SignIn {
+        /// Whether a session ended for lack of activity.
+        timed_out: bool,
+        /// Where to go after signing in.
+        next: String,
+    },
+    /// Nothing there, or nothing this person may know about.
+    #[error("not found")]
+    NotFound,
+    /// The person's role may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A form post without the session's CSRF token, or from another site.
+    #[error("the form's security token is missing or wrong")]
+    Csrf,
+    /// A request the API layer refused (bad body, too large).
+    #[error("{0}")]
+    Api(ApiError),
+    /// A fault of the server.
+    #[error("internal error")]
+    Internal,
+}
+
+impl From<ApiError> for WebError {
+    fn from(error: ApiError) -> Self {
+        match error {
+            ApiError::NotFound(_) => WebError::NotFound,
+            ApiError::Forbidden(message) => WebError::Forbidden(message),
+            ApiError::Internal => WebError::Internal,
+            other => WebError::Api(other),
+        }
+    }
+}
+
+impl From<StoreError> for WebError {
+    fn from(error: StoreError) -> Self {
+        ApiError::from(error).into()
+    }
+}
+
+/// The page of an error.
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: String,
+    css: String,
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            WebError::SignIn { .. } => StatusCode::SEE_OTHER,
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::Forbidden(_) | WebError::Csrf => StatusCode::FORBIDDEN,
+            WebError::Api(error) => error.status_code(),
+            WebError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (title, message) = match self {
+            WebError::SignIn { timed_out, next } => {
+                let mut location = String::from("/sign-in?");
+                if *timed_out {
+                    location.push_str("timed_out=1&");
+                }
+                location.push_str("next=");
+                location.push_str(&form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, location))
+                    .finish();
+            }
+            WebError::NotFound => (
+                "Page not found",
+                "There is nothing here, or it is not yours to see. Check the address, or go back to your home page.".to_owned(),
+            ),
+            WebError::Forbidden(message) => ("Not allowed", message.clone()),
+            WebError::Csrf => (
+                "Form expired",
+                "This form could not be accepted: its security token is missing or out of date. Go back, reload the page and try again.".to_owned(),
+            ),
+            WebError::Api(error) => ("Request refused", error.body().error.message),
+            WebError::Internal => (
+                "Something went wrong",
+                "The server could not complete this. Nothing was saved. Try again in a moment.".to_owned(),
+            ),
+        };
+        let page = ErrorPage {
+            title,
+            message,
+            css: super::assets::url("app.css"),
+        };
+        match page.render() {
+            Ok(html) => HttpResponse::build(self.status_code())
+                .content_type("text/html; charset=utf-8")
+                .body(html),
+            Err(_) => HttpResponse::build(self.status_code()).body(title),
+        }
+    }
+}
+
+/// A page for any path no route has.
+pub async fn not_found() -> Result<HttpResponse, WebError> {
+    Err(WebError::NotFound)
+}

@@ -1,0 +1,227 @@
+//! Staff: the roster with roles and first and last days, the training grid (staff × required
+//! topic), adding a staff member and recording a last day.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use pcmh_core::actions::staff as actions;
+use pcmh_core::ids::StaffId;
+use pcmh_core::records::{Practice, Role, Staff};
+use pcmh_core::rules::training_grid::{training_grid, Standing};
+use pcmh_core::store::records;
+use pcmh_core::store::staff::{NewStaff, StaffUpdate};
+
+use super::auth::run;
+use super::forms::{self, Fields, FormErrors, Kind};
+use super::{long_date, Chrome, Posted, Viewer, WebError};
+use crate::http::AppState;
+
+/// A role as a choice of a select: its value and its words.
+pub struct Choice {
+    /// The value sent.
+    pub value: String,
+    /// The words shown.
+    pub label: String,
+}
+
+/// Every role, as choices.
+pub fn role_choices() -> Vec<Choice> {
+    Role::ALL
+        .iter()
+        .map(|r| Choice {
+            value: serde_json::to_value(r)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            label: super::dashboard::capitalized(r.label()),
+        })
+        .collect()
+}
+
+/// One row of the roster.
+pub struct RosterLine {
+    /// The staff member.
+    pub id: i64,
+    /// Their name.
+    pub name: String,
+    /// Their role in words.
+    pub role: String,
+    /// First day.
+    pub started: String,
+    /// Last day, if they left.
+    pub ended: Option<String>,
+}
+
+/// One cell of the training grid, in words.
+pub struct GridLine {
+    /// The staff member's name and role.
+    pub who: String,
+    /// Each topic's cell: words and CSS class.
+    pub cells: Vec<(String, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "staff.html")]
+struct StaffPage {
+    chrome: Chrome,
+    practice_id: i64,
+    roster: Vec<RosterLine>,
+    topics: Vec<String>,
+    grid: Vec<GridLine>,
+    roles: Vec<Choice>,
+    may_write: bool,
+    form: Fields,
+    errors: FormErrors,
+    last_day_for: Option<i64>,
+    last_day_errors: FormErrors,
+}
+
+async fn render(
+    state: &web::Data<AppState>,
+    viewer: &Viewer,
+    practice: Practice,
+    notice: Option<String>,
+    form: Fields,
+    errors: FormErrors,
+    last_day: Option<(i64, FormErrors)>,
+) -> Result<HttpResponse, WebError> {
+    let app = state.clone();
+    let id = practice.id;
+    let (practice, records, catalog) = run(move || {
+        let (practice, records) = app.store.read(|c| c.snapshot(|c| records::for_practice(c, id)))?;
+        let catalog = app.catalog(&practice.catalog_id, &practice.catalog_version)?.clone();
+        Ok((practice, records, catalog))
+    })
+    .await?;
+    let today = practice.today(chrono::Utc::now());
+    let grid = training_grid(&catalog, &records, today);
+    let mut roster: Vec<&Staff> = records.staff.iter().collect();
+    roster.sort_by(|a, b| a.name.cmp(&b.name));
+    let failed = !errors.is_empty() || last_day.as_ref().is_some_and(|(_, e)| !e.is_empty());
+    let (last_day_for, last_day_errors) = last_day.map_or((None, FormErrors::default()), |(id, e)| (Some(id), e));
+    let page = StaffPage {
+        chrome: Chrome::practice(viewer, &practice, "/staff", format!("Staff · {}", practice.name)).with_notice(notice),
+        practice_id: practice.id.0,
+        roster: roster
+            .into_iter()
+            .map(|s| RosterLine {
+                id: s.id.0,
+                name: s.name.clone(),
+                role: super::dashboard::capitalized(s.role.label()),
+                started: long_date(s.started_on),
+                ended: s.ended_on.map(long_date),
+            })
+            .collect(),
+        topics: grid.topics.iter().map(|(_, label)| label.clone()).collect(),
+        grid: grid
+            .rows
+            .iter()
+            .map(|(staff, cells)| GridLine {
+                who: format!("{} ({})", staff.name, staff.role.label()),
+                cells: cells
+                    .iter()
+                    .map(|cell| {
+                        let class = match cell.standing {
+                            Standing::Current => "status-met",
+                            Standing::DueSoon | Standing::InGrace => "status-partial",
+                            Standing::Lapsed | Standing::Missing => "status-not-met",
+                            Standing::NotRequired => "status-na",
+                        };
+                        let mut words = super::dashboard::capitalized(cell.standing.label());
+                        if let Some(last) = cell.last {
+                            words.push_str(&format!(" · last {}", long_date(last)));
+                        }
+                        if let Some(due) = cell.due_on {
+                            let verb = if cell.standing == Standing::Lapsed { "lapsed" } else { "due" };
+                            words.push_str(&format!(" · {verb} {}", long_date(due)));
+                        }
+                        (words, class)
+                    })
+                    .collect(),
+            })
+            .collect(),
+        roles: role_choices(),
+        may_write: viewer.may_write(),
+        form,
+        errors,
+        last_day_for,
+        last_day_errors,
+    };
+    if failed {
+        forms::refused(&page)
+    } else {
+        forms::ok(&page)
+    }
+}
+
+/// The staff page.
+#[get("/practices/{id}/staff")]
+async fn staff_page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<i64>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let practice = viewer.practice(&state, path.into_inner()).await?;
+    render(&state, &viewer, practice, forms::notice(&req), Fields::default(), FormErrors::default(), None).await
+}
+
+/// Adds a staff member (the API's `create_staff`).
+#[post("/practices/{id}/staff")]
+async fn add_staff(state: web::Data<AppState>, posted: Posted, path: web::Path<i64>) -> Result<HttpResponse, WebError> {
+    let Posted { viewer, fields } = posted;
+    let practice = viewer.practice_to_write(&state, path.into_inner()).await?;
+    let kinds = [
+        ("name", Kind::Text),
+        ("role", Kind::Text),
+        ("started_on", Kind::Text),
+        ("ended_on", Kind::Text),
+    ];
+    let form: NewStaff = match fields.read(&kinds) {
+        Ok(form) => form,
+        Err(errors) => return render(&state, &viewer, practice, None, fields, errors, None).await,
+    };
+    let (app, actor, id) = (state.clone(), viewer.actor(&practice), practice.id);
+    let added = run(move || forms::outcome(actions::add_staff(&app.store, &actor, id, &form))).await?;
+    match added {
+        Ok(staff) => Ok(forms::redirect(
+            &format!("/practices/{}/staff", practice.id),
+            &format!("{} was added to the roster.", staff.name),
+        )),
+        Err(errors) => render(&state, &viewer, practice, None, fields, errors, None).await,
+    }
+}
+
+/// Records a staff member's last day, or clears it (the API's `update_staff`).
+#[post("/practices/{id}/staff/{staff_id}/last-day")]
+async fn record_last_day(
+    state: web::Data<AppState>,
+    posted: Posted,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, WebError> {
+    let Posted { viewer, fields } = posted;
+    let (practice_id, staff_id) = path.into_inner();
+    let practice = viewer.practice_to_write(&state, practice_id).await?;
+    let form: StaffUpdate = match fields.read(&[("ended_on", Kind::Text)]) {
+        Ok(form) => form,
+        Err(errors) => {
+            return render(&state, &viewer, practice, None, Fields::default(), FormErrors::default(), Some((staff_id, errors))).await
+        }
+    };
+    let (app, actor, id) = (state.clone(), viewer.actor(&practice), practice.id);
+    let updated = run(move || forms::outcome(actions::update_staff(&app.store, &actor, id, StaffId(staff_id), &form))).await?;
+    match updated {
+        Ok(staff) => {
+            let notice = match staff.ended_on {
+                Some(day) => format!("{}'s last day is recorded as {}.", staff.name, long_date(day)),
+                None => format!("{} is recorded as still working here.", staff.name),
+            };
+            Ok(forms::redirect(&format!("/practices/{}/staff", practice.id), &notice))
+        }
+        Err(errors) => render(&state, &viewer, practice, None, Fields::default(), FormErrors::default(), Some((staff_id, errors))).await,
+    }
+}
+
+/// Registers the staff pages.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config.service(staff_page).service(add_staff).service(record_last_day);
+}
