@@ -302,6 +302,24 @@ pub fn try_http(
     content_type: Option<&str>,
     body: &[u8],
 ) -> std::io::Result<Response> {
+    let authorization = token.map(|t| format!("Bearer {t}"));
+    let headers: Vec<(&str, &str)> = authorization
+        .as_deref()
+        .map(|a| ("Authorization", a))
+        .into_iter()
+        .collect();
+    try_http_with(address, method, path, &headers, content_type, body)
+}
+
+/// Sends one request with extra `headers` (a cookie, an origin) and reads the answer.
+pub fn try_http_with(
+    address: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    content_type: Option<&str>,
+    body: &[u8],
+) -> std::io::Result<Response> {
     let mut stream = TcpStream::connect(address)?;
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     let mut head = format!(
@@ -311,8 +329,8 @@ pub fn try_http(
     if let Some(ct) = content_type {
         head.push_str(&format!("Content-Type: {ct}\r\n"));
     }
-    if let Some(token) = token {
-        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes())?;
@@ -400,4 +418,22 @@ pub fn organization_with_practice(server: &Server, name: &str) -> (i64, i64) {
         &serde_json::json!({"name": name, "initial_focus_population": "adults with diabetes"}),
     );
     (po_id, practice["id"].as_i64().expect("an id"))
+}
+
+/// Runs `pcmh ARGS` on this server's database and returns its standard output.
+pub fn pcmh_on(server: &Server, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_pcmh"))
+        .args(args)
+        .args(["--database-url", &server.database_url])
+        .arg("--data-dir")
+        .arg(server.data_dir.path())
+        .env_remove("PCMH_DATABASE_URL")
+        .output()
+        .expect("pcmh runs");
+    assert!(
+        output.status.success(),
+        "pcmh {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("UTF-8").trim().to_owned()
 }

@@ -42,6 +42,12 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Invite people to the web application and disable their accounts.
+    User {
+        /// What to do with accounts.
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Check an auditor packet offline.
     Packet {
         /// What to do with packets.
@@ -113,6 +119,51 @@ pub struct ServeArgs {
     #[arg(long, env = "PCMH_SESSION_IDLE_TIMEOUT", value_name = "SECONDS", default_value_t = 1800,
           value_parser = clap::value_parser!(u32).range(1..=86_400))]
     pub session_idle_timeout: u32,
+}
+
+/// The `pcmh user` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Make an account and print its one-time invitation link (valid for 7 days), where the
+    /// person sets their password. This is how the first admin of a fresh install is made.
+    Invite(UserInviteArgs),
+    /// List the accounts.
+    List(DatabaseArgs),
+    /// Disable an account: it cannot sign in and its sessions end at once.
+    Disable {
+        /// The account's email.
+        #[arg(long, value_name = "EMAIL")]
+        email: String,
+        /// Where the database is.
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+/// The options of `pcmh user invite`.
+#[derive(Debug, Args)]
+pub struct UserInviteArgs {
+    /// The person's email address (they sign in with it).
+    #[arg(long, value_name = "EMAIL")]
+    pub email: String,
+    /// The person's name as shown in the application (default: the part of the email before @).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// admin, po_manager, practice_manager or auditor.
+    #[arg(long, value_name = "ROLE")]
+    pub role: String,
+    /// The PO (po_manager; an auditor of a whole PO).
+    #[arg(long, value_name = "ID")]
+    pub organization: Option<i64>,
+    /// The practice (practice_manager; an auditor of one practice).
+    #[arg(long, value_name = "ID")]
+    pub practice: Option<i64>,
+    /// The URL people open the server at, to print the link with.
+    #[arg(long, env = "PCMH_PUBLIC_URL", value_name = "URL", default_value = "http://127.0.0.1:8080")]
+    pub public_url: String,
+    /// Where the database is.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 /// The `pcmh token` subcommands.
@@ -265,6 +316,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Migrate(args) => serve::migrate(args),
         Command::Token { command } => serve::token(command),
+        Command::User { command } => serve::user(command),
         Command::Packet { command } => packet::run(command),
         Command::Demo { command } => generate::run(command),
         Command::Audit {

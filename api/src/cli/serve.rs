@@ -5,7 +5,7 @@ use std::sync::Arc;
 use pcmh_core::catalog::CatalogSet;
 use pcmh_core::store::Store;
 
-use super::{DatabaseArgs, Outcome, ServeArgs, TokenCommand};
+use super::{DatabaseArgs, Outcome, ServeArgs, TokenCommand, UserCommand};
 use crate::http::{self, AppState};
 
 /// Opens the database and applies pending migrations; says what it did.
@@ -178,5 +178,100 @@ pub fn verify_audit(args: &DatabaseArgs) -> Outcome {
     match report.first_break {
         None => Ok(format!("audit chain intact: {} events", report.events)),
         Some((seq, why)) => Err(format!("audit chain broken at event {seq}: {why}")),
+    }
+}
+
+/// `pcmh user ...`: accounts made here are recorded in the audit trail with no actor.
+pub fn user(command: &UserCommand) -> Outcome {
+    use pcmh_core::access::TokenRole;
+    use pcmh_core::ids::{OrganizationId, PracticeId};
+    use pcmh_core::store::audit::{self, Audit};
+    use pcmh_core::store::users::{self, NewUser};
+    use pcmh_core::store::{now, Page, StoreError};
+    let json = |value: &users::User| serde_json::to_value(value).map_err(|e| StoreError::Internal(e.to_string()));
+    match command {
+        UserCommand::Invite(args) => {
+            let role = TokenRole::parse(&args.role).ok_or_else(|| {
+                format!(
+                    "pcmh user invite: --role {} is not a role (admin, po_manager, practice_manager, auditor)",
+                    args.role
+                )
+            })?;
+            let form = NewUser {
+                email: args.email.clone(),
+                display_name: args
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| args.email.split('@').next().unwrap_or_default().to_owned()),
+                role,
+                organization_id: args.organization.map(OrganizationId),
+                practice_id: args.practice.map(PracticeId),
+            };
+            validator::Validate::validate(&form).map_err(|e| format!("pcmh user invite: {e}"))?;
+            let (store, _) = open(&args.database)?;
+            let invitation = store
+                .write(|c| {
+                    let invited = users::invite(c, &form, None, now())?;
+                    let event = Audit::new(None, "invite", "user")
+                        .within(invited.user.organization_id, invited.user.practice_id);
+                    audit::append(c, &event, json(&invited.user)?)?;
+                    Ok(invited)
+                })
+                .map_err(|e| format!("pcmh user invite: {e}"))?;
+            eprintln!(
+                "{} account {} for {}; the link works once, until {} UTC:",
+                invitation.user.role.as_str(),
+                invitation.user.id,
+                invitation.user.email,
+                invitation.expires_at.format("%Y-%m-%d %H:%M")
+            );
+            Ok(format!(
+                "{}/invitations/{}",
+                args.public_url.trim_end_matches('/'),
+                invitation.secret
+            ))
+        }
+        UserCommand::List(args) => {
+            let (store, _) = open(args)?;
+            let list = store
+                .read(|c| users::list(c, None, Page { limit: 500, offset: 0 }))
+                .map_err(|e| format!("pcmh user list: {e}"))?;
+            let mut out = String::from("ID  ROLE              SCOPE             STATE     EMAIL\n");
+            for u in list.items {
+                let scope = match (u.organization_id, u.practice_id) {
+                    (_, Some(p)) => format!("practice {p}"),
+                    (Some(o), None) => format!("organization {o}"),
+                    _ => "everything".into(),
+                };
+                let state = match (u.disabled_at, u.active) {
+                    (Some(_), _) => "disabled",
+                    (None, true) => "active",
+                    (None, false) => "invited",
+                };
+                out.push_str(&format!(
+                    "{:<3} {:<17} {:<17} {:<9} {}\n",
+                    u.id,
+                    u.role.as_str(),
+                    scope,
+                    state,
+                    u.email
+                ));
+            }
+            Ok(out)
+        }
+        UserCommand::Disable { email, database } => {
+            let (store, _) = open(database)?;
+            let user = store
+                .write(|c| {
+                    let before = users::by_email(c, email)?.ok_or_else(|| StoreError::not_found("account", email))?;
+                    let after = users::disable(c, before.id, now())?;
+                    let mut event = Audit::new(None, "disable", "user").within(after.organization_id, after.practice_id);
+                    event.before = Some(json(&before)?);
+                    audit::append(c, &event, json(&after)?)?;
+                    Ok(after)
+                })
+                .map_err(|e| format!("pcmh user disable: {e}"))?;
+            Ok(format!("account {} ({}) is disabled", user.id, user.email))
+        }
     }
 }
