@@ -509,6 +509,61 @@ pub fn verify<R: Read + Seek>(reader: R, public_key: Option<&str>) -> Result<Ver
     })
 }
 
+/// Why a packet could not be exported.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The period or the practice was refused, or the database failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// Writing the packet failed.
+    #[error(transparent)]
+    Packet(#[from] PacketError),
+}
+
+/// Checks a period asked for: `to` must not be before `from` (a 422 on `to`).
+pub fn check_period(from: NaiveDate, to: NaiveDate) -> Result<Period, crate::store::StoreError> {
+    if to < from {
+        return Err(crate::store::StoreError::invalid(
+            "to",
+            "not_before_from",
+            format!("{to} is before from ({from})"),
+        ));
+    }
+    Ok(Period { from, to })
+}
+
+/// What a packet is made from: the records, the catalogs, the key that signs it and the
+/// evidence files.
+#[derive(Clone, Copy)]
+pub struct PacketSources<'a> {
+    /// The database.
+    pub store: &'a crate::store::Store,
+    /// The catalog versions loaded.
+    pub catalogs: &'a crate::catalog::CatalogSet,
+    /// The key that signs the manifest.
+    pub key: &'a PacketKey,
+    /// Where the evidence files are kept.
+    pub files: &'a dyn crate::store::files::EvidenceFiles,
+}
+
+/// Exports the signed packet of `practice` for `period` into `out`: reads its inputs on one
+/// snapshot, writes the ZIP, and records the export (an `export` event by `actor`). The JSON API
+/// and the packet page both call this.
+pub fn export<W: Write + Seek>(
+    out: W,
+    sources: PacketSources<'_>,
+    actor: &crate::access::Actor,
+    practice: crate::ids::PracticeId,
+    period: Period,
+) -> Result<(W, ExportRecord), ExportError> {
+    let store = sources.store;
+    let inputs = store.read(|c| c.snapshot(|c| crate::store::packets::inputs(c, practice, period)))?;
+    let (out, manifest) = assemble(out, &inputs, period, sources.catalogs, sources.key, sources.files)?;
+    let record = ExportRecord::of(&manifest).map_err(PacketError::Io)?;
+    let record = store.write_audited(actor.audit("export", "packet"), |_, _| Ok(record))?;
+    Ok((out, record))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,13 +3,11 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use chrono::NaiveDate;
+use pcmh_core::actions::attestations::{self as actions, Attesting};
 use pcmh_core::ids::{AttestationId, CriterionId, OrganizationId, PracticeId};
-use pcmh_core::records::Owner;
 use pcmh_core::store::attestations::{self, AttestationFilter, AttestationRecord, NewAttestation};
-use pcmh_core::store::audit::{self, Audit};
-use pcmh_core::store::{practices, Connection, Listing, StoreError, StoreResult};
+use pcmh_core::store::Listing;
 use serde::Deserialize;
-use serde_json::Value;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
@@ -17,7 +15,6 @@ use validator::Validate;
 use super::access::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{blocking, ValidJson, ValidQuery};
-use super::organizations::snapshot;
 use super::{AppState, ListQuery};
 
 /// Paging, a range of effective dates, and which attestations to show.
@@ -61,31 +58,6 @@ impl AttestationQuery {
     }
 }
 
-/// The event of a new attestation: a `create`, or a `supersede` when it corrects an earlier one.
-fn audit_of(caller: &Caller, form: &NewAttestation) -> Audit {
-    let action = if form.supersedes.is_some() {
-        "supersede"
-    } else {
-        "create"
-    };
-    caller.audit(action, "attestation")
-}
-
-/// The attestation a correction supersedes, as it stands before the correction, for the
-/// event's `before` (held, so that no other correction lands in between). One that is not the
-/// owner's is left to the store to refuse (422).
-fn superseded(c: &mut Connection, owner: Owner, form: &NewAttestation) -> StoreResult<Option<Value>> {
-    let Some(earlier) = form.supersedes else {
-        return Ok(None);
-    };
-    audit::hold(c)?;
-    match attestations::get(c, owner, earlier) {
-        Ok(found) => Ok(Some(snapshot(&found)?)),
-        Err(StoreError::NotFound { .. }) => Ok(None),
-        Err(other) => Err(other),
-    }
-}
-
 /// Makes a practice's attestation of a practice-level criterion; with `supersedes`, a
 /// correction of an earlier one.
 #[utoipa::path(
@@ -109,15 +81,15 @@ async fn create_practice_attestation(
     ValidJson(form): ValidJson<NewAttestation>,
 ) -> Result<HttpResponse, ApiError> {
     let id = PracticeId(path.into_inner());
-    let store = state.store.clone();
-    let practice = blocking(move || Ok(store.read(|c| practices::get(c, id))?)).await?;
-    let catalog = state.catalog(&practice.catalog_id, &practice.catalog_version)?.clone();
-    let store = state.store.clone();
+    let (store, catalogs) = (state.store.clone(), state.catalogs.clone());
     let created = blocking(move || {
-        Ok(store.write_audited(audit_of(&caller, &form), |c, event| {
-            event.before = superseded(c, Owner::Practice(id), &form)?;
-            attestations::create_for_practice(c, id, &catalog, &form)
-        })?)
+        Ok(actions::attest_for_practice(
+            &store,
+            &catalogs,
+            &caller.actor(),
+            id,
+            &Attesting::as_asked(form),
+        )?)
     })
     .await?;
     Ok(HttpResponse::Created().json(created))
@@ -203,10 +175,13 @@ async fn create_organization_attestation(
     let catalog = state.catalog_of_organization(organization).await?;
     let store = state.store.clone();
     let created = blocking(move || {
-        Ok(store.write_audited(audit_of(&caller, &form), |c, event| {
-            event.before = superseded(c, Owner::Organization(organization), &form)?;
-            attestations::create_for_organization(c, organization, &catalog, &form)
-        })?)
+        Ok(actions::attest_for_organization(
+            &store,
+            &caller.actor(),
+            organization,
+            &catalog,
+            &Attesting::as_asked(form),
+        )?)
     })
     .await?;
     Ok(HttpResponse::Created().json(created))

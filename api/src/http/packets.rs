@@ -5,7 +5,7 @@ use std::io::Read;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::NaiveDate;
 use pcmh_core::ids::PracticeId;
-use pcmh_core::packet::{self, PacketError, Period};
+use pcmh_core::packet::{self, ExportError, PacketError, Period};
 use pcmh_core::store::files::FolderFiles;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -80,36 +80,10 @@ async fn create_packet(
     ValidJson(form): ValidJson<PacketRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = PracticeId(path.into_inner());
-    if form.to < form.from {
-        return Err(ApiError::invalid(
-            "to",
-            "not_before_from",
-            format!("{} is before from ({})", form.to, form.from),
-        ));
-    }
-    let period = Period {
-        from: form.from,
-        to: form.to,
-    };
+    let period = packet::check_period(form.from, form.to)?;
     let state = state.into_inner();
-    let (file, practice_id) = blocking(move || {
-        let inputs = state
-            .store
-            .read(|c| c.snapshot(|c| pcmh_core::store::packets::inputs(c, id, period)))?;
-        let files = FolderFiles::new(state.data_dir.join("evidence"));
-        let file = tempfile::tempfile().map_err(|e| io_error("temporary file", e))?;
-        let (file, manifest) = packet::assemble(file, &inputs, period, &state.catalogs, &state.signing_key, &files)
-            .map_err(|e| match e {
-                PacketError::Catalog(missing) => ApiError::from(missing),
-                PacketError::Io(e) => io_error("writing", e),
-            })?;
-        let record = packet::ExportRecord::of(&manifest).map_err(|e| io_error("manifest", e))?;
-        let record = state
-            .store
-            .write_audited(caller.audit("export", "packet"), |_, _| Ok(record))?;
-        Ok((file, record.practice_id))
-    })
-    .await?;
+    let (file, record) = blocking(move || export(&state, &caller.actor(), id, period)).await?;
+    let practice_id = record.practice_id;
     let body = futures_util::stream::unfold(file, |mut file| async move {
         let mut buf = vec![0u8; 64 * 1024];
         match file.read(&mut buf) {
@@ -131,6 +105,30 @@ async fn create_packet(
             ),
         ))
         .streaming(body))
+}
+
+/// Writes the packet of `practice` for `period` to a temporary file (the same core function
+/// for the API and the packet page), rewound, with the record of the export.
+pub fn export(
+    state: &AppState,
+    actor: &pcmh_core::access::Actor,
+    practice: PracticeId,
+    period: Period,
+) -> Result<(std::fs::File, packet::ExportRecord), ApiError> {
+    let files = FolderFiles::new(state.data_dir.join("evidence"));
+    let file = tempfile::tempfile().map_err(|e| io_error("temporary file", e))?;
+    let sources = packet::PacketSources {
+        store: &state.store,
+        catalogs: &state.catalogs,
+        key: &state.signing_key,
+        files: &files,
+    };
+    let (file, record) = packet::export(file, sources, actor, practice, period).map_err(|e| match e {
+        ExportError::Store(e) => ApiError::from(e),
+        ExportError::Packet(PacketError::Catalog(missing)) => ApiError::from(missing),
+        ExportError::Packet(PacketError::Io(e)) => io_error("writing", e),
+    })?;
+    Ok((file, record))
 }
 
 /// Registers the routes of this module.
