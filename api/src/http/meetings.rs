@@ -1,15 +1,15 @@
 //! Inter-disciplinary team meetings of a practice, their attendees and follow-up items.
 
 use actix_web::{get, patch, post, web, HttpResponse};
+use pcmh_core::actions::meetings as actions;
 use pcmh_core::ids::{PracticeId, TeamMeetingId};
 use pcmh_core::store::meetings::{self, FollowUpCompletion, MeetingRecord, NewMeeting};
-use pcmh_core::store::{audit, practices, Listing};
+use pcmh_core::store::Listing;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::access::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{blocking, ValidJson, ValidQuery};
-use super::organizations::snapshot;
 use super::{AppState, ListQuery};
 
 /// Records a team meeting with its attendees and follow-up items, all or nothing.
@@ -32,17 +32,16 @@ async fn create_meeting(
     path: web::Path<i64>,
     ValidJson(form): ValidJson<NewMeeting>,
 ) -> Result<HttpResponse, ApiError> {
-    let store = state.store.clone();
+    let app = state.clone();
     let practice = PracticeId(path.into_inner());
-    let found = {
-        let store = store.clone();
-        blocking(move || Ok(store.read(|c| practices::get(c, practice))?)).await?
-    };
-    let catalog = state.catalog(&found.catalog_id, &found.catalog_version)?.clone();
     let created = blocking(move || {
-        Ok(store.write_audited(caller.audit("create", "meeting"), |c, _| {
-            meetings::create(c, practice, &catalog, &form)
-        })?)
+        Ok(actions::record_meeting(
+            &app.store,
+            &app.catalogs,
+            &caller.actor(),
+            practice,
+            &form,
+        )?)
     })
     .await?;
     Ok(HttpResponse::Created().json(created))
@@ -126,15 +125,16 @@ async fn complete_follow_up(
     let store = state.store.clone();
     let (practice, meeting, follow_up) = path.into_inner();
     let (practice, meeting) = (PracticeId(practice), TeamMeetingId(meeting));
-    // The event is about the follow-up item; `before` and `after` are its meeting as it was and is.
     Ok(web::Json(
         blocking(move || {
-            Ok(store.write_audited(caller.audit("update", "follow_up"), |c, event| {
-                event.record_id = Some(follow_up);
-                audit::hold(c)?;
-                event.before = Some(snapshot(&meetings::get(c, practice, meeting)?)?);
-                meetings::complete_follow_up(c, practice, meeting, follow_up, &form)
-            })?)
+            Ok(actions::complete_follow_up(
+                &store,
+                &caller.actor(),
+                practice,
+                meeting,
+                follow_up,
+                &form,
+            )?)
         })
         .await?,
     ))

@@ -7,11 +7,12 @@
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
-use pcmh_core::catalog::{Catalog, Term};
+use pcmh_core::actions::trainings as actions;
+use pcmh_core::catalog::Term;
 use pcmh_core::ids::{DocumentId, PracticeId, StaffId, TrainingId};
-use pcmh_core::records::{Practice, TrainingRecord};
-use pcmh_core::store::trainings::{self, Imported, NewTraining, RowError, TrainingFilter};
-use pcmh_core::store::{audit, practices, Listing};
+use pcmh_core::records::TrainingRecord;
+use pcmh_core::store::trainings::{self, ImportRow, Imported, NewTraining, RowError, TrainingFilter};
+use pcmh_core::store::Listing;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -20,18 +21,10 @@ use validator::Validate;
 use super::access::Caller;
 use super::error::{ApiError, ErrorBody, ErrorDetail, FieldError};
 use super::extract::{blocking, read_body, ValidJson, ValidQuery};
-use super::organizations::snapshot;
 use super::{AppState, ListQuery};
 
 /// The largest CSV file accepted (2 MiB).
 pub const CSV_LIMIT: usize = 2 * 1024 * 1024;
-
-/// The practice `id` and the catalog version it is assessed against (404 when there is no such practice).
-fn practice_catalog(app: &AppState, id: PracticeId) -> Result<(Practice, &Catalog), ApiError> {
-    let practice = app.store.read(|c| practices::get(c, id))?;
-    let catalog = app.catalog(&practice.catalog_id, &practice.catalog_version)?;
-    Ok((practice, catalog))
-}
 
 /// Records a completed training of one of the practice's staff.
 #[utoipa::path(
@@ -56,10 +49,13 @@ async fn create_training(
     let practice = PracticeId(path.into_inner());
     let app = state.clone();
     let created = blocking(move || {
-        let (_, catalog) = practice_catalog(&app, practice)?;
-        Ok(app.store.write_audited(caller.audit("create", "training"), |c, _| {
-            trainings::create(c, practice, catalog, &form)
-        })?)
+        Ok(actions::record_training(
+            &app.store,
+            &app.catalogs,
+            &caller.actor(),
+            practice,
+            &form,
+        )?)
     })
     .await?;
     Ok(HttpResponse::Created().json(created))
@@ -119,6 +115,7 @@ async fn list_trainings(
         staff_id: query.staff_id,
         topic: query.topic,
         completed: list.range()?,
+        newest_first: false,
     };
     let page = list.page();
     Ok(web::Json(
@@ -214,7 +211,9 @@ impl ImportReport {
 ///
 /// The file is UTF-8 (a byte-order mark is allowed) with the header row
 /// `staff_id,topic,completed_on,hours,trainer` (columns in any order; `trainer` may be left
-/// out). Every row is checked with the rules of `create_training`; if any row is refused,
+/// out). Instead of `staff_id`, a `staff` column may name each staff member as on the roster
+/// (case and surrounding spaces aside); a name no one, or more than one staff member, has
+/// refuses its row. Every row is checked with the rules of `create_training`; if any row is refused,
 /// nothing is written and the answer lists each refused row.
 #[utoipa::path(
     tag = "trainings",
@@ -223,7 +222,7 @@ impl ImportReport {
     request_body(
         content = String,
         content_type = "text/csv",
-        description = "CSV, UTF-8, at most 2 MiB, header `staff_id,topic,completed_on,hours,trainer` (trainer optional), e.g.\n\n    staff_id,topic,completed_on,hours,trainer\n    12,chronic_care_model,2026-03-02,1.5,\"Lee, RN\""
+        description = "CSV, UTF-8, at most 2 MiB, header `staff_id,topic,completed_on,hours,trainer` (trainer optional; a `staff` column with names as on the roster may replace `staff_id`), e.g.\n\n    staff_id,topic,completed_on,hours,trainer\n    12,chronic_care_model,2026-03-02,1.5,\"Lee, RN\"\n\nor\n\n    staff,topic,completed_on,hours\n    Ana Lopez,chronic_care_model,2026-03-02,1.5"
     ),
     responses(
         (status = 201, description = "Every row was written", body = ImportedTrainings),
@@ -257,74 +256,27 @@ async fn import_trainings(
         message: format!("the file is not UTF-8 text: {e}"),
         field: None,
     })?;
-    if let Some(at) = text.find('\0') {
-        let line = text[..at].matches('\n').count() + 1;
-        return Err(ApiError::BadRequest {
-            code: "malformed_csv",
-            message: format!("the file is not CSV text: line {line} holds a NUL character"),
-            field: None,
-        });
-    }
-    let records = read_csv(text).map_err(|e| ApiError::BadRequest {
-        code: "malformed_csv",
-        message: format!("the file is not well-formed CSV: line {}: {}", e.line, e.message),
-        field: None,
-    })?;
-    let mut records = records.into_iter();
-    let Some(header_record) = records.next() else {
-        return Ok(ImportReport::header(vec![FieldError {
-            field: "header".into(),
-            rule: "required".into(),
-            message: format!(
-                "the file is empty; its first row names the columns: {}",
-                COLUMNS.join(",")
-            ),
-        }])
-        .response());
+    let (rows, mut problems) = match read_import(text) {
+        Ok(read) => read,
+        Err(ImportRefusal::Malformed(error)) => return Err(error),
+        Err(ImportRefusal::Header(fields)) => return Ok(ImportReport::header(fields).response()),
     };
-    let columns = match Columns::from_header(&header_record.fields) {
-        Ok(columns) => columns,
-        Err(fields) => return Ok(ImportReport::header(fields).response()),
-    };
-    let mut rows = Vec::new();
-    let mut problems = Vec::new();
-    for record in records {
-        match columns.form(record.line, &record.fields) {
-            Ok(form) => rows.push((record.line, form)),
-            Err(mut refused) => problems.append(&mut refused),
-        }
-    }
-    if rows.is_empty() && problems.is_empty() {
-        return Ok(ImportReport::header(vec![FieldError {
-            field: "body".into(),
-            rule: "not_empty".into(),
-            message: "the file has no rows below its header".into(),
-        }])
-        .response());
-    }
     let app = state.clone();
     let outcome = blocking(move || {
-        let (_, catalog) = practice_catalog(&app, practice)?;
+        let actor = caller.actor();
         if problems.is_empty() {
-            // One event for the whole import, whose `after` is the answer (every record written).
-            // A refused file is not an error of the store but must append no event, hence the
-            // event is appended here, in the import's own transaction, only when rows were written.
-            Ok(app
-                .store
-                .write(|c| match trainings::import(c, practice, catalog, &rows)? {
-                    Imported::Written(records) => {
-                        let written = ImportedTrainings {
-                            imported: records.len(),
-                            records,
-                        };
-                        audit::append(c, &caller.audit("import", "training"), snapshot(&written)?)?;
-                        Ok(Ok(written))
-                    }
-                    Imported::Refused(problems) => Ok(Err(problems)),
-                })?)
+            Ok(
+                match actions::import_trainings(&app.store, &app.catalogs, &actor, practice, &rows)? {
+                    Imported::Written(records) => Ok(ImportedTrainings {
+                        imported: records.len(),
+                        records,
+                    }),
+                    Imported::Refused(problems) => Err(problems),
+                },
+            )
         } else {
             // Some rows cannot even be read: check the others too, so the report is complete.
-            problems.extend(app.store.read(|c| trainings::check_rows(c, practice, catalog, &rows))?);
+            problems.extend(actions::check_import(&app.store, &app.catalogs, practice, &rows)?);
             Ok(Err(problems))
         }
     })
@@ -333,6 +285,63 @@ async fn import_trainings(
         Ok(written) => HttpResponse::Created().json(written),
         Err(problems) => ImportReport::rows(problems).response(),
     })
+}
+
+/// Why an import file cannot be checked row by row.
+#[derive(Debug)]
+pub enum ImportRefusal {
+    /// The text is not well-formed CSV (a 400).
+    Malformed(ApiError),
+    /// The header is missing or names wrong columns, or no row follows it (a 422).
+    Header(Vec<FieldError>),
+}
+
+/// Reads an import file's text (UTF-8, without NUL): its rows, each as a form, and every rule
+/// a row breaks that needs no stored record.
+pub fn read_import(text: &str) -> Result<(Vec<ImportRow>, Vec<RowError>), ImportRefusal> {
+    if let Some(at) = text.find('\0') {
+        let line = text[..at].matches('\n').count() + 1;
+        return Err(ImportRefusal::Malformed(ApiError::BadRequest {
+            code: "malformed_csv",
+            message: format!("the file is not CSV text: line {line} holds a NUL character"),
+            field: None,
+        }));
+    }
+    let records = read_csv(text).map_err(|e| {
+        ImportRefusal::Malformed(ApiError::BadRequest {
+            code: "malformed_csv",
+            message: format!("the file is not well-formed CSV: line {}: {}", e.line, e.message),
+            field: None,
+        })
+    })?;
+    let mut records = records.into_iter();
+    let Some(header_record) = records.next() else {
+        return Err(ImportRefusal::Header(vec![FieldError {
+            field: "header".into(),
+            rule: "required".into(),
+            message: format!(
+                "the file is empty; its first row names the columns: {}",
+                COLUMNS.join(",")
+            ),
+        }]));
+    };
+    let columns = Columns::from_header(&header_record.fields).map_err(ImportRefusal::Header)?;
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for record in records {
+        match columns.form(record.line, &record.fields) {
+            Ok(row) => rows.push(row),
+            Err(mut refused) => problems.append(&mut refused),
+        }
+    }
+    if rows.is_empty() && problems.is_empty() {
+        return Err(ImportRefusal::Header(vec![FieldError {
+            field: "body".into(),
+            rule: "not_empty".into(),
+            message: "the file has no rows below its header".into(),
+        }]));
+    }
+    Ok((rows, problems))
 }
 
 /// A 400 unless the body is declared as `text/csv` (in UTF-8, if a charset is named).
@@ -363,13 +372,23 @@ fn check_csv_content_type(request: &HttpRequest) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The columns an import file may have; all but `trainer` are required.
-const COLUMNS: [&str; 5] = ["staff_id", "topic", "completed_on", "hours", "trainer"];
+/// The columns an import file may have: the staff member by `staff_id` or by name (`staff`),
+/// `topic`, `completed_on` and `hours` are required, `trainer` is not.
+const COLUMNS: [&str; 6] = ["staff_id", "topic", "completed_on", "hours", "trainer", "staff"];
+
+/// How a file names each row's staff member, and in which column.
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+enum StaffColumn {
+    /// Their id.
+    Id(usize),
+    /// Their name as on the roster.
+    Name(usize),
+}
 
 /// Where each column is in the file.
 #[derive(Debug, PartialEq, Eq)]
 struct Columns {
-    staff_id: usize,
+    staff: StaffColumn,
     topic: usize,
     completed_on: usize,
     hours: usize,
@@ -380,7 +399,7 @@ struct Columns {
 impl Columns {
     /// Reads the header row, or names every column at fault.
     fn from_header(names: &[String]) -> Result<Self, Vec<FieldError>> {
-        let mut positions: [Option<usize>; 5] = [None; 5];
+        let mut positions: [Option<usize>; 6] = [None; 6];
         let mut problems = Vec::new();
         for (index, name) in names.iter().enumerate() {
             let name = name.trim();
@@ -405,32 +424,51 @@ impl Columns {
                 }),
             }
         }
-        for (column, position) in COLUMNS.iter().zip(positions).take(4) {
+        let [staff_id, topic, completed_on, hours, trainer, staff_name] = positions;
+        let staff = match (staff_id, staff_name) {
+            (Some(index), None) => Some(StaffColumn::Id(index)),
+            (None, Some(index)) => Some(StaffColumn::Name(index)),
+            (Some(_), Some(_)) => {
+                problems.push(FieldError {
+                    field: "staff".into(),
+                    rule: "conflicting_columns".into(),
+                    message: "the header has both staff_id and staff: keep one of them".into(),
+                });
+                None
+            }
+            (None, None) => {
+                problems.push(FieldError {
+                    field: "staff_id".into(),
+                    rule: "required".into(),
+                    message: "the header has no staff_id column (or staff, with names as on the roster)".into(),
+                });
+                None
+            }
+        };
+        for (column, position) in [("topic", topic), ("completed_on", completed_on), ("hours", hours)] {
             if position.is_none() {
                 problems.push(FieldError {
-                    field: (*column).to_owned(),
+                    field: column.to_owned(),
                     rule: "required".into(),
                     message: format!("the header has no {column} column"),
                 });
             }
         }
-        match positions {
-            [Some(staff_id), Some(topic), Some(completed_on), Some(hours), trainer] if problems.is_empty() => {
-                Ok(Columns {
-                    staff_id,
-                    topic,
-                    completed_on,
-                    hours,
-                    trainer,
-                    count: names.len(),
-                })
-            }
+        match (staff, topic, completed_on, hours) {
+            (Some(staff), Some(topic), Some(completed_on), Some(hours)) if problems.is_empty() => Ok(Columns {
+                staff,
+                topic,
+                completed_on,
+                hours,
+                trainer,
+                count: names.len(),
+            }),
             _ => Err(problems),
         }
     }
 
     /// The training a row records, or every rule it breaks that needs no stored record.
-    fn form(&self, line: u64, fields: &[String]) -> Result<NewTraining, Vec<RowError>> {
+    fn form(&self, line: u64, fields: &[String]) -> Result<ImportRow, Vec<RowError>> {
         let problem = |field: &str, rule: &str, message: String| RowError {
             line,
             field: field.to_owned(),
@@ -454,21 +492,29 @@ impl Columns {
                 Some(text)
             }
         };
-        let staff_id = value("staff_id", self.staff_id);
+        let staff = match self.staff {
+            StaffColumn::Id(index) => value("staff_id", index).map(|text| (Some(text), None)),
+            StaffColumn::Name(index) => value("staff", index).map(|text| (None, Some(text.to_owned()))),
+        };
         let topic = value("topic", self.topic);
         let completed_on = value("completed_on", self.completed_on);
         let hours = value("hours", self.hours);
-        let staff_id = staff_id.and_then(|text| match text.parse::<i64>() {
-            Ok(id) => Some(StaffId(id)),
-            Err(_) => {
-                problems.push(problem(
-                    "staff_id",
-                    "type",
-                    format!("`{text}` is not a staff id (a whole number)"),
-                ));
-                None
-            }
-        });
+        let (staff_id, staff_name) = match staff {
+            Some((Some(text), _)) => match text.parse::<i64>() {
+                Ok(id) => (Some(StaffId(id)), None),
+                Err(_) => {
+                    problems.push(problem(
+                        "staff_id",
+                        "type",
+                        format!("`{text}` is not a staff id (a whole number)"),
+                    ));
+                    (None, None)
+                }
+            },
+            // A name is matched with the roster later; the id is filled in then.
+            Some((None, Some(name))) => (Some(StaffId(0)), Some(name)),
+            _ => (None, None),
+        };
         let topic = topic.and_then(|text| match Term::parse(text) {
             Ok(term) => Some(term),
             Err(e) => {
@@ -512,7 +558,7 @@ impl Columns {
             document_id: None::<DocumentId>,
         };
         match form.validate() {
-            Ok(()) => Ok(form),
+            Ok(()) => Ok(ImportRow { line, staff_name, form }),
             Err(errors) => match ApiError::from(errors) {
                 ApiError::Invalid(fields) => Err(fields
                     .into_iter()
@@ -719,7 +765,16 @@ mod tests {
     #[test]
     fn the_header_names_every_column_at_fault() {
         let columns = header(&["hours", "staff_id", " topic ", "completed_on"]).unwrap();
-        assert_eq!((columns.hours, columns.staff_id, columns.trainer), (0, 1, None));
+        assert_eq!(
+            (columns.hours, columns.staff, columns.trainer),
+            (0, StaffColumn::Id(1), None)
+        );
+        let columns = header(&["staff", "topic", "completed_on", "hours"]).unwrap();
+        assert_eq!(columns.staff, StaffColumn::Name(0));
+        assert_eq!(
+            header(&["staff", "staff_id", "topic", "completed_on", "hours"]).unwrap_err(),
+            [("staff".to_owned(), "conflicting_columns".to_owned())]
+        );
         assert_eq!(
             header(&["staff_id", "topic", "completed_on", "minutes", "trainer"]).unwrap_err(),
             [
@@ -739,11 +794,20 @@ mod tests {
         let row = |text: &str| -> Vec<String> { text.split('|').map(str::to_owned).collect() };
         let form = columns
             .form(2, &row(" 7 |chronic_care_model|2026-03-02|1.5| Lee "))
-            .unwrap();
+            .unwrap()
+            .form;
         assert_eq!(form.staff_id, StaffId(7));
         assert_eq!(form.trainer.as_deref(), Some("Lee"));
-        let form = columns.form(2, &row("7|chronic_care_model|2026-03-02|1.5|")).unwrap();
-        assert_eq!(form.trainer, None);
+        let read = columns.form(2, &row("7|chronic_care_model|2026-03-02|1.5|")).unwrap();
+        assert_eq!((read.form.trainer, read.staff_name), (None, None));
+        let by_name = header(&["staff", "topic", "completed_on", "hours"]).unwrap();
+        let read = by_name.form(3, &row(" Ana Lopez |pcmh_n_model|2026-03-02|1")).unwrap();
+        assert_eq!((read.line, read.staff_name.as_deref()), (3, Some("Ana Lopez")));
+        let refused = by_name.form(4, &row(" |pcmh_n_model|2026-03-02|1")).unwrap_err();
+        assert_eq!(
+            (refused[0].field.as_str(), refused[0].rule.as_str()),
+            ("staff", "required")
+        );
 
         let faults = |text: &str| -> Vec<(String, String)> {
             columns

@@ -64,6 +64,8 @@ pub struct TrainingFilter {
     pub topic: Option<Term>,
     /// Only those completed in this range.
     pub completed: DateRange,
+    /// Newest first (the log a page shows) rather than oldest first (the API's order).
+    pub newest_first: bool,
 }
 
 /// One rule one row of an import breaks.
@@ -312,6 +314,82 @@ pub fn check_rows(
     Ok(problems)
 }
 
+/// One row of an import file as read: its line, the staff member's name when the file names
+/// them by name (a `staff` column) rather than by id, and the training it records (whose
+/// `staff_id` [`resolve_names`] fills in for a row that names its staff member).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportRow {
+    /// The line of the file where the row starts (the header is line 1).
+    pub line: u64,
+    /// The staff member's name, as on the roster (case and surrounding spaces aside).
+    pub staff_name: Option<String>,
+    /// The training the row records.
+    pub form: NewTraining,
+}
+
+/// A name as compared with the roster's: trimmed, inner spaces collapsed, lowercase.
+fn comparable_name(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// The rows with each staff member named by name replaced by their id, and a problem (field
+/// `staff`) for each name that no one, or more than one staff member, of `practice` has.
+pub fn resolve_names(
+    conn: &mut Connection,
+    practice: PracticeId,
+    rows: &[ImportRow],
+) -> StoreResult<(Vec<(u64, NewTraining)>, Vec<RowError>)> {
+    let mut roster: HashMap<String, Vec<StaffId>> = HashMap::new();
+    if rows.iter().any(|r| r.staff_name.is_some()) {
+        for member in staff::all(conn, practice)? {
+            roster.entry(comparable_name(&member.name)).or_default().push(member.id);
+        }
+    }
+    let mut resolved = Vec::with_capacity(rows.len());
+    let mut problems = Vec::new();
+    for row in rows {
+        let Some(name) = &row.staff_name else {
+            resolved.push((row.line, row.form.clone()));
+            continue;
+        };
+        let problem = |rule: &str, message: String| RowError {
+            line: row.line,
+            field: "staff".into(),
+            rule: rule.into(),
+            message,
+        };
+        match roster.get(&comparable_name(name)).map(Vec::as_slice) {
+            Some([one]) => resolved.push((
+                row.line,
+                NewTraining {
+                    staff_id: *one,
+                    ..row.form.clone()
+                },
+            )),
+            Some(many) if many.len() > 1 => problems.push(problem(
+                "ambiguous_name",
+                format!(
+                    "{} staff members are named `{}`; give this row's staff member by staff_id instead",
+                    if many.len() == 2 {
+                        "two".to_owned()
+                    } else {
+                        many.len().to_string()
+                    },
+                    name.trim()
+                ),
+            )),
+            _ => problems.push(problem(
+                "known_staff",
+                format!(
+                    "no staff member named `{}` is on the staff of practice {practice}",
+                    name.trim()
+                ),
+            )),
+        }
+    }
+    Ok((resolved, problems))
+}
+
 /// Checks every row, then writes them all if every one is good, or none if any is not.
 ///
 /// The caller's transaction ([`super::Store::write`]) makes the writes one unit.
@@ -367,8 +445,12 @@ pub fn list(
             }
             query
         };
-        let rows = query()
-            .order((training_records::completed_on, training_records::id))
+        let ordered = if filter.newest_first {
+            query().order((training_records::completed_on.desc(), training_records::id.desc()))
+        } else {
+            query().order((training_records::completed_on, training_records::id))
+        };
+        let rows = ordered
             .limit(page.limit)
             .offset(page.offset)
             .select(Row::as_select())
