@@ -328,6 +328,7 @@ pub async fn serve(state: AppState, bind: &str) -> std::io::Result<()> {
         app.service(utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi()))
             .service(
                 web::scope("")
+                    .wrap(actix_web::middleware::from_fn(crate::web::error::framed_errors))
                     .wrap(actix_web::middleware::from_fn(crate::web::security_headers))
                     .app_data(web::FormConfig::default().limit(crate::web::auth::FORM_LIMIT))
                     .configure(crate::web::configure)

@@ -3,7 +3,8 @@
 use actix_web::{delete, get, post, web, HttpResponse};
 use pcmh_core::access::TokenRole;
 use pcmh_core::store::tokens::{self, IssuedToken, NewToken, TokenInfo};
-use pcmh_core::store::{now, Listing, StoreError};
+use pcmh_core::actions::people;
+use pcmh_core::store::Listing;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -33,22 +34,7 @@ async fn create_token(
     ValidJson(form): ValidJson<NewToken>,
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.clone();
-    let issued = blocking(move || {
-        let mut secret = None;
-        // The audit event records the token's facts, never its secret.
-        let info = store.write_audited(caller.audit("create", "token"), |c, event| {
-            let issued = tokens::create(c, &form, Some(&caller.principal), now())?;
-            event.organization = issued.info.organization_id;
-            event.practice = issued.info.practice_id;
-            secret = Some(issued.token);
-            Ok(issued.info)
-        })?;
-        Ok(IssuedToken {
-            token: secret.unwrap_or_default(),
-            info,
-        })
-    })
-    .await?;
+    let issued = blocking(move || Ok(people::issue_token(&store, &caller.principal, &form)?)).await?;
     Ok(HttpResponse::Created().json(issued))
 }
 
@@ -116,21 +102,7 @@ async fn revoke_token(
 ) -> Result<web::Json<TokenInfo>, ApiError> {
     let id = path.into_inner();
     let store = state.store.clone();
-    let revoked = blocking(move || {
-        Ok(store.write_audited(caller.audit("revoke", "token"), |c, event| {
-            let token = tokens::get(c, id)?;
-            let in_scope =
-                caller.principal.role == TokenRole::Admin || token.organization_id == caller.principal.organization;
-            if !in_scope {
-                return Err(StoreError::not_found("token", id));
-            }
-            event.organization = token.organization_id;
-            event.practice = token.practice_id;
-            event.before = serde_json::to_value(&token).ok();
-            tokens::revoke(c, id, now())
-        })?)
-    })
-    .await?;
+    let revoked = blocking(move || Ok(people::revoke_token(&store, &caller.principal, id)?)).await?;
     Ok(web::Json(revoked))
 }
 

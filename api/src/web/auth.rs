@@ -104,7 +104,7 @@ fn session_secret(req: &HttpRequest) -> Option<String> {
 }
 
 /// Resumes the request's session.
-async fn resume(req: &HttpRequest) -> Result<Viewer, WebError> {
+pub async fn resume(req: &HttpRequest) -> Result<Viewer, WebError> {
     let state = req.app_data::<web::Data<AppState>>().cloned().ok_or(WebError::Internal)?;
     let next = req
         .uri()

@@ -108,13 +108,63 @@ impl ResponseError for WebError {
             message,
             css: super::assets::url("app.css"),
         };
-        match page.render() {
+        let mut response = match page.render() {
             Ok(html) => HttpResponse::build(self.status_code())
                 .content_type("text/html; charset=utf-8")
                 .body(html),
             Err(_) => HttpResponse::build(self.status_code()).body(title),
-        }
+        };
+        response.extensions_mut().insert(ErrorInfo {
+            title: page.title.to_owned(),
+            message: page.message,
+        });
+        response
     }
+}
+
+/// What an error page says, kept on the response so that [`framed_errors`] can show it inside
+/// the signed-in person's frame.
+#[derive(Debug, Clone)]
+struct ErrorInfo {
+    title: String,
+    message: String,
+}
+
+/// An error page inside the usual frame (header with Sign out, navigation).
+#[derive(Template)]
+#[template(path = "error_framed.html")]
+struct FramedErrorPage {
+    chrome: super::Chrome,
+    message: String,
+}
+
+/// Shows error pages to a signed-in person inside their usual frame, so that they can still
+/// find their way and sign out. (An error answer is made without the request; this middleware
+/// has it.)
+pub async fn framed_errors(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let request = req.request().clone();
+    let response = next.call(req).await?.map_into_boxed_body();
+    let info = response.response().extensions().get::<ErrorInfo>().cloned();
+    let Some(info) = info else { return Ok(response) };
+    if request.cookie(super::auth::SESSION_COOKIE).is_none() {
+        return Ok(response);
+    }
+    let Ok(viewer) = super::auth::resume(&request).await else {
+        return Ok(response);
+    };
+    let page = FramedErrorPage {
+        chrome: super::Chrome::new(&viewer, info.title),
+        message: info.message,
+    };
+    let status = response.status();
+    let Ok(html) = page.render() else { return Ok(response) };
+    let framed = HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html);
+    Ok(actix_web::dev::ServiceResponse::new(request, framed))
 }
 
 /// A page for any path no route has.

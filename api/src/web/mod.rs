@@ -17,9 +17,11 @@ pub mod forms;
 pub mod home;
 pub mod meetings;
 pub mod packet;
+pub mod people;
 pub mod session;
 pub mod staff;
 pub mod surveys;
+pub mod tokens;
 pub mod trainings;
 
 use actix_web::body::MessageBody;
@@ -89,7 +91,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(care_plans::configure)
         .configure(documents::configure)
         .configure(surveys::configure)
-        .configure(packet::configure);
+        .configure(packet::configure)
+        .configure(people::configure)
+        .configure(tokens::configure);
 }
 
 /// One link of the navigation bar.
@@ -161,6 +165,16 @@ impl Chrome {
                 current: false,
             });
         }
+        if matches!(
+            viewer.user.role,
+            pcmh_core::access::TokenRole::Admin | pcmh_core::access::TokenRole::PoManager
+        ) {
+            nav.push(NavLink {
+                label: "People",
+                href: "/people".into(),
+                current: false,
+            });
+        }
         Chrome {
             title: title.into(),
             user_name: viewer.user.display_name.clone(),
@@ -189,6 +203,14 @@ impl Chrome {
             practice.name, practice.catalog_id, practice.catalog_version, practice.time_zone
         ));
         chrome
+    }
+
+    /// The same frame with the navigation link `href` marked as the page shown.
+    pub fn current(mut self, href: &str) -> Self {
+        for link in &mut self.nav {
+            link.current = link.href == href;
+        }
+        self
     }
 
     /// The same frame with a one-time notice.

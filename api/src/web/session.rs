@@ -30,6 +30,15 @@ fn local_path(next: Option<&str>) -> String {
     }
 }
 
+/// A session's idle timeout in words: "30 minutes", "1 minute", "45 seconds".
+fn idle_words(idle: chrono::Duration) -> String {
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    match idle.num_seconds() {
+        s if s % 60 == 0 => plural(s / 60, "minute"),
+        s => plural(s, "second"),
+    }
+}
+
 /// The query's value of `name`.
 fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
     form_urlencoded::parse(req.query_string().as_bytes())
@@ -39,11 +48,14 @@ fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
 
 /// The sign-in page.
 #[get("/sign-in")]
-async fn sign_in_page(req: HttpRequest) -> Result<HttpResponse, WebError> {
+async fn sign_in_page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, WebError> {
     let timed_out = query_value(&req, "timed_out").is_some();
     let signed_out = query_value(&req, "signed_out").is_some();
     let info = if timed_out {
-        Some("You were signed out after 30 minutes without activity. Sign in again to go on.".to_owned())
+        Some(format!(
+            "You were signed out after {} without activity. Sign in again to go on.",
+            idle_words(state.web.sessions.idle)
+        ))
     } else if signed_out {
         Some("You are signed out.".to_owned())
     } else {

@@ -308,6 +308,17 @@ pub fn list(
     })
 }
 
+/// The tokens a person made for their own scripts, newest first.
+pub fn of_user(conn: &mut Connection, user_id: i64) -> StoreResult<Vec<TokenInfo>> {
+    let rows: Vec<Row> = on_backend!(conn, |c| tokens::table
+        .filter(tokens::user_id.eq(user_id))
+        .order(tokens::id.desc())
+        .limit(500)
+        .select(Row::as_select())
+        .load(c))?;
+    Ok(rows.iter().map(Row::info).collect())
+}
+
 /// Revokes a token; revoking it again changes nothing.
 pub fn revoke(conn: &mut Connection, id: i64, now: NaiveDateTime) -> StoreResult<TokenInfo> {
     let token = get(conn, id)?;
