@@ -390,6 +390,17 @@ pub fn list(
     })
 }
 
+/// Every meeting of `practice` with its attendees and follow-ups (with their ids), newest first.
+pub fn all_records(conn: &mut Connection, practice: PracticeId) -> StoreResult<Vec<MeetingRecord>> {
+    practices::get(conn, practice)?;
+    let rows: Vec<Row> = on_backend!(conn, |c| team_meetings::table
+        .filter(team_meetings::practice_id.eq(practice.0))
+        .order((team_meetings::held_on.desc(), team_meetings::id.desc()))
+        .select(Row::as_select())
+        .load(c))?;
+    assemble(conn, rows)
+}
+
 /// Loads the attendees and follow-ups of the meetings in `rows` and puts each meeting together.
 fn assemble(conn: &mut Connection, rows: Vec<Row>) -> StoreResult<Vec<MeetingRecord>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
