@@ -169,6 +169,8 @@ fn invitations_set_a_password_once_and_sign_in(backend: Backend) {
 fn wrong_passwords_lock_out_with_the_same_answer(backend: Backend) {
     let server = Server::start(backend);
     invited(&server, "ben@example.org", &["--role", "admin"], "the right password");
+    let mut ben = Person::new(&server);
+    assert_eq!(ben.sign_in("BEN@example.org ", "the right password").status, 303, "emails are not case-sensitive");
     let mut stranger = Person::new(&server);
     let wrong = stranger.sign_in("ben@example.org", "not it");
     let unknown = stranger.sign_in("nobody@example.org", "not it");

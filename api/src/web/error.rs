@@ -145,13 +145,12 @@ pub async fn framed_errors(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
 ) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
-    let request = req.request().clone();
+    // The request must not be cloned before it is routed (routing needs it unshared).
+    let signed_in = req.cookie(super::auth::SESSION_COOKIE).is_some();
     let response = next.call(req).await?.map_into_boxed_body();
     let info = response.response().extensions().get::<ErrorInfo>().cloned();
-    let Some(info) = info else { return Ok(response) };
-    if request.cookie(super::auth::SESSION_COOKIE).is_none() {
-        return Ok(response);
-    }
+    let Some(info) = info.filter(|_| signed_in) else { return Ok(response) };
+    let request = response.request().clone();
     let Ok(viewer) = super::auth::resume(&request).await else {
         return Ok(response);
     };
@@ -164,6 +163,8 @@ pub async fn framed_errors(
     let framed = HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(html);
+    drop(request);
+    let (request, _) = response.into_parts();
     Ok(actix_web::dev::ServiceResponse::new(request, framed))
 }
 
