@@ -4,10 +4,11 @@
 
 use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::NaiveDate;
+use pcmh_core::actions::care_plans as actions;
 use pcmh_core::ids::{CarePlanId, PracticeId};
 use pcmh_core::records::{CarePlan, CarePlanKind, CarePlanShare};
 use pcmh_core::store::care_plans::{self, CarePlanUpdate, NewCarePlan, NewCarePlanShare};
-use pcmh_core::store::{audit, Listing};
+use pcmh_core::store::Listing;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -16,7 +17,6 @@ use validator::Validate;
 use super::access::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{blocking, ValidJson, ValidQuery};
-use super::organizations::snapshot;
 use super::{AppState, ListQuery};
 
 /// Paging, a range of discussion dates, and the kind of plan.
@@ -74,12 +74,7 @@ async fn create_care_plan(
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.clone();
     let practice = PracticeId(path.into_inner());
-    let created = blocking(move || {
-        Ok(store.write_audited(caller.audit("create", "care_plan"), |c, _| {
-            care_plans::create(c, practice, &form)
-        })?)
-    })
-    .await?;
+    let created = blocking(move || Ok(actions::add_care_plan(&store, &caller.actor(), practice, &form)?)).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -162,14 +157,7 @@ async fn update_care_plan(
     let store = state.store.clone();
     let (practice, id) = (PracticeId(path.0), CarePlanId(path.1));
     Ok(web::Json(
-        blocking(move || {
-            Ok(store.write_audited(caller.audit("update", "care_plan"), |c, event| {
-                audit::hold(c)?;
-                event.before = Some(snapshot(&care_plans::get(c, practice, id)?)?);
-                care_plans::update(c, practice, id, &form)
-            })?)
-        })
-        .await?,
+        blocking(move || Ok(actions::update_care_plan(&store, &caller.actor(), practice, id, &form)?)).await?,
     ))
 }
 
@@ -198,12 +186,7 @@ async fn create_care_plan_share(
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.clone();
     let (practice, id) = (PracticeId(path.0), CarePlanId(path.1));
-    let created = blocking(move || {
-        Ok(store.write_audited(caller.audit("share", "care_plan_share"), |c, _| {
-            care_plans::share(c, practice, id, &form)
-        })?)
-    })
-    .await?;
+    let created = blocking(move || Ok(actions::share_care_plan(&store, &caller.actor(), practice, id, &form)?)).await?;
     Ok(HttpResponse::Created().json(created))
 }
 

@@ -14,14 +14,15 @@ use actix_web::web::{Bytes, BytesMut};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use futures_util::StreamExt;
+use pcmh_core::actions::documents::{self as actions, ReceivedFile};
 use pcmh_core::catalog::Catalog;
 use pcmh_core::ids::{CriterionId, DocumentId, OrganizationId, PracticeId, Term};
 use pcmh_core::records::Owner;
 use pcmh_core::store::documents::{
-    self, clean_file_name, DocumentFile, DocumentFilter, FileContent, NewDocument, StoredDocument, UploadForm,
+    self, clean_file_name, DocumentFilter, FileContent, NewDocument, StoredDocument, UploadForm,
 };
 use pcmh_core::store::files::{EvidenceFiles, FolderFiles, Upload};
-use pcmh_core::store::{practices, Listing, StoreError};
+use pcmh_core::store::{Listing, StoreError};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -88,7 +89,7 @@ impl DocumentQuery {
     }
 }
 
-fn files(state: &AppState) -> FolderFiles {
+pub(crate) fn files(state: &AppState) -> FolderFiles {
     FolderFiles::new(state.data_dir.join("evidence"))
 }
 
@@ -104,7 +105,7 @@ fn not_multipart() -> ApiError {
     }
 }
 
-fn multipart_failure(error: MultipartError) -> ApiError {
+pub(crate) fn multipart_failure(error: MultipartError) -> ApiError {
     match error {
         MultipartError::ContentTypeMissing
         | MultipartError::ContentTypeParse
@@ -119,7 +120,7 @@ fn multipart_failure(error: MultipartError) -> ApiError {
 }
 
 /// Refuses, before reading it, a body that is not `multipart/form-data` or is declared too large.
-fn check_request(req: &HttpRequest) -> Result<(), ApiError> {
+pub(crate) fn check_request(req: &HttpRequest) -> Result<(), ApiError> {
     let form_data = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -147,15 +148,8 @@ fn too_large() -> ApiError {
     ))
 }
 
-/// A `file` part received: the upload in its temporary file, and its name and media type.
-struct ReceivedFile {
-    upload: Upload,
-    file_name: String,
-    media_type: String,
-}
-
 /// Writes the `file` part to a temporary file, hashing it, in bounded batches.
-async fn receive_file(state: &AppState, field: &mut Field) -> Result<ReceivedFile, ApiError> {
+pub(crate) async fn receive_file(state: &AppState, field: &mut Field) -> Result<ReceivedFile, ApiError> {
     let file_name = clean_file_name(
         field
             .content_disposition()
@@ -198,18 +192,22 @@ async fn write_batch(mut upload: Upload, bytes: Bytes) -> Result<Upload, ApiErro
     .await
 }
 
-/// Reads and validates the `metadata` part.
-async fn receive_metadata(field: &mut Field) -> Result<NewDocument, ApiError> {
+/// Reads a part that is not a file: at most `limit` bytes, else 413 naming `what`.
+pub(crate) async fn receive_text(field: &mut Field, limit: usize, what: &str) -> Result<BytesMut, ApiError> {
     let mut bytes = BytesMut::new();
     while let Some(chunk) = field.next().await {
         let chunk = chunk.map_err(multipart_failure)?;
-        if bytes.len() + chunk.len() > JSON_LIMIT {
-            return Err(ApiError::TooLarge(format!(
-                "the metadata part is larger than {JSON_LIMIT} bytes"
-            )));
+        if bytes.len() + chunk.len() > limit {
+            return Err(ApiError::TooLarge(format!("{what} is larger than {limit} bytes")));
         }
         bytes.extend_from_slice(&chunk);
     }
+    Ok(bytes)
+}
+
+/// Reads and validates the `metadata` part.
+async fn receive_metadata(field: &mut Field) -> Result<NewDocument, ApiError> {
+    let bytes = receive_text(field, JSON_LIMIT, "the metadata part").await?;
     parse_json(&bytes).map_err(|error| match error {
         ApiError::Invalid(fields) => ApiError::Invalid(
             fields
@@ -227,14 +225,13 @@ async fn receive_metadata(field: &mut Field) -> Result<NewDocument, ApiError> {
     })
 }
 
-/// Reads an upload, checks its metadata against `catalog`, and keeps the file; returns the
-/// metadata and the stored file's facts. Nothing is kept when a check fails.
+/// Reads an upload: its metadata and its file, received into a temporary file (removed unless
+/// it is kept).
 async fn receive(
     state: &AppState,
     req: &HttpRequest,
     payload: web::Payload,
-    catalog: &Catalog,
-) -> Result<(NewDocument, DocumentFile), ApiError> {
+) -> Result<(NewDocument, ReceivedFile), ApiError> {
     let mut multipart = Multipart::new(req.headers(), payload);
     let mut file: Option<ReceivedFile> = None;
     let mut metadata: Option<NewDocument> = None;
@@ -277,24 +274,7 @@ async fn receive(
     let (Some(received), Some(metadata)) = (file, metadata) else {
         return Err(ApiError::Invalid(missing));
     };
-    documents::check(catalog, &metadata)?;
-    let files = files(state);
-    let ReceivedFile {
-        upload,
-        file_name,
-        media_type,
-    } = received;
-    let stored = blocking(move || files.commit(upload).map_err(file_failure)).await?;
-    let size_bytes = i64::try_from(stored.size_bytes).map_err(|_| too_large())?;
-    Ok((
-        metadata,
-        DocumentFile {
-            file_name,
-            media_type,
-            size_bytes,
-            sha256: stored.sha256,
-        },
-    ))
+    Ok((metadata, received))
 }
 
 /// Stores an upload and its row for `owner`, assessed against `catalog`.
@@ -306,15 +286,27 @@ async fn create(
     catalog: Catalog,
     caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
-    let (form, file) = receive(state, req, payload, &catalog).await?;
-    let store = state.store.clone();
+    let (form, received) = receive(state, req, payload).await?;
+    let (store, files) = (state.store.clone(), files(state));
     let created = blocking(move || {
-        Ok(store.write_audited(caller.audit("upload", "document"), |c, _| {
-            documents::create(c, owner, &catalog, &form, &file)
-        })?)
+        Ok(actions::upload_document(
+            &store,
+            &files,
+            &catalog,
+            &caller.actor(),
+            owner,
+            &form,
+            received,
+        )?)
     })
     .await?;
     Ok(HttpResponse::Created().json(created))
+}
+
+/// The catalog `owner` is assessed against (404 when there is no such owner).
+pub(crate) async fn owner_catalog(state: &AppState, owner: Owner) -> Result<Catalog, ApiError> {
+    let (store, catalogs) = (state.store.clone(), state.catalogs.clone());
+    blocking(move || Ok(actions::owner_catalog(&store, &catalogs, owner)?)).await
 }
 
 async fn list(
@@ -398,7 +390,12 @@ fn stream_file(reader: Box<dyn Read + Send>) -> impl futures_util::Stream<Item =
 }
 
 /// The bytes of a document, as stored.
-async fn content(state: &AppState, req: &HttpRequest, owner: Owner, id: DocumentId) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn content(
+    state: &AppState,
+    req: &HttpRequest,
+    owner: Owner,
+    id: DocumentId,
+) -> Result<HttpResponse, ApiError> {
     let stored = get(state, owner, id).await?;
     let etag = format!("\"{}\"", stored.file.sha256);
     if matches_etag(req, &etag) {
@@ -447,9 +444,7 @@ async fn create_practice_document(
 ) -> Result<HttpResponse, ApiError> {
     check_request(&req)?;
     let id = PracticeId(path.into_inner());
-    let store = state.store.clone();
-    let practice = blocking(move || Ok(store.read(|c| practices::get(c, id))?)).await?;
-    let catalog = state.catalog(&practice.catalog_id, &practice.catalog_version)?.clone();
+    let catalog = owner_catalog(&state, Owner::Practice(id)).await?;
     create(&state, &req, payload, Owner::Practice(id), catalog, caller).await
 }
 
@@ -552,7 +547,7 @@ async fn create_organization_document(
 ) -> Result<HttpResponse, ApiError> {
     check_request(&req)?;
     let id = OrganizationId(path.into_inner());
-    let catalog = state.catalog_of_organization(id).await?;
+    let catalog = owner_catalog(&state, Owner::Organization(id)).await?;
     create(&state, &req, payload, Owner::Organization(id), catalog, caller).await
 }
 

@@ -2,10 +2,11 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use chrono::NaiveDate;
+use pcmh_core::actions::surveys as actions;
 use pcmh_core::ids::{OrganizationId, PeriodicReportId, PracticeId, Term};
-use pcmh_core::records::{Owner, PeriodicReport};
+use pcmh_core::records::PeriodicReport;
 use pcmh_core::store::reports::{self, NewReport, ReportFilter};
-use pcmh_core::store::{practices, Listing, Page, StoreError};
+use pcmh_core::store::{Listing, Page};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -95,36 +96,15 @@ async fn create_report(
     ValidJson(form): ValidJson<NewReport>,
 ) -> Result<HttpResponse, ApiError> {
     let organization = OrganizationId(path.into_inner());
-    let store = state.store.clone();
-    let named = form.practice_id;
-    let (used, practice) = blocking(move || {
-        Ok(store.read(|c| {
-            let used = practices::catalog_versions(c, organization)?;
-            let practice = match named.map(|id| practices::get(c, id)) {
-                Some(Ok(practice)) => Some(practice),
-                None | Some(Err(StoreError::NotFound { .. })) => None,
-                Some(Err(other)) => return Err(other),
-            };
-            Ok((used, practice))
-        })?)
-    })
-    .await?;
-    // A report about a practice uses the practice's catalog version; a PO-wide one, the PO's.
-    // A practice that is not the PO's is refused by the store with a 422 naming practice_id.
-    let catalog = match practice.filter(|p| p.organization_id == organization) {
-        Some(practice) => state.catalog(&practice.catalog_id, &practice.catalog_version)?.clone(),
-        None => state.organization_catalog(&used)?,
-    };
-    let store = state.store.clone();
+    let app = state.clone();
     let created = blocking(move || {
-        Ok(store.write_audited(caller.audit("create", "report"), |c, event| {
-            let created = reports::create(c, organization, &catalog, &form)?;
-            // A report about one of the PO's practices concerns that practice too.
-            if let Owner::Practice(practice) = created.owner {
-                event.practice = Some(practice);
-            }
-            Ok(created)
-        })?)
+        Ok(actions::add_report(
+            &app.store,
+            &app.catalogs,
+            &caller.actor(),
+            organization,
+            &form,
+        )?)
     })
     .await?;
     Ok(HttpResponse::Created().json(created))

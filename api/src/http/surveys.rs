@@ -2,11 +2,12 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use chrono::NaiveDate;
-use pcmh_core::catalog::{Catalog, Term};
+use pcmh_core::actions::surveys as actions;
+use pcmh_core::catalog::Term;
 use pcmh_core::ids::{PracticeId, SurveyResultId};
-use pcmh_core::records::{Practice, SurveyResult};
+use pcmh_core::records::SurveyResult;
 use pcmh_core::store::surveys::{self, NewSurvey, SurveyFilter};
-use pcmh_core::store::{practices, Listing};
+use pcmh_core::store::Listing;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -16,13 +17,6 @@ use super::access::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{blocking, ValidJson, ValidQuery};
 use super::{AppState, ListQuery};
-
-/// The practice `id` and the catalog version it is assessed against (404 when there is no such practice).
-fn practice_catalog(app: &AppState, id: PracticeId) -> Result<(Practice, &Catalog), ApiError> {
-    let practice = app.store.read(|c| practices::get(c, id))?;
-    let catalog = app.catalog(&practice.catalog_id, &practice.catalog_version)?;
-    Ok((practice, catalog))
-}
 
 /// Records the result of a survey of the practice.
 #[utoipa::path(
@@ -47,10 +41,13 @@ async fn create_survey(
     let practice = PracticeId(path.into_inner());
     let app = state.clone();
     let created = blocking(move || {
-        let (_, catalog) = practice_catalog(&app, practice)?;
-        Ok(app.store.write_audited(caller.audit("create", "survey"), |c, _| {
-            surveys::create(c, practice, catalog, &form)
-        })?)
+        Ok(actions::add_survey(
+            &app.store,
+            &app.catalogs,
+            &caller.actor(),
+            practice,
+            &form,
+        )?)
     })
     .await?;
     Ok(HttpResponse::Created().json(created))
