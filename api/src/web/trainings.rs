@@ -77,8 +77,8 @@ async fn lookup(state: &web::Data<AppState>, practice: Practice) -> Result<Looku
         let topics = catalog
             .vocabulary
             .training_topics
-            .iter()
-            .map(|(term, _)| Choice {
+            .keys()
+            .map(|term| Choice {
                 value: term.to_string(),
                 label: Vocabulary::label(&catalog.vocabulary.training_topics, term).to_owned(),
             })

@@ -332,13 +332,12 @@ fn comparable_name(name: &str) -> String {
     name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
+/// The rows of an import, each with its line, and the problems of those left out.
+pub type Resolved = (Vec<(u64, NewTraining)>, Vec<RowError>);
+
 /// The rows with each staff member named by name replaced by their id, and a problem (field
 /// `staff`) for each name that no one, or more than one staff member, of `practice` has.
-pub fn resolve_names(
-    conn: &mut Connection,
-    practice: PracticeId,
-    rows: &[ImportRow],
-) -> StoreResult<(Vec<(u64, NewTraining)>, Vec<RowError>)> {
+pub fn resolve_names(conn: &mut Connection, practice: PracticeId, rows: &[ImportRow]) -> StoreResult<Resolved> {
     let mut roster: HashMap<String, Vec<StaffId>> = HashMap::new();
     if rows.iter().any(|r| r.staff_name.is_some()) {
         for member in staff::all(conn, practice)? {
