@@ -83,7 +83,11 @@ async fn create_packet(
     let period = packet::check_period(form.from, form.to)?;
     let state = state.into_inner();
     let (file, record) = blocking(move || export(&state, &caller.actor(), id, period)).await?;
-    let practice_id = record.practice_id;
+    Ok(zip_response(file, record.practice_id, period))
+}
+
+/// The answer carrying a packet: the ZIP streamed from its file, as an attachment.
+pub fn zip_response(file: std::fs::File, practice_id: i64, period: Period) -> HttpResponse {
     let body = futures_util::stream::unfold(file, |mut file| async move {
         let mut buf = vec![0u8; 64 * 1024];
         match file.read(&mut buf) {
@@ -95,7 +99,7 @@ async fn create_packet(
             Err(e) => Some((Err(actix_web::error::ErrorInternalServerError(e)), file)),
         }
     });
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type("application/zip")
         .insert_header((
             "Content-Disposition",
@@ -104,7 +108,7 @@ async fn create_packet(
                 period.from, period.to
             ),
         ))
-        .streaming(body))
+        .streaming(body)
 }
 
 /// Writes the packet of `practice` for `period` to a temporary file (the same core function
