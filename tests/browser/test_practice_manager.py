@@ -118,3 +118,96 @@ def test_a_meeting_with_follow_ups_one_marked_done(page, server):
     expect(done).to_contain_text("Done")
     still_open = page.locator("#follow-ups tr", has_text="Update the shared care plan of patient 5120")
     expect(still_open.get_by_role("button", name="Mark done")).to_be_visible()
+
+
+def signed_in_name(page):
+    """The display name the header shows for the person signed in."""
+    text = page.locator("header .who span").first.inner_text()
+    return text.split(" (")[0].strip()
+
+
+@pytest.mark.postgres
+def test_attest_with_an_uploaded_document_signed_by_the_person(page, server, tmp_path):
+    email, password = server.account("practice_manager")
+    sign_in(page, server.base, email, password)
+    practice = my_practice(server)
+    base = f"{server.base}/practices/{practice}"
+    today = datetime.date.today().isoformat()
+    workflow = tmp_path / "care-team-workflow.txt"
+    workflow.write_text("Care team workflow: huddles every morning, care manager leads outreach.\n")
+
+    visit(page, base + "/documents", "documents")
+    page.get_by_label("File").set_input_files(str(workflow))
+    page.get_by_label("Title").fill("Care team workflow 2026")
+    page.get_by_label("Document type").select_option(index=1)
+    page.get_by_label("In force from").fill(today)
+    page.get_by_label("4.2 ", exact=False).first.check()
+    submit(page, "document-uploaded", "Upload document")
+    expect(page.get_by_role("status")).to_contain_text("Care team workflow 2026")
+    expect(page.get_by_role("link", name="Download Care team workflow 2026")).to_be_visible()
+
+    visit(page, base + "/criteria/4.2", "criterion-4.2")
+    me = signed_in_name(page)
+    form = page.locator("#attest-form")
+    form.get_by_label("Status").select_option(label="In place")
+    form.get_by_label("Effective date").fill(today)
+    form.get_by_label("Statement").fill("The care team of four disciplines works from the written workflow.")
+    form.get_by_label("Care team workflow 2026", exact=False).check()
+    submit(page, "attested", "Attest")
+    in_force = page.locator("#attestation-in-force")
+    expect(in_force).to_contain_text("In place")
+    history = page.locator("#attestation-history li").first
+    expect(history).to_contain_text(me)
+    # The API tells the same: signed by the person, the uploaded document as evidence.
+    status, documents = server.api(f"/practices/{practice}/documents?limit=500")
+    assert status == 200
+    uploaded = [d["id"] for d in documents["items"] if d["title"] == "Care team workflow 2026"]
+    assert len(uploaded) == 1, documents
+    expect(history.get_by_role("link", name=f"Document {uploaded[0]}")).to_be_visible()
+    status, attestations = server.api(f"/practices/{practice}/attestations?limit=500")
+    assert status == 200
+    mine = [a for a in attestations["items"] if a["criterion"] == "4.2" and a["signer"] == me]
+    assert mine and uploaded[0] in mine[-1]["evidence"], f"an attestation of 4.2 signed by {me} with the document"
+
+
+@pytest.mark.postgres
+def test_an_advance_care_plan_shared_with_all_partners_meets_4_22(page, server):
+    email, password = server.account("practice_manager")
+    sign_in(page, server.base, email, password)
+    practice = my_practice(server)
+    base = f"{server.base}/practices/{practice}"
+    today = datetime.date.today()
+    reference = "PT-88231"
+    visit(page, base + "/care-plans", "care-plans")
+    page.get_by_label("Kind of plan").select_option(label="Advance care plan")
+    page.get_by_label("Patient reference").fill(reference)
+    page.get_by_label("Initiating provider").select_option(index=1)
+    # Executed two months ago: the 30 days to share it with every partner are over.
+    page.get_by_label("Discussed with the patient on").fill((today - datetime.timedelta(days=61)).isoformat())
+    page.get_by_label("Executed on (optional)").fill((today - datetime.timedelta(days=60)).isoformat())
+    page.get_by_label("Documented in the patient's medical record").check()
+    partners = ["Lakeside Hospital", "Dr. Rivera (cardiology)", "Home care agency"]
+    for n, partner in enumerate(partners, start=1):
+        page.get_by_label(f"Care partner {n}", exact=True).fill(partner)
+    submit(page, "care-plan-added", "Add care plan")
+
+    def share(partner, name):
+        # Each share happened within the 30 days (the third is recorded late, dated when it happened).
+        page.get_by_label(f"Care partner for {reference}", exact=True).select_option(label=f"{partner} (not shared yet)")
+        page.get_by_label(f"Shared on ({reference})", exact=True).fill((today - datetime.timedelta(days=45)).isoformat())
+        page.get_by_label(f"Method ({reference})", exact=True).select_option(index=1)
+        submit(page, name, f"Record share for {reference}")
+
+    share(partners[0], "shared-1")
+    share(partners[1], "shared-2")
+    row = page.locator("#care-plans tr", has_text=reference)
+    expect(row).to_contain_text("2 of 3")
+    expect(row).to_contain_text("Home care agency not yet")
+    line = page.locator("#criterion-heading").locator("xpath=..")
+    expect(line).to_contain_text("Home care agency")
+
+    share(partners[2], "shared-3")
+    expect(page.locator("#care-plans tr", has_text=reference)).to_contain_text("3 of 3")
+    line = page.locator("#criterion-heading").locator("xpath=..")
+    expect(line).not_to_contain_text("Home care agency")
+    expect(page.locator("#criterion-heading .status")).to_have_text("Met")
