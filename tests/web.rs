@@ -92,10 +92,19 @@ impl<'a> Person<'a> {
 
 /// Invites a person on the command line and has them set `password`; returns them signed in.
 fn invited<'a>(server: &'a Server, email: &str, role_args: &[&str], password: &str) -> Person<'a> {
-    let mut args = vec!["user", "invite", "--email", email, "--public-url", "http://example.test"];
+    let mut args = vec![
+        "user",
+        "invite",
+        "--email",
+        email,
+        "--public-url",
+        "http://example.test",
+    ];
     args.extend_from_slice(role_args);
     let link = pcmh_on(server, &args);
-    let path = link.strip_prefix("http://example.test").expect("the link names the public URL");
+    let path = link
+        .strip_prefix("http://example.test")
+        .expect("the link names the public URL");
     assert!(path.starts_with("/invitations/"), "{link}");
     let mut person = Person::new(server);
     assert_eq!(person.get(path).status, 200);
@@ -119,9 +128,22 @@ fn invitations_set_a_password_once_and_sign_in(backend: Backend) {
     let (_, practice) = organization_with_practice(&server, "Maple");
     let link = pcmh_on(
         &server,
-        &["user", "invite", "--email", "Ana@Example.org", "--role", "practice_manager", "--practice", &practice.to_string()],
+        &[
+            "user",
+            "invite",
+            "--email",
+            "Ana@Example.org",
+            "--role",
+            "practice_manager",
+            "--practice",
+            &practice.to_string(),
+        ],
     );
-    let path = link.split("127.0.0.1:8080").nth(1).expect("a link on the default public URL").to_owned();
+    let path = link
+        .split("127.0.0.1:8080")
+        .nth(1)
+        .expect("a link on the default public URL")
+        .to_owned();
     let mut ana = Person::new(&server);
     let page = ana.get(&path);
     assert_eq!(page.status, 200);
@@ -131,24 +153,45 @@ fn invitations_set_a_password_once_and_sign_in(backend: Backend) {
         "POST",
         &path,
         None,
-        Some(form_body(&[("password", "a long password 1"), ("password_confirm", "a long password 2")])),
+        Some(form_body(&[
+            ("password", "a long password 1"),
+            ("password_confirm", "a long password 2"),
+        ])),
     );
     assert_eq!(mismatch.status, 422);
-    assert!(mismatch.text().contains("id=\"password_confirm-error\""), "{}", mismatch.text());
-    let short = ana.send("POST", &path, None, Some(form_body(&[("password", "short"), ("password_confirm", "short")])));
+    assert!(
+        mismatch.text().contains("id=\"password_confirm-error\""),
+        "{}",
+        mismatch.text()
+    );
+    let short = ana.send(
+        "POST",
+        &path,
+        None,
+        Some(form_body(&[("password", "short"), ("password_confirm", "short")])),
+    );
     assert_eq!(short.status, 422);
     assert!(short.text().contains("12 to 128 characters"));
     let set = ana.send(
         "POST",
         &path,
         None,
-        Some(form_body(&[("password", "a long password 1"), ("password_confirm", "a long password 1")])),
+        Some(form_body(&[
+            ("password", "a long password 1"),
+            ("password_confirm", "a long password 1"),
+        ])),
     );
     assert_eq!(set.status, 303);
     assert_eq!(location(&set), format!("/practices/{practice}"));
     let cookie = set.header("set-cookie").expect("a session cookie").to_owned();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
-    assert!(!cookie.contains("Secure"), "not Secure without an https public URL: {cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("Secure"),
+        "not Secure without an https public URL: {cookie}"
+    );
     assert_eq!(ana.get(&format!("/practices/{practice}")).status, 200);
     // The link works once.
     assert_eq!(Person::new(&server).get(&path).status, 404);
@@ -163,14 +206,21 @@ fn invitations_set_a_password_once_and_sign_in(backend: Backend) {
     assert!(location(&page).starts_with("/sign-in"));
     // Signing in again with the password set.
     let again = Person::new(&server).sign_in("ana@example.org", "a long password 1");
-    assert_eq!((again.status, location(&again)), (303, format!("/practices/{practice}")));
+    assert_eq!(
+        (again.status, location(&again)),
+        (303, format!("/practices/{practice}"))
+    );
 }
 
 fn wrong_passwords_lock_out_with_the_same_answer(backend: Backend) {
     let server = Server::start(backend);
     invited(&server, "ben@example.org", &["--role", "admin"], "the right password");
     let mut ben = Person::new(&server);
-    assert_eq!(ben.sign_in("BEN@example.org ", "the right password").status, 303, "emails are not case-sensitive");
+    assert_eq!(
+        ben.sign_in("BEN@example.org ", "the right password").status,
+        303,
+        "emails are not case-sensitive"
+    );
     let mut stranger = Person::new(&server);
     let wrong = stranger.sign_in("ben@example.org", "not it");
     let unknown = stranger.sign_in("nobody@example.org", "not it");
@@ -180,7 +230,11 @@ fn wrong_passwords_lock_out_with_the_same_answer(backend: Backend) {
         let at = text.find("role=\"alert\"").expect("an alert");
         text[at..at + 120].to_owned()
     };
-    assert_eq!(alert(&wrong), alert(&unknown), "the same words whether or not the email has an account");
+    assert_eq!(
+        alert(&wrong),
+        alert(&unknown),
+        "the same words whether or not the email has an account"
+    );
     for _ in 0..3 {
         assert_eq!(stranger.sign_in("ben@example.org", "still not it").status, 422);
     }
@@ -196,16 +250,27 @@ fn wrong_passwords_lock_out_with_the_same_answer(backend: Backend) {
         .iter()
         .filter_map(|e| e["action"].as_str())
         .collect();
-    assert!(actions.contains(&"sign_in") && actions.contains(&"sign_in_failed") && actions.contains(&"lock_out"), "{actions:?}");
+    assert!(
+        actions.contains(&"sign_in") && actions.contains(&"sign_in_failed") && actions.contains(&"lock_out"),
+        "{actions:?}"
+    );
     let text = events.to_string();
-    assert!(!text.contains("not it") && !text.contains("the right password"), "no typed password is kept");
+    assert!(
+        !text.contains("not it") && !text.contains("the right password"),
+        "no typed password is kept"
+    );
 }
 
 fn forms_need_the_csrf_token_and_our_origin(backend: Backend) {
     let server = Server::start(backend);
     let (_, practice) = organization_with_practice(&server, "Maple");
     let p = practice.to_string();
-    let mut ana = invited(&server, "ana@example.org", &["--role", "practice_manager", "--practice", &p], "a long password 1");
+    let mut ana = invited(
+        &server,
+        "ana@example.org",
+        &["--role", "practice_manager", "--practice", &p],
+        "a long password 1",
+    );
     assert_eq!(ana.get(&format!("/practices/{practice}/staff")).status, 200);
     let staff = [("name", "Ben Okafor"), ("role", "nurse"), ("started_on", "2024-01-02")];
     let path = format!("/practices/{practice}/staff");
@@ -214,7 +279,12 @@ fn forms_need_the_csrf_token_and_our_origin(backend: Backend) {
     let mut with_token = staff.to_vec();
     let csrf = ana.csrf.clone();
     with_token.push(("csrf_token", &csrf));
-    let other_site = ana.send("POST", &path, Some("https://evil.example"), Some(form_body(&with_token)));
+    let other_site = ana.send(
+        "POST",
+        &path,
+        Some("https://evil.example"),
+        Some(form_body(&with_token)),
+    );
     assert_eq!(other_site.status, 403);
     let listed = server.get(&format!("/api/v1/practices/{practice}/staff")).json();
     assert_eq!(listed["total"], 0, "nothing was written");
@@ -223,31 +293,55 @@ fn forms_need_the_csrf_token_and_our_origin(backend: Backend) {
     let listed = server.get(&format!("/api/v1/practices/{practice}/staff")).json();
     assert_eq!(listed["total"], 1);
     // The audit trail names the person who wrote, not a token.
-    let events = server.get(&format!("/api/v1/audit-events?record_kind=staff&practice_id={practice}")).json();
+    let events = server
+        .get(&format!(
+            "/api/v1/audit-events?record_kind=staff&practice_id={practice}"
+        ))
+        .json();
     let event = &events["items"][0];
-    assert!(event["user_id"].as_i64().is_some() && event["token_id"].is_null(), "{event}");
+    assert!(
+        event["user_id"].as_i64().is_some() && event["token_id"].is_null(),
+        "{event}"
+    );
 }
 
 fn a_form_with_bad_input_comes_back_with_the_apis_messages(backend: Backend) {
     let server = Server::start(backend);
     let (_, practice) = organization_with_practice(&server, "Maple");
     let p = practice.to_string();
-    let mut ana = invited(&server, "ana@example.org", &["--role", "practice_manager", "--practice", &p], "a long password 1");
+    let mut ana = invited(
+        &server,
+        "ana@example.org",
+        &["--role", "practice_manager", "--practice", &p],
+        "a long password 1",
+    );
     ana.get(&format!("/practices/{practice}/staff"));
     let path = format!("/practices/{practice}/staff");
-    let page = ana.post(&path, &[("name", "  "), ("role", "nurse"), ("started_on", "1850-01-01")]);
+    let page = ana.post(
+        &path,
+        &[("name", "  "), ("role", "nurse"), ("started_on", "1850-01-01")],
+    );
     assert_eq!(page.status, 422);
     let text = page.text();
     // The API answers the same body with these fields and messages.
-    let api = server.post(&path.replace("/practices", "/api/v1/practices"), &json!({"name": "  ", "role": "nurse", "started_on": "1850-01-01"}));
+    let api = server.post(
+        &path.replace("/practices", "/api/v1/practices"),
+        &json!({"name": "  ", "role": "nurse", "started_on": "1850-01-01"}),
+    );
     assert_eq!(api.status, 422);
     for field in api.json()["error"]["fields"].as_array().expect("fields") {
         let name = field["field"].as_str().expect("a field");
         let message = field["message"].as_str().expect("a message");
-        assert!(text.contains(&format!("id=\"{name}-error\">{message}")), "{name}: {message} beside the field");
+        assert!(
+            text.contains(&format!("id=\"{name}-error\">{message}")),
+            "{name}: {message} beside the field"
+        );
     }
     assert!(text.contains("value=\"1850-01-01\""), "the input is kept");
-    assert_eq!(server.get(&format!("/api/v1/practices/{practice}/staff")).json()["total"], 0);
+    assert_eq!(
+        server.get(&format!("/api/v1/practices/{practice}/staff")).json()["total"],
+        0
+    );
 }
 
 fn sessions_end_when_idle_or_when_the_account_is_disabled(backend: Backend) {
@@ -259,34 +353,85 @@ fn sessions_end_when_idle_or_when_the_account_is_disabled(backend: Backend) {
     std::thread::sleep(std::time::Duration::from_millis(2500));
     let page = ben.get("/");
     assert_eq!(page.status, 303);
-    assert!(location(&page).starts_with("/sign-in?timed_out=1"), "{}", location(&page));
+    assert!(
+        location(&page).starts_with("/sign-in?timed_out=1"),
+        "{}",
+        location(&page)
+    );
     let mut signed_out = Person::new(&server);
     let sign_in_page = signed_out.get(&location(&page));
-    assert!(sign_in_page.text().contains("signed out after 1 second without activity"));
+    assert!(sign_in_page
+        .text()
+        .contains("signed out after 1 second without activity"));
 
     let mut cara = invited(&server, "cara@example.org", &["--role", "admin"], "the right password");
     assert_eq!(cara.get("/").status, 200);
     pcmh_on(&server, &["user", "disable", "--email", "cara@example.org"]);
     assert_eq!(cara.get("/").status, 303, "a disabled account's session ends at once");
-    assert_eq!(Person::new(&server).sign_in("cara@example.org", "the right password").status, 422);
+    assert_eq!(
+        Person::new(&server)
+            .sign_in("cara@example.org", "the right password")
+            .status,
+        422
+    );
 }
 
 /// Every page route, for every role: what the access rule answers (the same rule as the API's).
 fn every_page_route_applies_the_access_rule(backend: Backend) {
     let server = Server::start(backend);
     let (po, mine) = organization_with_practice(&server, "Maple");
-    let other = server.create(&format!("/api/v1/organizations/{po}/practices"), &json!({"name": "Riverside"}))["id"]
+    let other = server.create(
+        &format!("/api/v1/organizations/{po}/practices"),
+        &json!({"name": "Riverside"}),
+    )["id"]
         .as_i64()
         .expect("an id");
     let (_, elsewhere) = organization_with_practice(&server, "Far away");
     let (po_s, mine_s) = (po.to_string(), mine.to_string());
     let people: Vec<(&str, Person)> = vec![
-        ("admin", invited(&server, "admin@example.org", &["--role", "admin"], "a long password 1")),
-        ("po_manager", invited(&server, "po@example.org", &["--role", "po_manager", "--organization", &po_s], "a long password 1")),
-        ("practice_manager", invited(&server, "pm@example.org", &["--role", "practice_manager", "--practice", &mine_s], "a long password 1")),
-        ("auditor", invited(&server, "au@example.org", &["--role", "auditor", "--practice", &mine_s], "a long password 1")),
+        (
+            "admin",
+            invited(&server, "admin@example.org", &["--role", "admin"], "a long password 1"),
+        ),
+        (
+            "po_manager",
+            invited(
+                &server,
+                "po@example.org",
+                &["--role", "po_manager", "--organization", &po_s],
+                "a long password 1",
+            ),
+        ),
+        (
+            "practice_manager",
+            invited(
+                &server,
+                "pm@example.org",
+                &["--role", "practice_manager", "--practice", &mine_s],
+                "a long password 1",
+            ),
+        ),
+        (
+            "auditor",
+            invited(
+                &server,
+                "au@example.org",
+                &["--role", "auditor", "--practice", &mine_s],
+                "a long password 1",
+            ),
+        ),
     ];
-    let screens = ["", "/staff", "/trainings", "/meetings", "/care-plans", "/documents", "/surveys", "/packet", "/criteria/4.1"];
+    let screens = [
+        "",
+        "/staff",
+        "/trainings",
+        "/meetings",
+        "/care-plans",
+        "/documents",
+        "/surveys",
+        "/packet",
+        "/criteria/4.1",
+    ];
     for (role, mut person) in people {
         for (practice, visible) in [
             (mine, true),
@@ -303,17 +448,26 @@ fn every_page_route_applies_the_access_rule(backend: Backend) {
         }
         // Writing: an auditor is refused (403) in scope; outside scope nothing exists (404).
         person.get(&format!("/practices/{mine}/staff"));
-        let add = person.post(&format!("/practices/{mine}/staff"), &[("name", "Dee"), ("role", "nurse"), ("started_on", "2024-01-02")]);
+        let add = person.post(
+            &format!("/practices/{mine}/staff"),
+            &[("name", "Dee"), ("role", "nurse"), ("started_on", "2024-01-02")],
+        );
         let expected = if role == "auditor" { 403 } else { 303 };
         assert_eq!(add.status, expected, "{role} POST staff");
-        let add = person.post(&format!("/practices/{elsewhere}/staff"), &[("name", "Dee"), ("role", "nurse"), ("started_on", "2024-01-02")]);
+        let add = person.post(
+            &format!("/practices/{elsewhere}/staff"),
+            &[("name", "Dee"), ("role", "nurse"), ("started_on", "2024-01-02")],
+        );
         let expected = if role == "admin" { 303 } else { 404 };
         assert_eq!(add.status, expected, "{role} POST staff elsewhere");
     }
     // Without a session every page sends to the sign-in page, and back afterwards.
     let anonymous = Person::new(&server).get(&format!("/practices/{mine}/staff"));
     assert_eq!(anonymous.status, 303);
-    assert_eq!(location(&anonymous), format!("/sign-in?next=%2Fpractices%2F{mine}%2Fstaff"));
+    assert_eq!(
+        location(&anonymous),
+        format!("/sign-in?next=%2Fpractices%2F{mine}%2Fstaff")
+    );
 }
 
 fn pages_carry_the_security_headers_and_cached_assets(backend: Backend) {
@@ -322,22 +476,34 @@ fn pages_carry_the_security_headers_and_cached_assets(backend: Backend) {
     for path in ["/", "/sign-in", "/no-such-page"] {
         let page = admin.get(path);
         let csp = page.header("content-security-policy").unwrap_or_default().to_owned();
-        assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
         assert!(!csp.contains("unsafe-inline") && !csp.contains("http"), "{path}: {csp}");
         assert_eq!(page.header("referrer-policy"), Some("same-origin"), "{path}");
         assert_eq!(page.header("x-content-type-options"), Some("nosniff"), "{path}");
         let text = page.text();
-        assert!(!text.contains("<script>") && !text.contains("style=\""), "{path}: no inline script or style");
+        assert!(
+            !text.contains("<script>") && !text.contains("style=\""),
+            "{path}: no inline script or style"
+        );
     }
     assert_eq!(admin.get("/no-such-page").status, 404);
     let home = admin.get("/").text();
     for asset in ["app.css", "htmx.min.js", "app.js"] {
-        let at = home.find(&format!("/{asset}\"")).unwrap_or_else(|| panic!("{asset} is linked"));
+        let at = home
+            .find(&format!("/{asset}\""))
+            .unwrap_or_else(|| panic!("{asset} is linked"));
         let start = home[..at].rfind("\"/assets/").expect("an asset URL") + 1;
         let url = &home[start..at + asset.len() + 1];
         let served = admin.get(url);
         assert_eq!(served.status, 200, "{url}");
-        assert_eq!(served.header("cache-control"), Some("public, max-age=31536000, immutable"), "{url}");
+        assert_eq!(
+            served.header("cache-control"),
+            Some("public, max-age=31536000, immutable"),
+            "{url}"
+        );
         assert!(!served.body.is_empty());
     }
 }

@@ -583,14 +583,26 @@ pub fn tokens(state: &AppState) -> Result<String, String> {
 
 /// The demo accounts: (role, email, display name).
 pub const DEMO_ACCOUNTS: [(pcmh_core::access::TokenRole, &str, &str); 4] = [
-    (pcmh_core::access::TokenRole::Admin, "admin@demo.pcmh.example", "Avery Admin"),
-    (pcmh_core::access::TokenRole::PoManager, "po.manager@demo.pcmh.example", "Pat Okoro"),
+    (
+        pcmh_core::access::TokenRole::Admin,
+        "admin@demo.pcmh.example",
+        "Avery Admin",
+    ),
+    (
+        pcmh_core::access::TokenRole::PoManager,
+        "po.manager@demo.pcmh.example",
+        "Pat Okoro",
+    ),
     (
         pcmh_core::access::TokenRole::PracticeManager,
         "practice.manager@demo.pcmh.example",
         "Maria Chen",
     ),
-    (pcmh_core::access::TokenRole::Auditor, "auditor@demo.pcmh.example", "Sam Auditor"),
+    (
+        pcmh_core::access::TokenRole::Auditor,
+        "auditor@demo.pcmh.example",
+        "Sam Auditor",
+    ),
 ];
 
 /// Makes one account per role for the demo PO (the practice manager's is Maple Street's), or

@@ -140,7 +140,12 @@ impl Principal {
     /// account or token: never more than its own role and scope (an admin gives anything; a
     /// po_manager anything but admin within its PO; a practice manager its practice's manager
     /// or auditor; an auditor an auditor within its scope).
-    pub fn may_grant(&self, role: TokenRole, organization: Option<OrganizationId>, practice: Option<PracticeId>) -> bool {
+    pub fn may_grant(
+        &self,
+        role: TokenRole,
+        organization: Option<OrganizationId>,
+        practice: Option<PracticeId>,
+    ) -> bool {
         self.role.may_grant(role) && self.covers_scope(organization, practice)
     }
 

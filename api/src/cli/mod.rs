@@ -159,7 +159,12 @@ pub struct UserInviteArgs {
     #[arg(long, value_name = "ID")]
     pub practice: Option<i64>,
     /// The URL people open the server at, to print the link with.
-    #[arg(long, env = "PCMH_PUBLIC_URL", value_name = "URL", default_value = "http://127.0.0.1:8080")]
+    #[arg(
+        long,
+        env = "PCMH_PUBLIC_URL",
+        value_name = "URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
     pub public_url: String,
     /// Where the database is.
     #[command(flatten)]

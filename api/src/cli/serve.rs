@@ -265,7 +265,8 @@ pub fn user(command: &UserCommand) -> Outcome {
                 .write(|c| {
                     let before = users::by_email(c, email)?.ok_or_else(|| StoreError::not_found("account", email))?;
                     let after = users::disable(c, before.id, now())?;
-                    let mut event = Audit::new(None, "disable", "user").within(after.organization_id, after.practice_id);
+                    let mut event =
+                        Audit::new(None, "disable", "user").within(after.organization_id, after.practice_id);
                     event.before = Some(json(&before)?);
                     audit::append(c, &event, json(&after)?)?;
                     Ok(after)

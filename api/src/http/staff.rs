@@ -1,10 +1,10 @@
 //! Staff of a practice.
 
 use actix_web::{get, patch, post, web, HttpResponse};
+use pcmh_core::actions::staff as actions;
 use pcmh_core::ids::{PracticeId, StaffId};
 use pcmh_core::records::Staff;
 use pcmh_core::store::staff::{self, NewStaff, StaffUpdate};
-use pcmh_core::actions::staff as actions;
 use pcmh_core::store::Listing;
 use utoipa_actix_web::service_config::ServiceConfig;
 

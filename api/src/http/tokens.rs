@@ -2,8 +2,8 @@
 
 use actix_web::{delete, get, post, web, HttpResponse};
 use pcmh_core::access::TokenRole;
-use pcmh_core::store::tokens::{self, IssuedToken, NewToken, TokenInfo};
 use pcmh_core::actions::people;
+use pcmh_core::store::tokens::{self, IssuedToken, NewToken, TokenInfo};
 use pcmh_core::store::Listing;
 use serde::Deserialize;
 use utoipa::IntoParams;

@@ -10,8 +10,16 @@ use actix_web::{get, web, HttpResponse};
 
 /// Every asset: its name, content type and bytes.
 const ASSETS: [(&str, &str, &[u8]); 3] = [
-    ("app.css", "text/css; charset=utf-8", include_bytes!("../../static/app.css")),
-    ("app.js", "text/javascript; charset=utf-8", include_bytes!("../../static/app.js")),
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../static/app.css"),
+    ),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/app.js"),
+    ),
     (
         "htmx.min.js",
         "text/javascript; charset=utf-8",

@@ -94,7 +94,9 @@ impl Viewer {
 }
 
 /// Runs blocking work (the database, argon2) off the async threads.
-pub async fn run<T: Send + 'static>(work: impl FnOnce() -> Result<T, WebError> + Send + 'static) -> Result<T, WebError> {
+pub async fn run<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, WebError> + Send + 'static,
+) -> Result<T, WebError> {
     blocking(move || Ok(work())).await?
 }
 
@@ -105,7 +107,10 @@ fn session_secret(req: &HttpRequest) -> Option<String> {
 
 /// Resumes the request's session.
 pub async fn resume(req: &HttpRequest) -> Result<Viewer, WebError> {
-    let state = req.app_data::<web::Data<AppState>>().cloned().ok_or(WebError::Internal)?;
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or(WebError::Internal)?;
     let next = req
         .uri()
         .path_and_query()
@@ -114,7 +119,12 @@ pub async fn resume(req: &HttpRequest) -> Result<Viewer, WebError> {
         return Err(WebError::SignIn { timed_out: false, next });
     };
     let rules = state.web.sessions;
-    let resumed = run(move || Ok(state.store.write(|c| sessions::resume(c, &secret, pcmh_core::store::now(), rules))?)).await?;
+    let resumed = run(move || {
+        Ok(state
+            .store
+            .write(|c| sessions::resume(c, &secret, pcmh_core::store::now(), rules))?)
+    })
+    .await?;
     match resumed {
         Resumed::Active { user, csrf_token } => Ok(Viewer {
             principal: user.principal(),

@@ -104,7 +104,10 @@ pub fn lines(view: &PracticeCompliance) -> (Vec<CriterionLine>, DueLists) {
                 disagreement: c.agreement.disagreement.then(|| c.agreement.reason.clone()),
                 reattest: c.reattestation_reason.clone(),
                 reason: c.result.reasons.first().cloned().unwrap_or_default(),
-                next_due: c.due_windows.first().map(|d| format!("{}: {}", long_date(d.due_on), d.what)),
+                next_due: c
+                    .due_windows
+                    .first()
+                    .map(|d| format!("{}: {}", long_date(d.due_on), d.what)),
             }
         })
         .collect();
@@ -159,13 +162,21 @@ async fn dashboard(
         Some((_, Ok(day))) if pcmh_core::checks::plausible_date(&day).is_ok() => (Some(day), None),
         Some((text, _)) => (
             None,
-            Some(format!("{text} is not a day between 1900-01-01 and 2100-12-31 (YYYY-MM-DD); showing today")),
+            Some(format!(
+                "{text} is not a day between 1900-01-01 and 2100-12-31 (YYYY-MM-DD); showing today"
+            )),
         ),
     };
     let app = state.clone();
     let id = practice.id;
     let view = run(move || {
-        Ok(compliance::practice_compliance(&app.store, &app.catalogs, id, as_of, chrono::Utc::now())?)
+        Ok(compliance::practice_compliance(
+            &app.store,
+            &app.catalogs,
+            id,
+            as_of,
+            chrono::Utc::now(),
+        )?)
     })
     .await?;
     let (criteria, due) = lines(&view);

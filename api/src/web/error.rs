@@ -149,7 +149,9 @@ pub async fn framed_errors(
     let signed_in = req.cookie(super::auth::SESSION_COOKIE).is_some();
     let response = next.call(req).await?.map_into_boxed_body();
     let info = response.response().extensions().get::<ErrorInfo>().cloned();
-    let Some(info) = info.filter(|_| signed_in) else { return Ok(response) };
+    let Some(info) = info.filter(|_| signed_in) else {
+        return Ok(response);
+    };
     let request = response.request().clone();
     let Ok(viewer) = super::auth::resume(&request).await else {
         return Ok(response);

@@ -53,7 +53,11 @@ impl Fields {
 
     /// Every value of `name`.
     pub fn all(&self, name: &str) -> Vec<&str> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     /// The JSON object the API's endpoint would receive: the fields named in `kinds` (others
@@ -63,14 +67,30 @@ impl Fields {
         for (name, kind) in kinds {
             let values = self.all(name);
             let value = match kind {
-                Kind::Text => values.first().filter(|v| !v.is_empty()).map(|v| Value::String((*v).to_owned())),
-                Kind::Number => values.first().map(|v| v.trim()).filter(|v| !v.is_empty()).map(number_or_text),
+                Kind::Text => values
+                    .first()
+                    .filter(|v| !v.is_empty())
+                    .map(|v| Value::String((*v).to_owned())),
+                Kind::Number => values
+                    .first()
+                    .map(|v| v.trim())
+                    .filter(|v| !v.is_empty())
+                    .map(number_or_text),
                 Kind::Flag => Some(Value::Bool(values.iter().any(|v| !v.is_empty()))),
                 Kind::List => Some(Value::Array(
-                    values.iter().filter(|v| !v.is_empty()).map(|v| Value::String((*v).to_owned())).collect(),
+                    values
+                        .iter()
+                        .filter(|v| !v.is_empty())
+                        .map(|v| Value::String((*v).to_owned()))
+                        .collect(),
                 )),
                 Kind::NumberList => Some(Value::Array(
-                    values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).map(number_or_text).collect(),
+                    values
+                        .iter()
+                        .map(|v| v.trim())
+                        .filter(|v| !v.is_empty())
+                        .map(number_or_text)
+                        .collect(),
                 )),
             };
             if let Some(value) = value {
@@ -136,7 +156,11 @@ impl FormErrors {
         let hidden: Vec<String> = self
             .fields
             .keys()
-            .filter(|k| !shown.iter().any(|s| k.as_str() == *s || k.starts_with(&format!("{s}["))))
+            .filter(|k| {
+                !shown
+                    .iter()
+                    .any(|s| k.as_str() == *s || k.starts_with(&format!("{s}[")))
+            })
             .cloned()
             .collect();
         for key in hidden {
@@ -265,7 +289,9 @@ mod tests {
             #[allow(dead_code, reason = "only its validation is tested")]
             name: String,
         }
-        let errors = Fields::parse(b"name=+").read::<Form>(&[("name", Kind::Text)]).unwrap_err();
+        let errors = Fields::parse(b"name=+")
+            .read::<Form>(&[("name", Kind::Text)])
+            .unwrap_err();
         assert_eq!(errors.get("name"), Some("must not be empty"));
         let errors = Fields::parse(b"").read::<Form>(&[("name", Kind::Text)]).unwrap_err();
         assert!(errors.get("name").is_some(), "{errors:?}");

@@ -50,7 +50,10 @@ async fn home(state: web::Data<AppState>, viewer: Viewer, req: HttpRequest) -> R
                     .into_iter()
                     .filter(|p| principal.covers_practice(p.id, p.organization_id))
                     .collect();
-                out.push(OrganizationPractices { organization, practices });
+                out.push(OrganizationPractices {
+                    organization,
+                    practices,
+                });
             }
             Ok(out)
         })?)

@@ -69,9 +69,15 @@ async fn render(
             let accounts = users::list(c, scope_filter, Page { limit: 500, offset: 0 })?.items;
             let mut scopes = Vec::new();
             for organization in organizations::list(c, only, Page { limit: 500, offset: 0 })?.items {
-                scopes.push((format!("o:{}", organization.id), format!("{} (the whole PO)", organization.name)));
+                scopes.push((
+                    format!("o:{}", organization.id),
+                    format!("{} (the whole PO)", organization.name),
+                ));
                 for practice in practices::all_of_organization(c, organization.id)? {
-                    scopes.push((format!("p:{}", practice.id), format!("{} · {}", practice.name, organization.name)));
+                    scopes.push((
+                        format!("p:{}", practice.id),
+                        format!("{} · {}", practice.name, organization.name),
+                    ));
                 }
             }
             Ok((accounts, scopes))
@@ -107,20 +113,28 @@ async fn render(
                 && viewer.principal.role.may_grant(u.role),
         })
         .collect();
-    let roles = [TokenRole::Admin, TokenRole::PoManager, TokenRole::PracticeManager, TokenRole::Auditor]
-        .into_iter()
-        .filter(|r| viewer.principal.role.may_grant(*r))
-        .map(|r| Choice {
-            value: r.as_str().to_owned(),
-            label: role_words(r).to_owned(),
-        })
-        .collect();
+    let roles = [
+        TokenRole::Admin,
+        TokenRole::PoManager,
+        TokenRole::PracticeManager,
+        TokenRole::Auditor,
+    ]
+    .into_iter()
+    .filter(|r| viewer.principal.role.may_grant(*r))
+    .map(|r| Choice {
+        value: r.as_str().to_owned(),
+        label: role_words(r).to_owned(),
+    })
+    .collect();
     let failed = !errors.is_empty();
     let page = PeoplePage {
         chrome: Chrome::new(viewer, "People").current("/people").with_notice(notice),
         people,
         roles,
-        scopes: scopes.into_iter().map(|(value, label)| Choice { value, label }).collect(),
+        scopes: scopes
+            .into_iter()
+            .map(|(value, label)| Choice { value, label })
+            .collect(),
         form,
         errors,
         link,
@@ -136,15 +150,30 @@ async fn render(
 #[get("/people")]
 async fn people_page(state: web::Data<AppState>, viewer: Viewer, req: HttpRequest) -> Result<HttpResponse, WebError> {
     manager(&viewer)?;
-    render(&state, &viewer, Fields::default(), FormErrors::default(), None, forms::notice(&req)).await
+    render(
+        &state,
+        &viewer,
+        Fields::default(),
+        FormErrors::default(),
+        None,
+        forms::notice(&req),
+    )
+    .await
 }
 
 /// The invitation form's fields as the core form: the scope choice "o:ID" or "p:ID" becomes
 /// `organization_id` or `practice_id`.
 fn invitation_form(fields: &Fields) -> Result<NewUser, FormErrors> {
-    let mut json = fields.json(&[("email", Kind::Text), ("display_name", Kind::Text), ("role", Kind::Text)]);
+    let mut json = fields.json(&[
+        ("email", Kind::Text),
+        ("display_name", Kind::Text),
+        ("role", Kind::Text),
+    ]);
     let scope = fields.get("scope").unwrap_or_default();
-    let id = |text: &str| text.parse::<i64>().map_or(Value::String(text.to_owned()), |n| Value::Number(n.into()));
+    let id = |text: &str| {
+        text.parse::<i64>()
+            .map_or(Value::String(text.to_owned()), |n| Value::Number(n.into()))
+    };
     if let Some(object) = json.as_object_mut() {
         if let Some(o) = scope.strip_prefix("o:") {
             object.insert("organization_id".into(), id(o));
@@ -187,7 +216,15 @@ async fn invite(state: web::Data<AppState>, posted: Posted, req: HttpRequest) ->
                 "{} is invited. Send them this link; it works once, for 7 days, and is not shown again.",
                 invitation.user.email
             );
-            render(&state, &viewer, Fields::default(), FormErrors::default(), Some(link), Some(notice)).await
+            render(
+                &state,
+                &viewer,
+                Fields::default(),
+                FormErrors::default(),
+                Some(link),
+                Some(notice),
+            )
+            .await
         }
         Err(errors) => render(&state, &viewer, fields, scope_errors(errors), None, None).await,
     }
@@ -203,7 +240,10 @@ async fn disable(state: web::Data<AppState>, posted: Posted, path: web::Path<i64
     match disabled {
         Ok(user) => Ok(forms::redirect(
             "/people",
-            &format!("{} is disabled: they cannot sign in, and their sessions have ended.", user.email),
+            &format!(
+                "{} is disabled: they cannot sign in, and their sessions have ended.",
+                user.email
+            ),
         )),
         Err(errors) => render(&state, &viewer, Fields::default(), errors, None, None).await,
     }

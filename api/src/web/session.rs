@@ -82,7 +82,9 @@ async fn sign_in(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes)
     let email = fields.get("email").unwrap_or_default().trim().to_owned();
     let password = fields.get("password").unwrap_or_default().to_owned();
     let next = local_path(fields.get("next"));
-    let client = req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
+    let client = req
+        .peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
     let app = state.clone();
     let typed = email.clone();
     let outcome = run(move || {
@@ -132,11 +134,20 @@ pub fn home_of(user: &users::User) -> String {
 
 /// Signs out: the session ends in the database and its cookie is removed.
 #[post("/sign-out")]
-async fn sign_out(state: web::Data<AppState>, req: HttpRequest, posted: super::Posted) -> Result<HttpResponse, WebError> {
+async fn sign_out(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    posted: super::Posted,
+) -> Result<HttpResponse, WebError> {
     let _ = posted.viewer;
     if let Some(secret) = request_session(&req) {
         let app = state.clone();
-        run(move || Ok(app.store.write(|c| sessions::end(c, &secret, pcmh_core::store::now()))?)).await?;
+        run(move || {
+            Ok(app
+                .store
+                .write(|c| sessions::end(c, &secret, pcmh_core::store::now()))?)
+        })
+        .await?;
     }
     Ok(HttpResponse::SeeOther()
         .cookie(session_cookie(&state, None))
@@ -158,9 +169,13 @@ struct InvitationPage {
 async fn invitation_page(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, WebError> {
     let secret = path.into_inner();
     let app = state.clone();
-    let user = run(move || Ok(app.store.read(|c| users::invitation(c, &secret, pcmh_core::store::now()))?))
-        .await?
-        .ok_or(WebError::NotFound)?;
+    let user = run(move || {
+        Ok(app
+            .store
+            .read(|c| users::invitation(c, &secret, pcmh_core::store::now()))?)
+    })
+    .await?
+    .ok_or(WebError::NotFound)?;
     forms::ok(&InvitationPage {
         css: super::assets::url("app.css"),
         name: user.display_name,
@@ -184,9 +199,13 @@ async fn accept_invitation(
     let fields = Fields::parse(&body);
     let app = state.clone();
     let key = secret.clone();
-    let user = run(move || Ok(app.store.read(|c| users::invitation(c, &key, pcmh_core::store::now()))?))
-        .await?
-        .ok_or(WebError::NotFound)?;
+    let user = run(move || {
+        Ok(app
+            .store
+            .read(|c| users::invitation(c, &key, pcmh_core::store::now()))?)
+    })
+    .await?
+    .ok_or(WebError::NotFound)?;
     let form: Result<NewPassword, FormErrors> = (|| {
         let value = fields.json(&[("password", Kind::Text), ("password_confirm", Kind::Text)]);
         let form: NewPassword = serde_json::from_value(value).map_err(|_| {
@@ -215,7 +234,11 @@ async fn accept_invitation(
             let user = users::accept_invitation(c, &secret, &form, now)?;
             let event = pcmh_core::store::audit::Audit::by(&user.principal(), "accept_invitation", "user")
                 .within(user.organization_id, user.practice_id);
-            pcmh_core::store::audit::append(c, &event, serde_json::to_value(&user).map_err(|e| StoreError::Internal(e.to_string()))?)?;
+            pcmh_core::store::audit::append(
+                c,
+                &event,
+                serde_json::to_value(&user).map_err(|e| StoreError::Internal(e.to_string()))?,
+            )?;
             sessions::start(c, &user, now)
         })?;
         Ok(started)

@@ -131,7 +131,11 @@ async fn render(
                             words.push_str(&format!(" · last {}", long_date(last)));
                         }
                         if let Some(due) = cell.due_on {
-                            let verb = if cell.standing == Standing::Lapsed { "lapsed" } else { "due" };
+                            let verb = if cell.standing == Standing::Lapsed {
+                                "lapsed"
+                            } else {
+                                "due"
+                            };
                             words.push_str(&format!(" · {verb} {}", long_date(due)));
                         }
                         (words, class)
@@ -162,7 +166,16 @@ async fn staff_page(
     req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let practice = viewer.practice(&state, path.into_inner()).await?;
-    render(&state, &viewer, practice, forms::notice(&req), Fields::default(), FormErrors::default(), None).await
+    render(
+        &state,
+        &viewer,
+        practice,
+        forms::notice(&req),
+        Fields::default(),
+        FormErrors::default(),
+        None,
+    )
+    .await
 }
 
 /// Adds a staff member (the API's `create_staff`).
@@ -204,11 +217,21 @@ async fn record_last_day(
     let form: StaffUpdate = match fields.read(&[("ended_on", Kind::Text)]) {
         Ok(form) => form,
         Err(errors) => {
-            return render(&state, &viewer, practice, None, Fields::default(), FormErrors::default(), Some((staff_id, errors))).await
+            return render(
+                &state,
+                &viewer,
+                practice,
+                None,
+                Fields::default(),
+                FormErrors::default(),
+                Some((staff_id, errors)),
+            )
+            .await
         }
     };
     let (app, actor, id) = (state.clone(), viewer.actor(&practice), practice.id);
-    let updated = run(move || forms::outcome(actions::update_staff(&app.store, &actor, id, StaffId(staff_id), &form))).await?;
+    let updated =
+        run(move || forms::outcome(actions::update_staff(&app.store, &actor, id, StaffId(staff_id), &form))).await?;
     match updated {
         Ok(staff) => {
             let notice = match staff.ended_on {
@@ -217,7 +240,18 @@ async fn record_last_day(
             };
             Ok(forms::redirect(&format!("/practices/{}/staff", practice.id), &notice))
         }
-        Err(errors) => render(&state, &viewer, practice, None, Fields::default(), FormErrors::default(), Some((staff_id, errors))).await,
+        Err(errors) => {
+            render(
+                &state,
+                &viewer,
+                practice,
+                None,
+                Fields::default(),
+                FormErrors::default(),
+                Some((staff_id, errors)),
+            )
+            .await
+        }
     }
 }
 

@@ -76,7 +76,15 @@ async fn render(
 /// The API tokens page.
 #[get("/tokens")]
 async fn tokens_page(state: web::Data<AppState>, viewer: Viewer, req: HttpRequest) -> Result<HttpResponse, WebError> {
-    render(&state, &viewer, Fields::default(), FormErrors::default(), None, forms::notice(&req)).await
+    render(
+        &state,
+        &viewer,
+        Fields::default(),
+        FormErrors::default(),
+        None,
+        forms::notice(&req),
+    )
+    .await
 }
 
 /// Makes a token with the person's own role and scope, or a read-only one within their scope.
@@ -113,7 +121,15 @@ async fn create(state: web::Data<AppState>, posted: Posted) -> Result<HttpRespon
                 "Token \"{}\" is made. Copy it now: it is not shown again.",
                 issued.info.label
             ));
-            render(&state, &viewer, Fields::default(), FormErrors::default(), Some(issued.token), notice).await
+            render(
+                &state,
+                &viewer,
+                Fields::default(),
+                FormErrors::default(),
+                Some(issued.token),
+                notice,
+            )
+            .await
         }
         Err(errors) => render(&state, &viewer, fields, errors, None, None).await,
     }
@@ -132,7 +148,10 @@ async fn revoke(state: web::Data<AppState>, posted: Posted, path: web::Path<i64>
         Ok(people::revoke_token(&app.store, &principal, id)?)
     })
     .await?;
-    Ok(forms::redirect("/tokens", &format!("Token \"{}\" is revoked.", revoked.label)))
+    Ok(forms::redirect(
+        "/tokens",
+        &format!("Token \"{}\" is revoked.", revoked.label),
+    ))
 }
 
 /// Registers the token pages.

@@ -71,7 +71,11 @@ pub fn disable_person(store: &Store, caller: &Principal, id: i64) -> StoreResult
             return Err(StoreError::not_found("account", id));
         }
         if caller.user_id == Some(id) {
-            return Err(StoreError::invalid("id", "not_yourself", "you cannot disable your own account"));
+            return Err(StoreError::invalid(
+                "id",
+                "not_yourself",
+                "you cannot disable your own account",
+            ));
         }
         event.organization = before.organization_id;
         event.practice = before.practice_id;

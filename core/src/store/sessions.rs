@@ -97,7 +97,13 @@ fn failures(conn: &mut Connection, key: &str, since: NaiveDateTime) -> StoreResu
 }
 
 /// Whether the account `email` or the address `client` is locked out at `now`.
-pub fn locked_out(conn: &mut Connection, email: &str, client: &str, now: NaiveDateTime, rules: SessionRules) -> StoreResult<bool> {
+pub fn locked_out(
+    conn: &mut Connection,
+    email: &str,
+    client: &str,
+    now: NaiveDateTime,
+    rules: SessionRules,
+) -> StoreResult<bool> {
     let since = now - rules.lockout_window;
     Ok(failures(conn, &email_key(email), since)? >= rules.max_failures
         || failures(conn, &client_key(client), since)? >= rules.max_failures)
@@ -106,7 +112,14 @@ pub fn locked_out(conn: &mut Connection, email: &str, client: &str, now: NaiveDa
 /// Signs a person in with `email` and `password` from the address `client`. Success, failure
 /// and lock-out each append an audit event (naming the account when there is one, never what
 /// was typed).
-pub fn sign_in(store: &Store, email: &str, password: &str, client: &str, now: NaiveDateTime, rules: SessionRules) -> StoreResult<SignIn> {
+pub fn sign_in(
+    store: &Store,
+    email: &str,
+    password: &str,
+    client: &str,
+    now: NaiveDateTime,
+    rules: SessionRules,
+) -> StoreResult<SignIn> {
     // The password is checked outside the write transaction: argon2 takes tens of milliseconds.
     let (locked, user) = store.read(|c| {
         if locked_out(c, email, client, now, rules)? {
@@ -120,18 +133,27 @@ pub fn sign_in(store: &Store, email: &str, password: &str, client: &str, now: Na
     store.write(|c| match user {
         Some(user) => {
             let session = start(c, &user, now)?;
-            let event = audit::Audit::by(&user.principal(), "sign_in", "session").within(user.organization_id, user.practice_id);
+            let event = audit::Audit::by(&user.principal(), "sign_in", "session")
+                .within(user.organization_id, user.practice_id);
             audit::append(c, &event, json!({"user_id": user.id, "client": client}))?;
-            on_backend!(c, |c| diesel::delete(sign_in_failures::table.filter(sign_in_failures::key.eq(email_key(email))))
-                .execute(c))?;
+            on_backend!(c, |c| diesel::delete(
+                sign_in_failures::table.filter(sign_in_failures::key.eq(email_key(email)))
+            )
+            .execute(c))?;
             Ok(SignIn::Started(session))
         }
         None => {
             let account = users::by_email(c, email)?;
             on_backend!(c, |c| diesel::insert_into(sign_in_failures::table)
                 .values(&vec![
-                    (sign_in_failures::key.eq(email_key(email)), sign_in_failures::failed_at.eq(now)),
-                    (sign_in_failures::key.eq(client_key(client)), sign_in_failures::failed_at.eq(now)),
+                    (
+                        sign_in_failures::key.eq(email_key(email)),
+                        sign_in_failures::failed_at.eq(now)
+                    ),
+                    (
+                        sign_in_failures::key.eq(client_key(client)),
+                        sign_in_failures::failed_at.eq(now)
+                    ),
                 ])
                 .execute(c))?;
             let mut event = audit::Audit::new(None, "sign_in_failed", "session");
@@ -216,9 +238,11 @@ pub fn resume(conn: &mut Connection, secret: &str, now: NaiveDateTime, rules: Se
 /// Ends the session of the cookie `secret` (signing out); ending it again changes nothing.
 pub fn end(conn: &mut Connection, secret: &str, now: NaiveDateTime) -> StoreResult<()> {
     let hash = sha256_hex(secret.as_bytes());
-    on_backend!(conn, |c| diesel::update(sessions::table.find(&hash).filter(sessions::ended_at.is_null()))
-        .set(sessions::ended_at.eq(now))
-        .execute(c))?;
+    on_backend!(conn, |c| diesel::update(
+        sessions::table.find(&hash).filter(sessions::ended_at.is_null())
+    )
+    .set(sessions::ended_at.eq(now))
+    .execute(c))?;
     Ok(())
 }
 
@@ -254,25 +278,45 @@ mod tests {
         let (_dir, store, _) = store_with_person();
         let rules = SessionRules::default();
         let t = now();
-        let SignIn::Started(session) = sign_in(&store, "ana@example.org", "the right password", "127.0.0.1", t, rules).unwrap() else {
+        let SignIn::Started(session) =
+            sign_in(&store, "ana@example.org", "the right password", "127.0.0.1", t, rules).unwrap()
+        else {
             panic!("the right password signs in");
         };
-        let active = |at| matches!(store.write(|c| resume(c, &session.secret, at, rules)).unwrap(), Resumed::Active { .. });
+        let active = |at| {
+            matches!(
+                store.write(|c| resume(c, &session.secret, at, rules)).unwrap(),
+                Resumed::Active { .. }
+            )
+        };
         assert!(active(t + Duration::minutes(29)));
         // Activity at 29 minutes keeps it alive until 58.
         assert!(active(t + Duration::minutes(58)));
         assert!(matches!(
-            store.write(|c| resume(c, &session.secret, t + Duration::minutes(89), rules)).unwrap(),
+            store
+                .write(|c| resume(c, &session.secret, t + Duration::minutes(89), rules))
+                .unwrap(),
             Resumed::TimedOut
         ));
-        assert!(matches!(store.write(|c| resume(c, &session.secret, t, rules)).unwrap(), Resumed::Unknown));
+        assert!(matches!(
+            store.write(|c| resume(c, &session.secret, t, rules)).unwrap(),
+            Resumed::Unknown
+        ));
 
-        let SignIn::Started(second) = sign_in(&store, "ana@example.org", "the right password", "127.0.0.1", t, rules).unwrap() else {
+        let SignIn::Started(second) =
+            sign_in(&store, "ana@example.org", "the right password", "127.0.0.1", t, rules).unwrap()
+        else {
             panic!("signs in again");
         };
         store.write(|c| end(c, &second.secret, t)).unwrap();
-        assert!(matches!(store.write(|c| resume(c, &second.secret, t, rules)).unwrap(), Resumed::Unknown));
-        assert!(matches!(store.write(|c| resume(c, "not a session", t, rules)).unwrap(), Resumed::Unknown));
+        assert!(matches!(
+            store.write(|c| resume(c, &second.secret, t, rules)).unwrap(),
+            Resumed::Unknown
+        ));
+        assert!(matches!(
+            store.write(|c| resume(c, "not a session", t, rules)).unwrap(),
+            Resumed::Unknown
+        ));
     }
 
     #[test]
@@ -284,11 +328,17 @@ mod tests {
         for hour in 0..12 {
             for quarter in 0..4 {
                 let at = t + Duration::hours(hour) + Duration::minutes(15 * quarter);
-                assert!(matches!(store.write(|c| resume(c, &session.secret, at, rules)).unwrap(), Resumed::Active { .. }));
+                assert!(matches!(
+                    store.write(|c| resume(c, &session.secret, at, rules)).unwrap(),
+                    Resumed::Active { .. }
+                ));
             }
         }
         let late = t + Duration::hours(12) + Duration::minutes(1);
-        assert!(matches!(store.write(|c| resume(c, &session.secret, late, rules)).unwrap(), Resumed::TimedOut));
+        assert!(matches!(
+            store.write(|c| resume(c, &session.secret, late, rules)).unwrap(),
+            Resumed::TimedOut
+        ));
     }
 
     #[test]
@@ -307,15 +357,32 @@ mod tests {
         }
         let later = t + Duration::minutes(16);
         assert!(matches!(
-            sign_in(&store, "ana@example.org", "the right password", "10.0.1.1", later, rules).unwrap(),
+            sign_in(
+                &store,
+                "ana@example.org",
+                "the right password",
+                "10.0.1.1",
+                later,
+                rules
+            )
+            .unwrap(),
             SignIn::Started(_)
         ));
         // A disabled account's sessions end at once.
         let session = store.write(|c| start(c, &user, later)).unwrap();
         store.write(|c| users::disable(c, user.id, later)).unwrap();
-        assert!(matches!(store.write(|c| resume(c, &session.secret, later, rules)).unwrap(), Resumed::Unknown));
+        assert!(matches!(
+            store.write(|c| resume(c, &session.secret, later, rules)).unwrap(),
+            Resumed::Unknown
+        ));
         let events = store
-            .read(|c| audit::list(c, &audit::EventFilter::default(), crate::store::Page { limit: 100, offset: 0 }))
+            .read(|c| {
+                audit::list(
+                    c,
+                    &audit::EventFilter::default(),
+                    crate::store::Page { limit: 100, offset: 0 },
+                )
+            })
             .unwrap();
         let actions: Vec<&str> = events.items.iter().map(|e| e.content.action.as_str()).collect();
         assert!(actions.contains(&"lock_out") && actions.contains(&"sign_in_failed") && actions.contains(&"sign_in"));

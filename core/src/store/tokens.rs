@@ -176,7 +176,11 @@ pub(crate) fn check_grant(
         )));
     }
     if !issuer.covers_scope(organization, practice) {
-        let field = if names_practice { "practice_id" } else { "organization_id" };
+        let field = if names_practice {
+            "practice_id"
+        } else {
+            "organization_id"
+        };
         return Err(StoreError::invalid(
             field,
             "exists",
@@ -203,7 +207,14 @@ pub fn create(
 ) -> StoreResult<IssuedToken> {
     let (organization, practice) = scope_of(conn, form)?;
     if let Some(issuer) = issuer {
-        check_grant(issuer, form.role, organization, practice, form.practice_id.is_some(), "tokens")?;
+        check_grant(
+            issuer,
+            form.role,
+            organization,
+            practice,
+            form.practice_id.is_some(),
+            "tokens",
+        )?;
     }
     let created_by = issuer.and_then(|i| i.token_id);
     let owner = issuer.and_then(|i| i.user_id);

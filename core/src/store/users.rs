@@ -32,7 +32,10 @@ pub const MIN_PASSWORD: u64 = 12;
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// The person's email address, which they sign in with.
-    #[validate(email(code = "email", message = "must be an email address such as ana@example.org"), length(max = 254))]
+    #[validate(
+        email(code = "email", message = "must be an email address such as ana@example.org"),
+        length(max = 254)
+    )]
     pub email: String,
     /// The name shown in the application and on what they sign.
     #[validate(custom(function = "not_blank"), length(max = 200))]
@@ -52,7 +55,11 @@ pub struct NewPassword {
     #[validate(length(min = 12, max = 128, code = "length", message = "must be 12 to 128 characters long"))]
     pub password: String,
     /// The same again.
-    #[validate(must_match(other = "password", code = "same_password", message = "must be the same password as above"))]
+    #[validate(must_match(
+        other = "password",
+        code = "same_password",
+        message = "must be the same password as above"
+    ))]
     pub password_confirm: String,
 }
 
@@ -169,7 +176,14 @@ pub fn invite(
 ) -> StoreResult<Invitation> {
     let (organization, practice) = scope_for(conn, form.role, form.organization_id, form.practice_id, "account")?;
     if let Some(issuer) = issuer {
-        check_grant(issuer, form.role, organization, practice, form.practice_id.is_some(), "accounts")?;
+        check_grant(
+            issuer,
+            form.role,
+            organization,
+            practice,
+            form.practice_id.is_some(),
+            "accounts",
+        )?;
     }
     let email = normal_email(&form.email);
     let secret = random_secret()?;
@@ -189,7 +203,9 @@ pub fn invite(
         .returning(users::id)
         .get_result(c))
     .map_err(|e| match StoreError::from(e) {
-        StoreError::Conflict { .. } => StoreError::invalid("email", "unique", format!("{email} already has an account")),
+        StoreError::Conflict { .. } => {
+            StoreError::invalid("email", "unique", format!("{email} already has an account"))
+        }
         other => other,
     })?;
     Ok(Invitation {
@@ -244,8 +260,7 @@ pub fn accept_invitation(
     password: &NewPassword,
     now: NaiveDateTime,
 ) -> StoreResult<User> {
-    let user = invitation(conn, secret, now)?
-        .ok_or_else(|| StoreError::not_found("invitation", "link"))?;
+    let user = invitation(conn, secret, now)?.ok_or_else(|| StoreError::not_found("invitation", "link"))?;
     let hash = hash_password(&password.password)?;
     on_backend!(conn, |c| diesel::update(users::table.find(user.id))
         .set((
@@ -356,9 +371,13 @@ pub fn disable(conn: &mut Connection, id: i64, now: NaiveDateTime) -> StoreResul
             diesel::update(users::table.find(id))
                 .set(users::disabled_at.eq(now))
                 .execute(c)?;
-            diesel::update(sessions::table.filter(sessions::user_id.eq(id)).filter(sessions::ended_at.is_null()))
-                .set(sessions::ended_at.eq(now))
-                .execute(c)
+            diesel::update(
+                sessions::table
+                    .filter(sessions::user_id.eq(id))
+                    .filter(sessions::ended_at.is_null()),
+            )
+            .set(sessions::ended_at.eq(now))
+            .execute(c)
         })?;
     }
     get(conn, id)
@@ -421,7 +440,10 @@ mod tests {
         let invited = store.write(|c| invite(c, &admin("Ana@Example.org "), None, t)).unwrap();
         assert_eq!(invited.user.email, "ana@example.org");
         assert!(!invited.user.active);
-        assert!(store.read(|c| check_password(c, "ana@example.org", "")).unwrap().is_none());
+        assert!(store
+            .read(|c| check_password(c, "ana@example.org", ""))
+            .unwrap()
+            .is_none());
         let accepted = store
             .write(|c| accept_invitation(c, &invited.secret, &password("correct horse battery"), t))
             .unwrap();
@@ -434,8 +456,14 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(who.principal().user_id, Some(who.id));
-        assert!(store.read(|c| check_password(c, "ana@example.org", "correct horse batterY")).unwrap().is_none());
-        assert!(store.read(|c| check_password(c, "nobody@example.org", "correct horse battery")).unwrap().is_none());
+        assert!(store
+            .read(|c| check_password(c, "ana@example.org", "correct horse batterY"))
+            .unwrap()
+            .is_none());
+        assert!(store
+            .read(|c| check_password(c, "nobody@example.org", "correct horse battery"))
+            .unwrap()
+            .is_none());
     }
 
     #[test]
@@ -455,11 +483,21 @@ mod tests {
         let (_dir, store) = store();
         let t = now();
         let invited = store.write(|c| invite(c, &admin("c@example.org"), None, t)).unwrap();
-        store.write(|c| set_password(c, invited.user.id, "a long enough password")).unwrap();
-        assert!(store.read(|c| check_password(c, "c@example.org", "a long enough password")).unwrap().is_some());
+        store
+            .write(|c| set_password(c, invited.user.id, "a long enough password"))
+            .unwrap();
+        assert!(store
+            .read(|c| check_password(c, "c@example.org", "a long enough password"))
+            .unwrap()
+            .is_some());
         store.write(|c| disable(c, invited.user.id, t)).unwrap();
-        assert!(store.read(|c| check_password(c, "c@example.org", "a long enough password")).unwrap().is_none());
-        let twice = store.write(|c| invite(c, &admin("C@example.org"), None, t)).unwrap_err();
+        assert!(store
+            .read(|c| check_password(c, "c@example.org", "a long enough password"))
+            .unwrap()
+            .is_none());
+        let twice = store
+            .write(|c| invite(c, &admin("C@example.org"), None, t))
+            .unwrap_err();
         assert!(matches!(twice, StoreError::Invalid { rule: "unique", .. }), "{twice}");
     }
 
@@ -486,7 +524,10 @@ mod tests {
         form.role = TokenRole::Auditor;
         form.organization_id = Some(other.id);
         let refused = store.write(|c| invite(c, &form, Some(&manager), t)).unwrap_err();
-        assert!(matches!(refused, StoreError::Invalid { rule: "exists", .. }), "{refused}");
+        assert!(
+            matches!(refused, StoreError::Invalid { rule: "exists", .. }),
+            "{refused}"
+        );
         form.organization_id = Some(po.id);
         store.write(|c| invite(c, &form, Some(&manager), t)).unwrap();
     }
