@@ -1154,10 +1154,18 @@ fn the_demo_records_are_audited_once(backend: Backend) {
     ] {
         assert!(count(kind) > 0, "no {kind} event: {events:#?}");
     }
+    // Four demo accounts, each invited and given a password, both audited (never the password).
+    assert_eq!(count("user"), 4 * 2);
     let po = events[1]["record_id"].as_i64().expect("the demo PO");
     for event in &events[1..] {
         assert_eq!(event["token_id"], Value::Null, "{event:#}");
-        if event["record_kind"] != "token" {
+        if event["record_kind"] == "user" {
+            assert!(
+                ["invite", "reset_password"].contains(&event["action"].as_str().unwrap_or_default()),
+                "{event:#}"
+            );
+            assert!(event["after"].get("password_hash").is_none(), "{event:#}");
+        } else if event["record_kind"] != "token" {
             assert_eq!(event["organization_id"], po, "{event:#}");
             let expected_action = match event["record_kind"].as_str() {
                 Some("document") => "upload",
@@ -1185,8 +1193,14 @@ fn the_demo_records_are_audited_once(backend: Backend) {
     server.kill();
     server.launch(&["--demo"]);
     let again = all_events(&server);
-    assert_eq!(again.len(), events.len() + 4, "only the new demo tokens");
-    assert!(again[events.len()..].iter().all(|e| e["record_kind"] == "token"));
+    assert_eq!(
+        again.len(),
+        events.len() + 4 + 4,
+        "only the new demo tokens and passwords"
+    );
+    assert!(again[events.len()..]
+        .iter()
+        .all(|e| e["record_kind"] == "token" || (e["record_kind"] == "user" && e["action"] == "reset_password")));
     assert_intact(&server, again.len());
 }
 

@@ -638,7 +638,15 @@ pub fn accounts(state: &AppState) -> Result<String, String> {
                         invited.user
                     }
                 };
-                users::set_password(c, user.id, &password)
+                let after = users::set_password(c, user.id, &password)?;
+                // A new password is a write like any other: audited, without the password.
+                let event = Audit::new(None, "reset_password", "user").within(after.organization_id, after.practice_id);
+                audit::append(
+                    c,
+                    &event,
+                    serde_json::to_value(&after).map_err(|e| StoreError::Internal(e.to_string()))?,
+                )?;
+                Ok(after)
             })
             .map_err(|e| e.to_string())?;
         out.push_str(&format!("\n  {:<17} {:<36} {password}", role.as_str(), email));

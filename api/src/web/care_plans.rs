@@ -298,11 +298,7 @@ async fn render(
         share,
         execution,
     };
-    if failed {
-        forms::refused(&page)
-    } else {
-        forms::ok(&page)
-    }
+    forms::answer(&page, failed)
 }
 
 fn no_form() -> (Fields, FormErrors) {

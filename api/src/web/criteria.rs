@@ -411,11 +411,7 @@ async fn render(
         form: shown.form,
         errors: shown.errors,
     };
-    if failed {
-        forms::refused(&page)
-    } else {
-        forms::ok(&page)
-    }
+    forms::answer(&page, failed)
 }
 
 /// The page of criterion `{criterion}` of practice `{id}`, as of `?as_of=` or today.

@@ -155,11 +155,7 @@ async fn render(
         form,
         errors,
     };
-    if failed {
-        forms::refused(&page)
-    } else {
-        forms::ok(&page)
-    }
+    forms::answer(&page, failed)
 }
 
 /// The documents page.

@@ -238,6 +238,16 @@ pub fn refused(template: &impl askama::Template) -> Result<HttpResponse, WebErro
     page(template, StatusCode::UNPROCESSABLE_ENTITY)
 }
 
+/// Renders a page: 422 when its form was refused, 200 otherwise.
+pub fn answer(template: &impl askama::Template, refused: bool) -> Result<HttpResponse, WebError> {
+    let status = if refused {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    page(template, status)
+}
+
 /// Redirects after a successful post (post/redirect/get), with a notice for the next page.
 pub fn redirect(to: &str, notice: &str) -> HttpResponse {
     let separator = if to.contains('?') { '&' } else { '?' };

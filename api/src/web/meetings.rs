@@ -328,11 +328,7 @@ async fn render(
         done_for,
         done_errors,
     };
-    if failed {
-        forms::refused(&page)
-    } else {
-        forms::ok(&page)
-    }
+    forms::answer(&page, failed)
 }
 
 /// The meetings page.

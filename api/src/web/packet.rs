@@ -37,11 +37,7 @@ fn render(
         form,
         errors: errors.keep_fields(&["from", "to"]),
     };
-    if failed {
-        forms::refused(&page)
-    } else {
-        forms::ok(&page)
-    }
+    forms::answer(&page, failed)
 }
 
 /// The packet form, with the last twelve months filled in.

@@ -139,11 +139,7 @@ async fn render(
         errors,
         link,
     };
-    if failed {
-        forms::refused(&page)
-    } else {
-        forms::ok(&page)
-    }
+    forms::answer(&page, failed)
 }
 
 /// The people page.

@@ -150,11 +150,7 @@ async fn render(
         last_day_for,
         last_day_errors,
     };
-    if failed {
-        forms::refused(&page)
-    } else {
-        forms::ok(&page)
-    }
+    forms::answer(&page, failed)
 }
 
 /// The staff page.

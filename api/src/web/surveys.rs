@@ -173,11 +173,7 @@ async fn render(
         survey,
         report,
     };
-    if failed {
-        forms::refused(&page)
-    } else {
-        forms::ok(&page)
-    }
+    forms::answer(&page, failed)
 }
 
 fn back(practice: &Practice, notice: &str) -> HttpResponse {

@@ -66,11 +66,7 @@ async fn render(
         errors,
         secret,
     };
-    if failed {
-        forms::refused(&page)
-    } else {
-        forms::ok(&page)
-    }
+    forms::answer(&page, failed)
 }
 
 /// The API tokens page.

@@ -253,11 +253,7 @@ async fn render(
         errors: shown.errors,
         import_errors: shown.import_errors,
     };
-    if failed {
-        forms::refused(&page)
-    } else {
-        forms::ok(&page)
-    }
+    forms::answer(&page, failed)
 }
 
 /// The training page.
