@@ -508,7 +508,44 @@ fn pages_carry_the_security_headers_and_cached_assets(backend: Backend) {
     }
 }
 
+fn a_practice_keeps_its_time_zone_and_today_follows_it(backend: Backend) {
+    let server = Server::start(backend);
+    let (_, practice) = organization_with_practice(&server, "Maple");
+    let p = practice.to_string();
+    let mut ana = invited(
+        &server,
+        "ana@example.org",
+        &["--role", "practice_manager", "--practice", &p],
+        "a long password 1",
+    );
+    let dashboard = ana.get(&format!("/practices/{practice}"));
+    assert!(
+        dashboard.text().contains("value=\"America/Detroit\""),
+        "the default time zone"
+    );
+    let path = format!("/practices/{practice}/settings");
+    let refused = ana.post(&path, &[("time_zone", "Mars/Olympus_Mons")]);
+    assert_eq!(refused.status, 422);
+    assert!(refused.text().contains("id=\"time_zone-error\""), "{}", refused.text());
+    assert_eq!(
+        server.get(&format!("/api/v1/practices/{practice}")).json()["time_zone"],
+        "America/Detroit"
+    );
+    // Kiritimati is UTC+14: its today is tomorrow in UTC for ten hours of every day, so the
+    // default as_of of the API and the dashboard must be the practice's own day.
+    let saved = ana.post(&path, &[("time_zone", "Pacific/Kiritimati")]);
+    assert_eq!(saved.status, 303, "{}", saved.text());
+    let view = server.get(&format!("/api/v1/practices/{practice}/compliance")).json();
+    let kiritimati_today = (chrono::Utc::now() + chrono::Duration::hours(14)).date_naive();
+    assert_eq!(
+        view["as_of"],
+        kiritimati_today.to_string(),
+        "as_of is the practice's today"
+    );
+}
+
 both_backends! {
+    a_practice_keeps_its_time_zone_and_today_follows_it => a_practice_keeps_its_time_zone_and_today_follows_it;
     invitations_set_a_password_once_and_sign_in => invitations_set_a_password_once_and_sign_in;
     wrong_passwords_lock_out_with_the_same_answer => wrong_passwords_lock_out_with_the_same_answer;
     forms_need_the_csrf_token_and_our_origin => forms_need_the_csrf_token_and_our_origin;

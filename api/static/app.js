@@ -6,6 +6,12 @@
     var meta = document.querySelector('meta[name="csrf-token"]');
     if (meta) { event.detail.headers["X-CSRF-Token"] = meta.getAttribute("content"); }
   });
+  // When an htmx request fails (not found, not signed in, a fault), load the page itself, so
+  // that the person sees the same page a plain form would have shown.
+  document.addEventListener("htmx:responseError", function (event) {
+    var path = event.detail.pathInfo && event.detail.pathInfo.finalRequestPath;
+    if (path) { window.location.assign(path); }
+  });
   // A file dropped on a drop zone goes into its file input.
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-drop]").forEach(function (zone) {

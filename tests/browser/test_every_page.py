@@ -6,7 +6,7 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
-from harness import DEMO_PRACTICE, check_page, sign_in, visit
+from harness import DEMO_PRACTICE, check_page, screenshot, sign_in, visit
 
 SCREENS = ["", "/staff", "/trainings", "/meetings", "/care-plans", "/documents", "/surveys", "/packet", "/criteria/4.1", "/criteria/4.21", "/criteria/4.25"]
 
@@ -70,3 +70,35 @@ def test_the_packet_downloads_signed(page, server, tmp_path):
     with zipfile.ZipFile(path) as packet:
         names = set(packet.namelist())
     assert {"manifest.json", "manifest.sig", "status.json", "report.html"} <= names, names
+
+
+def test_widths_print_and_the_as_of_day(page, server):
+    """The dashboard fits 1024 px and a tablet without sideways scrolling, prints without the
+    navigation but with the status words, and shows another day when asked (htmx, with no
+    Content-Security-Policy complaint)."""
+    email, password = server.account("practice_manager")
+    sign_in(page, server.base, email, password)
+    practice = my_practice(server)
+    url = f"{server.base}/practices/{practice}"
+    for width, height in [(1024, 768), (768, 1024)]:
+        page.set_viewport_size({"width": width, "height": height})
+        visit(page, url, f"dashboard-{width}")
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"the dashboard scrolls sideways by {overflow}px at {width}px"
+    page.emulate_media(media="print")
+    expect(page.locator('nav[aria-label="Main"]')).to_be_hidden()
+    expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
+    expect(page.locator('#criteria tr[data-criterion="4.1"] .status')).to_be_visible()
+    screenshot(page, "dashboard-print")
+    page.emulate_media(media="screen")
+    # Console errors of our own page only: a fresh load, since Playwright's screenshots leave an
+    # inline style of their own that the policy then blocks.
+    page.goto(url)
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.get_by_label("As of").fill("2026-01-15")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("main")).to_contain_text("Jan 15, 2026")
+    assert "as_of=2026-01-15" in page.url, page.url
+    assert not problems, problems
+    check_page(page, "dashboard-as-of")

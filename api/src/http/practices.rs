@@ -38,7 +38,7 @@ async fn get_practice(state: web::Data<AppState>, path: web::Path<i64>) -> Resul
     ))
 }
 
-/// Records a practice's declarations (its initial-focus population).
+/// Records a practice's declarations (its initial-focus population, the day it joined, its time zone).
 #[utoipa::path(
     tag = "practices",
     operation_id = "update_practice",
@@ -62,11 +62,12 @@ async fn update_practice(
     let id = PracticeId(path.into_inner());
     Ok(web::Json(
         blocking(move || {
-            Ok(store.write_audited(caller.audit("update", "practice"), |c, event| {
-                audit::hold(c)?;
-                event.before = Some(snapshot(&practices::get(c, id)?)?);
-                practices::update(c, id, &form)
-            })?)
+            Ok(pcmh_core::actions::practices::update_practice(
+                &store,
+                &caller.actor(),
+                id,
+                &form,
+            )?)
         })
         .await?,
     ))

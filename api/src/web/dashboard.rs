@@ -1,15 +1,17 @@
 //! The practice dashboard: how many criteria are met, what disagrees with the attestation,
 //! what falls due, and every criterion with its status in words and color.
 
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
-use pcmh_core::actions::compliance;
+use pcmh_core::actions::{compliance, practices};
 use pcmh_core::rules::attested::DueWindow;
 use pcmh_core::rules::view::{PracticeCompliance, StatusCounts};
+use pcmh_core::store::practices::PracticeUpdate;
 
 use super::auth::run;
-use super::{forms, long_date, status_words, Chrome, Viewer, WebError};
+use super::forms::{Fields, FormErrors, Kind};
+use super::{forms, long_date, status_words, Chrome, Posted, Viewer, WebError};
 use crate::http::AppState;
 
 /// One criterion's line on the dashboard.
@@ -67,7 +69,22 @@ struct DashboardPage {
     criteria: Vec<CriterionLine>,
     due: DueLists,
     as_of_error: Option<String>,
+    may_write: bool,
+    settings: super::forms::Fields,
+    settings_errors: super::forms::FormErrors,
 }
+
+/// Time zones offered first in the settings (any IANA name is accepted).
+pub const COMMON_TIME_ZONES: [&str; 8] = [
+    "America/Detroit",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+];
 
 impl DueLists {
     /// Each list with its heading, soonest first.
@@ -157,6 +174,34 @@ async fn dashboard(
         .find(|(k, _)| k == "as_of")
         .map(|(_, v)| v.into_owned())
         .filter(|v| !v.is_empty());
+    let settings = Fields(vec![
+        (
+            "initial_focus_population".into(),
+            practice.initial_focus_population.clone().unwrap_or_default(),
+        ),
+        ("time_zone".into(), practice.time_zone.clone()),
+    ]);
+    render(
+        &state,
+        &viewer,
+        practice,
+        asked,
+        forms::notice(&req),
+        settings,
+        FormErrors::default(),
+    )
+    .await
+}
+
+async fn render(
+    state: &web::Data<AppState>,
+    viewer: &Viewer,
+    practice: pcmh_core::records::Practice,
+    asked: Option<String>,
+    notice: Option<String>,
+    settings: Fields,
+    settings_errors: FormErrors,
+) -> Result<HttpResponse, WebError> {
     let (as_of, as_of_error) = match asked.as_deref().map(|v| (v, v.parse::<NaiveDate>())) {
         None => (None, None),
         Some((_, Ok(day))) if pcmh_core::checks::plausible_date(&day).is_ok() => (Some(day), None),
@@ -180,9 +225,9 @@ async fn dashboard(
     })
     .await?;
     let (criteria, due) = lines(&view);
+    let refused = as_of_error.is_some() || !settings_errors.is_empty();
     let page = DashboardPage {
-        chrome: Chrome::practice(&viewer, &practice, "", format!("Dashboard · {}", practice.name))
-            .with_notice(forms::notice(&req)),
+        chrome: Chrome::practice(viewer, &practice, "", format!("Dashboard · {}", practice.name)).with_notice(notice),
         practice_id: practice.id.0,
         as_of: view.as_of.to_string(),
         as_of_words: long_date(view.as_of),
@@ -190,15 +235,40 @@ async fn dashboard(
         criteria,
         due,
         as_of_error,
+        may_write: viewer.may_write(),
+        settings,
+        settings_errors,
     };
-    if page.as_of_error.is_some() {
-        forms::refused(&page)
-    } else {
-        forms::ok(&page)
+    forms::answer(&page, refused)
+}
+
+/// Records the practice's settings: its initial-focus population and its time zone (the API's
+/// `update_practice`).
+#[post("/practices/{id}/settings")]
+async fn save_settings(
+    state: web::Data<AppState>,
+    posted: Posted,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let Posted { viewer, fields } = posted;
+    let practice = viewer.practice_to_write(&state, path.into_inner()).await?;
+    let kinds = [("initial_focus_population", Kind::Text), ("time_zone", Kind::Text)];
+    let form: PracticeUpdate = match fields.read(&kinds) {
+        Ok(form) => form,
+        Err(errors) => return render(&state, &viewer, practice, None, None, fields, errors).await,
+    };
+    let (app, actor, id) = (state.clone(), viewer.actor(&practice), practice.id);
+    let saved = run(move || forms::outcome(practices::update_practice(&app.store, &actor, id, &form))).await?;
+    match saved {
+        Ok(saved) => Ok(forms::redirect(
+            &format!("/practices/{}", saved.id),
+            &format!("Settings saved: time zone {}.", saved.time_zone),
+        )),
+        Err(errors) => render(&state, &viewer, practice, None, None, fields, errors).await,
     }
 }
 
 /// Registers the dashboard.
 pub fn configure(config: &mut web::ServiceConfig) {
-    config.service(dashboard);
+    config.service(dashboard).service(save_settings);
 }

@@ -11,6 +11,7 @@ pub mod compliance;
 pub mod documents;
 pub mod meetings;
 pub mod people;
+pub mod practices;
 pub mod staff;
 pub mod surveys;
 pub mod trainings;
@@ -21,7 +22,7 @@ use serde_json::Value;
 use crate::catalog::{Catalog, CatalogSet};
 use crate::ids::PracticeId;
 use crate::records::Practice;
-use crate::store::{practices, Connection, StoreError, StoreResult};
+use crate::store::{Connection, StoreError, StoreResult};
 
 /// A record as JSON, for the `before` of an audit event.
 pub fn snapshot<T: Serialize>(record: &T) -> StoreResult<Value> {
@@ -34,7 +35,7 @@ pub fn practice_catalog<'a>(
     catalogs: &'a CatalogSet,
     id: PracticeId,
 ) -> StoreResult<(Practice, &'a Catalog)> {
-    let practice = practices::get(conn, id)?;
+    let practice = crate::store::practices::get(conn, id)?;
     let catalog = catalogs
         .named(&practice.catalog_id, &practice.catalog_version)
         .map_err(|e| StoreError::Internal(e.to_string()))?;
