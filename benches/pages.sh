@@ -5,7 +5,7 @@
 #   benches/pages.sh ADDR EMAIL PASSWORD PRACTICE_ID [RUNS]
 #
 # Each figure is printed beside its ceiling from the issue: server time under 50 ms, page
-# weight (HTML + assets on a first visit) under 150 KB.
+# weight (HTML + assets on a first visit, as sent: gzip) under 150 KB.
 set -euo pipefail
 addr=${1:?server address, e.g. 127.0.0.1:8080}
 email=${2:?the email of an account}
@@ -22,21 +22,22 @@ curl -sS -o /dev/null -c "$jar" --data-urlencode "email=$email" --data-urlencode
 home=$(curl -sS -b "$jar" "$base/practices/$practice")
 assets=0
 for url in $(grep -o '/assets/[0-9a-f]*/[a-z.]*' <<<"$home" | sort -u); do
-  size=$(curl -sS -o /dev/null -w '%{size_download}' "$base$url")
+  size=$(curl -sS --compressed -o /dev/null -w '%{size_download}' "$base$url")
   assets=$((assets + size))
   echo "asset $url: $size bytes (cached for a year after the first page)"
 done
 
-printf '%-42s %10s %10s %10s %12s %s\n' page "median ms" "p95 ms" "max ms" "HTML bytes" "first visit (HTML + assets) / ceiling"
+printf '%-42s %10s %10s %10s %18s %s\n' page "median ms" "p95 ms" "max ms" "HTML bytes (gzip)" "first visit, sent (HTML + assets) / ceiling"
 for path in "" /staff /trainings /meetings /care-plans /documents /surveys /packet /criteria/4.1 /criteria/4.22; do
   url="$base/practices/$practice$path"
   times=$(for _ in $(seq 1 "$runs"); do
-    curl -sS -o /dev/null -b "$jar" -w '%{http_code} %{time_starttransfer}\n' "$url"
+    curl -sS --compressed -o /dev/null -b "$jar" -w '%{http_code} %{time_starttransfer}\n' "$url"
   done | awk '$1 != 200 { print "HTTP " $1 " for '"$url"'" > "/dev/stderr"; exit 1 } { printf "%.2f\n", $2 * 1000 }' | sort -n)
-  size=$(curl -sS -o /dev/null -b "$jar" -w '%{size_download}' "$url")
+  size=$(curl -sS --compressed -o /dev/null -b "$jar" -w '%{size_download}' "$url")
+  raw=$(curl -sS -o /dev/null -b "$jar" -w '%{size_download}' "$url")
   median=$(awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}' <<<"$times")
   p95=$(awk '{a[NR]=$1} END {print a[int(NR*0.95+0.999)]}' <<<"$times")
   max=$(tail -n 1 <<<"$times")
-  printf '%-42s %10s %10s %10s %12s %s\n' "/practices/$practice$path" "$median / 50" "$p95" "$max" "$size" \
+  printf '%-42s %10s %10s %10s %18s %s\n' "/practices/$practice$path" "$median / 50" "$p95" "$max" "$raw ($size)" \
     "$(( (size + assets) / 1024 )) KB / 150 KB"
 done

@@ -330,6 +330,7 @@ pub async fn serve(state: AppState, bind: &str) -> std::io::Result<()> {
                 web::scope("")
                     .wrap(actix_web::middleware::from_fn(crate::web::error::framed_errors))
                     .wrap(actix_web::middleware::from_fn(crate::web::security_headers))
+                    .wrap(actix_web::middleware::Compress::default())
                     .app_data(web::FormConfig::default().limit(crate::web::auth::FORM_LIMIT))
                     .configure(crate::web::configure)
                     .default_service(web::to(crate::web::error::not_found)),
