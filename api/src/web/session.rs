@@ -3,9 +3,9 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
+use pcmh_core::actions::people;
 use pcmh_core::store::sessions::{self, SignIn};
 use pcmh_core::store::users::{self, NewPassword};
-use pcmh_core::store::StoreError;
 
 use super::auth::{request_session, run, same_origin, session_cookie};
 use super::error::WebError;
@@ -228,22 +228,7 @@ async fn accept_invitation(
         }
     };
     let app = state.clone();
-    let session = run(move || {
-        let now = pcmh_core::store::now();
-        let started = app.store.write(|c| {
-            let user = users::accept_invitation(c, &secret, &form, now)?;
-            let event = pcmh_core::store::audit::Audit::by(&user.principal(), "accept_invitation", "user")
-                .within(user.organization_id, user.practice_id);
-            pcmh_core::store::audit::append(
-                c,
-                &event,
-                serde_json::to_value(&user).map_err(|e| StoreError::Internal(e.to_string()))?,
-            )?;
-            sessions::start(c, &user, now)
-        })?;
-        Ok(started)
-    })
-    .await?;
+    let session = run(move || Ok(people::accept_invitation(&app.store, &secret, &form)?)).await?;
     Ok(HttpResponse::SeeOther()
         .cookie(session_cookie(&state, Some(&session.secret)))
         .insert_header((header::LOCATION, home_of(&session.user)))

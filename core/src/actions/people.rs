@@ -3,8 +3,9 @@
 
 use crate::access::{Principal, TokenRole};
 use crate::store::audit::{self, Audit};
+use crate::store::sessions::{self, NewSession};
 use crate::store::tokens::{self, IssuedToken, NewToken, TokenInfo};
-use crate::store::users::{self, Invitation, NewUser, User};
+use crate::store::users::{self, Invitation, NewPassword, NewUser, User};
 use crate::store::{now, Store, StoreError, StoreResult};
 
 use super::snapshot;
@@ -60,6 +61,19 @@ pub fn invite_person(store: &Store, issuer: &Principal, form: &NewUser) -> Store
         Ok(user)
     })?;
     invitation.ok_or_else(|| StoreError::Internal("the invitation was not made".into()))
+}
+
+/// Accepts an invitation: sets the person's password and signs them in, in one transaction
+/// (audited as the person's own act).
+pub fn accept_invitation(store: &Store, secret: &str, password: &NewPassword) -> StoreResult<NewSession> {
+    let now = now();
+    store.write(|c| {
+        let user = users::accept_invitation(c, secret, password, now)?;
+        let event =
+            Audit::by(&user.principal(), "accept_invitation", "user").within(user.organization_id, user.practice_id);
+        audit::append(c, &event, snapshot(&user)?)?;
+        sessions::start(c, &user, now)
+    })
 }
 
 /// Disables an account within the caller's scope: it cannot sign in and its sessions end.
