@@ -6,7 +6,7 @@
 mod common;
 
 use common::{organization_with_practice, pcmh_on, try_http_with, Backend, Response, Server};
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// A person in a browser: the session cookie and the CSRF token of the last page.
 struct Person<'a> {
@@ -470,6 +470,78 @@ fn every_page_route_applies_the_access_rule(backend: Backend) {
     );
 }
 
+/// Every form that writes, for the roles that may not use it here: an auditor is refused (403)
+/// before anything is read or written; a practice manager of another practice finds nothing
+/// (404). The packet export is a read: an auditor may post it.
+fn every_page_write_applies_the_access_rule(backend: Backend) {
+    let server = Server::start(backend);
+    let (po, mine) = organization_with_practice(&server, "Maple");
+    let other = server.create(
+        &format!("/api/v1/organizations/{po}/practices"),
+        &json!({"name": "Riverside"}),
+    )["id"]
+        .as_i64()
+        .expect("an id");
+    let (mine_s, other_s) = (mine.to_string(), other.to_string());
+    let mut auditor = invited(
+        &server,
+        "au@example.org",
+        &["--role", "auditor", "--practice", &mine_s],
+        "a long password 1",
+    );
+    let mut stranger = invited(
+        &server,
+        "pm@example.org",
+        &["--role", "practice_manager", "--practice", &other_s],
+        "a long password 1",
+    );
+    auditor.get("/");
+    stranger.get(&format!("/practices/{other}"));
+    let writes = [
+        "/staff",
+        "/staff/1/last-day",
+        "/trainings",
+        "/trainings/import",
+        "/trainings/import/confirm",
+        "/meetings",
+        "/meetings/1/follow-ups/1/done",
+        "/care-plans",
+        "/care-plans/1/shares",
+        "/care-plans/1/established",
+        "/documents",
+        "/surveys",
+        "/reports",
+        "/criteria/4.1",
+        "/settings",
+        "/packet",
+    ];
+    let before = server.get("/api/v1/audit-events?limit=500").json()["total"].clone();
+    for write in writes {
+        let path = format!("/practices/{mine}{write}");
+        let status = auditor.post(&path, &[("name", "x")]).status;
+        if write == "/packet" {
+            assert!(status == 200 || status == 422, "auditor POST {path}: {status}");
+        } else {
+            assert_eq!(status, 403, "auditor POST {path}");
+        }
+        assert_eq!(
+            stranger.post(&path, &[("name", "x")]).status,
+            404,
+            "another practice's manager POST {path}"
+        );
+    }
+    // Nothing was written: the only events since are the auditor's packet export.
+    let before = before.as_i64().expect("a count");
+    let events = server
+        .get(&format!("/api/v1/audit-events?limit=500&offset={before}"))
+        .json();
+    let since: Vec<&Value> = events["items"].as_array().expect("items").iter().collect();
+    assert!(
+        since.len() <= 1 && since.iter().all(|e| e["action"] == "export"),
+        "{since:#?}"
+    );
+}
+
 fn pages_carry_the_security_headers_and_cached_assets(backend: Backend) {
     let server = Server::start(backend);
     let mut admin = invited(&server, "admin@example.org", &["--role", "admin"], "a long password 1");
@@ -545,6 +617,7 @@ fn a_practice_keeps_its_time_zone_and_today_follows_it(backend: Backend) {
 }
 
 both_backends! {
+    every_page_write_applies_the_access_rule => every_page_write_applies_the_access_rule;
     a_practice_keeps_its_time_zone_and_today_follows_it => a_practice_keeps_its_time_zone_and_today_follows_it;
     invitations_set_a_password_once_and_sign_in => invitations_set_a_password_once_and_sign_in;
     wrong_passwords_lock_out_with_the_same_answer => wrong_passwords_lock_out_with_the_same_answer;

@@ -641,9 +641,10 @@ async fn attest(
     if !same_origin(&req) {
         return Err(WebError::Csrf);
     }
-    let Received { fields, file } = receive(&state, &req, payload, &viewer).await?;
+    // Access first: an auditor or another practice's manager learns nothing from the body.
     let (practice_id, criterion) = path.into_inner();
     let practice = viewer.practice_to_write(&state, practice_id).await?;
+    let Received { fields, file } = receive(&state, &req, payload, &viewer).await?;
     let catalog = state.catalog(&practice.catalog_id, &practice.catalog_version)?.clone();
     let id = criterion_of(&catalog, &criterion)?;
     let shown = |errors: FormErrors, fields: Fields| Shown {

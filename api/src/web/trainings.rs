@@ -497,12 +497,13 @@ async fn import_preview(
     if !super::auth::same_origin(&req) {
         return Err(WebError::Csrf);
     }
+    // Access first: an auditor or another practice's manager learns nothing from the body.
+    let practice = viewer.practice_to_write(&state, path.into_inner()).await?;
     let multipart = Multipart::new(req.headers(), payload);
     let (sent, file) = receive_upload(multipart).await?;
     if !super::auth::same_token(&sent, &viewer.csrf) {
         return Err(WebError::Csrf);
     }
-    let practice = viewer.practice_to_write(&state, path.into_inner()).await?;
     let refuse = |errors: FormErrors| Shown {
         import_errors: errors,
         ..Shown::default()
