@@ -134,7 +134,7 @@ fn entries(packet: &[u8]) -> Vec<(String, Vec<u8>)> {
             let mut file = archive.by_index(i).unwrap();
             let mut bytes = Vec::new();
             file.read_to_end(&mut bytes).unwrap();
-            (file.name().to_owned(), bytes)
+            (file.name().expect("a UTF-8 name").into_owned(), bytes)
         })
         .collect()
 }

@@ -487,6 +487,8 @@ pub fn verify<R: Read + Seek>(reader: R, public_key: Option<&str>) -> Result<Ver
         }
     }
     for name in archive.file_names() {
+        let name = name.map_err(|e| format!("a name in the packet cannot be read: {e}"))?;
+        let name = name.as_ref();
         let known = [MANIFEST, SIGNATURE, PUBLIC_KEY].contains(&name) || manifest.files.iter().any(|f| f.path == name);
         if !known {
             return Err(format!("{name} is in the packet but not in the manifest"));

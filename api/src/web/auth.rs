@@ -14,11 +14,11 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use pcmh_core::access::{decide, Action, Actor, Decision, Principal, Resource};
-use pcmh_core::ids::PracticeId;
-use pcmh_core::records::Practice;
+use pcmh_core::ids::{OrganizationId, PracticeId};
+use pcmh_core::records::{Organization, Practice};
 use pcmh_core::store::sessions::{self, Resumed};
 use pcmh_core::store::users::User;
-use pcmh_core::store::{practices, StoreError};
+use pcmh_core::store::{organizations, practices, StoreError};
 
 use super::error::WebError;
 use super::forms::Fields;
@@ -64,6 +64,51 @@ impl Viewer {
                 super::role_words(self.principal.role).to_lowercase()
             ))),
         }
+    }
+
+    /// The PO `id`, if this person may take `action` on it as a whole (the same rule as the
+    /// API's `/organizations/{id}/...`): a 404 page otherwise, or 403 for a role that may not
+    /// write.
+    pub fn organization_for(&self, state: &AppState, id: i64, action: Action) -> Result<Organization, WebError> {
+        let organization = match state.store.read(|c| organizations::get(c, OrganizationId(id))) {
+            Ok(found) => found,
+            Err(StoreError::NotFound { .. }) => return Err(WebError::NotFound),
+            Err(other) => return Err(other.into()),
+        };
+        match decide(&self.principal, Resource::Organization(organization.id), action) {
+            Decision::Allow => Ok(organization),
+            Decision::NotFound => Err(WebError::NotFound),
+            Decision::Forbidden => Err(WebError::Forbidden(format!(
+                "As {} you may read this PO's records but not change them.",
+                super::role_words(self.principal.role).to_lowercase()
+            ))),
+        }
+    }
+
+    /// The PO `id`, to read.
+    pub async fn organization(&self, state: &web::Data<AppState>, id: i64) -> Result<Organization, WebError> {
+        let (viewer, state) = (self.clone(), state.clone());
+        run(move || viewer.organization_for(&state, id, Action::Read)).await
+    }
+
+    /// The PO `id`, to change.
+    pub async fn organization_to_write(&self, state: &web::Data<AppState>, id: i64) -> Result<Organization, WebError> {
+        let (viewer, state) = (self.clone(), state.clone());
+        run(move || viewer.organization_for(&state, id, Action::Write)).await
+    }
+
+    /// This person as the actor of a core action on the PO `organization` as a whole.
+    pub fn organization_actor(&self, organization: &Organization) -> Actor {
+        Actor {
+            principal: self.principal,
+            organization: Some(organization.id),
+            practice: None,
+        }
+    }
+
+    /// Whether this person is an administrator.
+    pub fn is_admin(&self) -> bool {
+        self.principal.role == pcmh_core::access::TokenRole::Admin
     }
 
     /// The practice `id`, to read.

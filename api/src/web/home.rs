@@ -25,6 +25,7 @@ pub struct OrganizationPractices {
 struct HomePage {
     chrome: Chrome,
     organizations: Vec<OrganizationPractices>,
+    show_dashboards: bool,
 }
 
 /// The home page.
@@ -62,6 +63,8 @@ async fn home(state: web::Data<AppState>, viewer: Viewer, req: HttpRequest) -> R
     forms::ok(&HomePage {
         chrome: Chrome::new(&viewer, "Practices").with_notice(forms::notice(&req)),
         organizations,
+        // A PO's dashboard is for those who see the PO as a whole (not a practice's auditor).
+        show_dashboards: viewer.user.practice_id.is_none(),
     })
 }
 

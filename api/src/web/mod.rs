@@ -6,9 +6,12 @@
 //! session's CSRF token; htmx only makes them smoother. Access is decided by the same
 //! `pcmh_core::access::decide` as the API's: another practice's page is a 404 page.
 
+pub mod admin;
 pub mod assets;
+pub mod audit_trail;
 pub mod auth;
 pub mod care_plans;
+pub mod catalogs;
 pub mod criteria;
 pub mod dashboard;
 pub mod documents;
@@ -16,7 +19,14 @@ pub mod error;
 pub mod forms;
 pub mod home;
 pub mod meetings;
+pub mod organization;
+pub mod organization_due;
+pub mod organization_practices;
+pub mod organization_records;
+pub mod organization_trend;
+pub mod organization_upgrade;
 pub mod packet;
+pub mod packet_verify;
 pub mod people;
 pub mod session;
 pub mod staff;
@@ -30,7 +40,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
 use chrono::NaiveDate;
-use pcmh_core::records::Practice;
+use pcmh_core::records::{Organization, Practice};
 use pcmh_core::store::sessions::SessionRules;
 
 pub use auth::{Posted, Viewer};
@@ -93,7 +103,17 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(surveys::configure)
         .configure(packet::configure)
         .configure(people::configure)
-        .configure(tokens::configure);
+        .configure(tokens::configure)
+        .configure(organization::configure)
+        .configure(organization_due::configure)
+        .configure(organization_trend::configure)
+        .configure(organization_records::configure)
+        .configure(organization_upgrade::configure)
+        .configure(organization_practices::configure)
+        .configure(audit_trail::configure)
+        .configure(catalogs::configure)
+        .configure(packet_verify::configure)
+        .configure(admin::configure);
 }
 
 /// One link of the navigation bar.
@@ -143,6 +163,16 @@ pub const PRACTICE_SCREENS: [(&str, &str); 8] = [
     ("Packet", "/packet"),
 ];
 
+/// The screens of a PO, in the navigation bar's order.
+pub const ORGANIZATION_SCREENS: [(&str, &str); 6] = [
+    ("PO dashboard", ""),
+    ("What falls due", "/due"),
+    ("Trend", "/trend"),
+    ("PO records", "/records"),
+    ("Practices of the PO", "/practices"),
+    ("Catalog upgrade", "/upgrade"),
+];
+
 /// A role in words.
 pub fn role_words(role: pcmh_core::access::TokenRole) -> &'static str {
     use pcmh_core::access::TokenRole;
@@ -165,6 +195,13 @@ impl Chrome {
                 current: false,
             });
         }
+        if let (Some(organization), None) = (viewer.user.organization_id, viewer.user.practice_id) {
+            nav.push(NavLink {
+                label: "PO dashboard",
+                href: format!("/organizations/{organization}"),
+                current: false,
+            });
+        }
         if matches!(
             viewer.user.role,
             pcmh_core::access::TokenRole::Admin | pcmh_core::access::TokenRole::PoManager
@@ -175,6 +212,30 @@ impl Chrome {
                 current: false,
             });
         }
+        if viewer.user.role != pcmh_core::access::TokenRole::PracticeManager {
+            nav.push(NavLink {
+                label: "Audit trail",
+                href: "/audit".into(),
+                current: false,
+            });
+        }
+        if viewer.user.role == pcmh_core::access::TokenRole::Admin {
+            nav.push(NavLink {
+                label: "POs",
+                href: "/admin/organizations".into(),
+                current: false,
+            });
+            nav.push(NavLink {
+                label: "Catalogs",
+                href: "/catalogs".into(),
+                current: false,
+            });
+        }
+        nav.push(NavLink {
+            label: "Verify a packet",
+            href: "/packets/verify".into(),
+            current: false,
+        });
         Chrome {
             title: title.into(),
             user_name: viewer.user.display_name.clone(),
@@ -202,6 +263,27 @@ impl Chrome {
             "{} · catalog {} {} · time zone {}",
             practice.name, practice.catalog_id, practice.catalog_version, practice.time_zone
         ));
+        chrome
+    }
+
+    /// The frame of a page about the PO `organization` as a whole, with its screens in the
+    /// navigation bar and `screen` (a path below the PO, "" for its dashboard) marked current.
+    pub fn organization(viewer: &Viewer, organization: &Organization, screen: &str, title: impl Into<String>) -> Self {
+        let mut chrome = Chrome::new(viewer, title);
+        let base = format!("/organizations/{}", organization.id);
+        chrome.nav.retain(|link| link.href != base);
+        let screens = ORGANIZATION_SCREENS
+            .iter()
+            .filter(|(_, path)| viewer.may_write() || *path != "/upgrade");
+        chrome.nav.splice(
+            0..0,
+            screens.map(|(label, path)| NavLink {
+                label,
+                href: format!("{base}{path}"),
+                current: *path == screen,
+            }),
+        );
+        chrome.context = Some(format!("{} · physician organization", organization.name));
         chrome
     }
 
