@@ -3,6 +3,7 @@
 
 use actix_web::{get, web};
 use chrono::{Datelike, NaiveDate};
+use pcmh_core::actions::organizations;
 use pcmh_core::ids::{CriterionId, OrganizationId, PracticeId};
 use pcmh_core::records::OrganizationRecords;
 use pcmh_core::rules::organization::{months_spanned, DueFilter, OrganizationDueItem, TrendPoint, MAX_TREND_MONTHS};
@@ -64,12 +65,14 @@ async fn get_organization_compliance(
 ) -> Result<web::Json<OrganizationCompliance>, ApiError> {
     let id = OrganizationId(path.into_inner());
     let as_of = query.as_of.unwrap_or_else(today);
-    let loaded = load(&state, id).await?;
-    let catalogs = state.catalogs.clone();
+    let app = state.clone();
     let compliance = blocking(move || {
-        let compliance = view::organization_compliance(&catalogs, &loaded, as_of);
-        free_later(loaded);
-        Ok(compliance?)
+        Ok(organizations::organization_compliance(
+            &app.store,
+            &app.catalogs,
+            id,
+            as_of,
+        )?)
     })
     .await?;
     Ok(web::Json(compliance))

@@ -10,6 +10,7 @@ pub mod care_plans;
 pub mod compliance;
 pub mod documents;
 pub mod meetings;
+pub mod organizations;
 pub mod people;
 pub mod practices;
 pub mod staff;
