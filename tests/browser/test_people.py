@@ -12,10 +12,10 @@ def test_an_invited_person_signs_in_through_the_link(page, server, new_page):
     email, password = server.account("admin")
     sign_in(page, server.base, email, password)
     visit(page, server.base + "/people", "people")
-    page.get_by_label("Email").fill("lee.park@example.org")
+    page.get_by_label("Email", exact=True).fill("lee.park@example.org")
     page.get_by_label("Name", exact=True).fill("Lee Park")
-    page.get_by_label("Role").select_option(label="Practice manager")
-    page.get_by_label("Works for").select_option(index=2)  # the demo PO's first practice
+    page.get_by_label("Role", exact=True).select_option(label="Practice manager")
+    page.get_by_label("Works for", exact=True).select_option(index=2)  # the demo PO's first practice
     with page.expect_navigation():
         page.get_by_role("button", name="Invite").click()
     check_page(page, "people-invited")
@@ -48,16 +48,31 @@ def test_a_po_manager_invites_within_the_po_only(page, server):
     email, password = server.account("po_manager")
     sign_in(page, server.base, email, password)
     visit(page, server.base + "/people", "po-people")
-    roles = page.get_by_label("Role").locator("option").all_inner_texts()
+    roles = page.get_by_label("Role", exact=True).locator("option").all_inner_texts()
     assert "Administrator" not in roles, roles
-    scopes = page.get_by_label("Works for").locator("option").all_inner_texts()
+    scopes = page.get_by_label("Works for", exact=True).locator("option").all_inner_texts()
     assert all("(demo)" in s or s.startswith("Nothing") or "·" in s for s in scopes), scopes
-    page.get_by_label("Email").fill("not-an-email")
+    page.get_by_label("Email", exact=True).fill("not-an-email")
     page.get_by_label("Name", exact=True).fill("X")
-    page.get_by_label("Role").select_option(label="Auditor")
+    page.get_by_label("Role", exact=True).select_option(label="Auditor")
     page.locator("form", has=page.get_by_role("button", name="Invite")).evaluate("f => f.noValidate = true")
     with page.expect_navigation() as answer:
         page.get_by_role("button", name="Invite").click()
     assert answer.value.status == 422
     check_page(page, "po-people-refused")
     expect(page.locator("#email-error")).to_be_visible()
+
+
+def test_an_admin_changes_a_persons_access(page, server):
+    email, password = server.account("admin")
+    sign_in(page, server.base, email, password)
+    visit(page, server.base + "/people", "people-access")
+    row = page.locator("#people tr", has_text="auditor@demo.pcmh.example")
+    row.locator("summary").click()
+    row.get_by_label("works for", exact=False).select_option(index=2)
+    with page.expect_navigation():
+        row.get_by_role("button", name="Save access of", exact=False).click()
+    check_page(page, "people-access-changed")
+    expect(page.get_by_role("status")).to_contain_text("auditor@demo.pcmh.example is now auditor")
+    row = page.locator("#people tr", has_text="auditor@demo.pcmh.example")
+    expect(row).to_contain_text("·")  # a practice of the PO now, not the whole PO

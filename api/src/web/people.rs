@@ -5,7 +5,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
 use pcmh_core::access::TokenRole;
 use pcmh_core::actions::people;
-use pcmh_core::store::users::{self, NewUser, User};
+use pcmh_core::store::users::{self, NewAccess, NewUser, User};
 use pcmh_core::store::{organizations, practices, Page};
 use serde_json::Value;
 
@@ -29,8 +29,14 @@ pub struct PersonLine {
     pub scope: String,
     /// Invited, active or disabled.
     pub state: &'static str,
-    /// Whether this person may disable it.
+    /// Whether this person may disable it (and change its access).
     pub may_disable: bool,
+    /// When they last signed in, in words.
+    pub last_sign_in: String,
+    /// The role's value, for the access form.
+    pub role_value: &'static str,
+    /// The scope's value ("o:ID", "p:ID" or ""), for the access form.
+    pub scope_value: String,
 }
 
 #[derive(Template)]
@@ -62,11 +68,13 @@ async fn render(
     notice: Option<String>,
 ) -> Result<HttpResponse, WebError> {
     let (app, principal) = (state.clone(), viewer.principal);
-    let (accounts, scopes) = run(move || {
+    let (accounts, scopes, last) = run(move || {
         Ok(app.store.read(|c| {
             let only = (principal.role != TokenRole::Admin).then_some(principal.organization);
             let scope_filter = only.flatten();
             let accounts = users::list(c, scope_filter, Page { limit: 500, offset: 0 })?.items;
+            let ids: Vec<i64> = accounts.iter().map(|u| u.id).collect();
+            let last = users::last_sign_ins(c, &ids)?;
             let mut scopes = Vec::new();
             for organization in organizations::list(c, only, Page { limit: 500, offset: 0 })?.items {
                 scopes.push((
@@ -80,7 +88,7 @@ async fn render(
                     ));
                 }
             }
-            Ok((accounts, scopes))
+            Ok((accounts, scopes, last))
         })?)
     })
     .await?;
@@ -111,6 +119,15 @@ async fn render(
             may_disable: u.disabled_at.is_none()
                 && Some(u.id) != viewer.principal.user_id
                 && viewer.principal.role.may_grant(u.role),
+            last_sign_in: last.get(&u.id).map_or("Never".to_owned(), |at| {
+                format!("{} UTC", at.format("%b %-d, %Y %H:%M"))
+            }),
+            role_value: u.role.as_str(),
+            scope_value: match (u.organization_id, u.practice_id) {
+                (_, Some(p)) => format!("p:{p}"),
+                (Some(o), None) => format!("o:{o}"),
+                (None, None) => String::new(),
+            },
         })
         .collect();
     let roles = [
@@ -160,11 +177,19 @@ async fn people_page(state: web::Data<AppState>, viewer: Viewer, req: HttpReques
 /// The invitation form's fields as the core form: the scope choice "o:ID" or "p:ID" becomes
 /// `organization_id` or `practice_id`.
 fn invitation_form(fields: &Fields) -> Result<NewUser, FormErrors> {
-    let mut json = fields.json(&[
-        ("email", Kind::Text),
-        ("display_name", Kind::Text),
-        ("role", Kind::Text),
-    ]);
+    let json = with_scope(
+        fields,
+        fields.json(&[
+            ("email", Kind::Text),
+            ("display_name", Kind::Text),
+            ("role", Kind::Text),
+        ]),
+    );
+    forms::read_json::<NewUser>(&json).map_err(scope_errors)
+}
+
+/// The form's `scope` choice ("o:ID" or "p:ID") added to `json` as `organization_id` or `practice_id`.
+fn with_scope(fields: &Fields, mut json: Value) -> Value {
     let scope = fields.get("scope").unwrap_or_default();
     let id = |text: &str| {
         text.parse::<i64>()
@@ -177,7 +202,7 @@ fn invitation_form(fields: &Fields) -> Result<NewUser, FormErrors> {
             object.insert("practice_id".into(), id(p));
         }
     }
-    forms::read_json::<NewUser>(&json).map_err(scope_errors)
+    json
 }
 
 /// Messages about the scope go beside the scope field.
@@ -226,6 +251,55 @@ async fn invite(state: web::Data<AppState>, posted: Posted, req: HttpRequest) ->
     }
 }
 
+/// Gives an account another role and scope.
+#[post("/people/{id}/access")]
+async fn change_access(
+    state: web::Data<AppState>,
+    posted: Posted,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let Posted { viewer, fields } = posted;
+    manager(&viewer)?;
+    let json = with_scope(&fields, fields.json(&[("role", Kind::Text)]));
+    let form: NewAccess = match forms::read_json(&json).map_err(scope_errors) {
+        Ok(form) => form,
+        Err(errors) => return render(&state, &viewer, Fields::default(), access_errors(errors), None, None).await,
+    };
+    let (app, principal, id) = (state.clone(), viewer.principal, path.into_inner());
+    let changed = run(move || forms::outcome(people::change_access(&app.store, &principal, id, &form))).await?;
+    match changed {
+        Ok(user) => Ok(forms::redirect(
+            "/people",
+            &format!("{} is now {}.", user.email, role_words(user.role).to_lowercase()),
+        )),
+        Err(errors) => {
+            render(
+                &state,
+                &viewer,
+                Fields::default(),
+                access_errors(scope_errors(errors)),
+                None,
+                None,
+            )
+            .await
+        }
+    }
+}
+
+/// The access form sits in the list, so its messages go above the list.
+fn access_errors(errors: FormErrors) -> FormErrors {
+    let mut general: Vec<String> = errors
+        .fields
+        .into_iter()
+        .map(|(k, v)| format!("Access not changed: {k}: {v}"))
+        .collect();
+    general.extend(errors.general);
+    FormErrors {
+        general,
+        ..FormErrors::default()
+    }
+}
+
 /// Disables an account: it cannot sign in and its sessions end.
 #[post("/people/{id}/disable")]
 async fn disable(state: web::Data<AppState>, posted: Posted, path: web::Path<i64>) -> Result<HttpResponse, WebError> {
@@ -247,5 +321,9 @@ async fn disable(state: web::Data<AppState>, posted: Posted, path: web::Path<i64
 
 /// Registers the people pages.
 pub fn configure(config: &mut web::ServiceConfig) {
-    config.service(people_page).service(invite).service(disable);
+    config
+        .service(people_page)
+        .service(invite)
+        .service(disable)
+        .service(change_access);
 }

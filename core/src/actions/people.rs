@@ -5,7 +5,7 @@ use crate::access::{Principal, TokenRole};
 use crate::store::audit::{self, Audit};
 use crate::store::sessions::{self, NewSession};
 use crate::store::tokens::{self, IssuedToken, NewToken, TokenInfo};
-use crate::store::users::{self, Invitation, NewPassword, NewUser, User};
+use crate::store::users::{self, Invitation, NewAccess, NewPassword, NewUser, User};
 use crate::store::{now, Store, StoreError, StoreResult};
 
 use super::snapshot;
@@ -73,6 +73,29 @@ pub fn accept_invitation(store: &Store, secret: &str, password: &NewPassword) ->
             Audit::by(&user.principal(), "accept_invitation", "user").within(user.organization_id, user.practice_id);
         audit::append(c, &event, snapshot(&user)?)?;
         sessions::start(c, &user, now)
+    })
+}
+
+/// Gives a person in the caller's scope another role and scope, never more than the caller's own.
+pub fn change_access(store: &Store, caller: &Principal, id: i64, form: &NewAccess) -> StoreResult<User> {
+    store.write_audited(Audit::by(caller, "change_access", "user"), |c, event| {
+        audit::hold(c)?;
+        let before = users::get(c, id)?;
+        if !caller.covers_scope(before.organization_id, before.practice_id) || !caller.role.may_grant(before.role) {
+            return Err(StoreError::not_found("account", id));
+        }
+        if caller.user_id == Some(id) {
+            return Err(StoreError::invalid(
+                "role",
+                "not_yourself",
+                "you cannot change your own access",
+            ));
+        }
+        let after = users::change_access(c, id, form, Some(caller))?;
+        event.organization = after.organization_id;
+        event.practice = after.practice_id;
+        event.before = Some(snapshot(&before)?);
+        Ok(after)
     })
 }
 

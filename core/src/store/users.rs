@@ -363,6 +363,58 @@ pub fn list(conn: &mut Connection, organization: Option<OrganizationId>, page: P
     })
 }
 
+/// A new role and scope for an account.
+#[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccess {
+    /// The role.
+    pub role: TokenRole,
+    /// The PO (po_manager; auditor of a whole PO).
+    pub organization_id: Option<OrganizationId>,
+    /// The practice (practice_manager; auditor of one practice).
+    pub practice_id: Option<PracticeId>,
+}
+
+/// Gives an account another role and scope (checked as for an invitation); it applies from the
+/// person's next request.
+pub fn change_access(
+    conn: &mut Connection,
+    id: i64,
+    form: &NewAccess,
+    issuer: Option<&Principal>,
+) -> StoreResult<User> {
+    get(conn, id)?;
+    let (organization, practice) = scope_for(conn, form.role, form.organization_id, form.practice_id, "account")?;
+    if let Some(issuer) = issuer {
+        check_grant(
+            issuer,
+            form.role,
+            organization,
+            practice,
+            form.practice_id.is_some(),
+            "accounts",
+        )?;
+    }
+    on_backend!(conn, |c| diesel::update(users::table.find(id))
+        .set((
+            users::role.eq(form.role.as_str()),
+            users::organization_id.eq(organization.map(|o| o.0)),
+            users::practice_id.eq(practice.map(|p| p.0)),
+        ))
+        .execute(c))?;
+    get(conn, id)
+}
+
+/// When each of `ids` last signed in (started a session), for those who ever did.
+pub fn last_sign_ins(conn: &mut Connection, ids: &[i64]) -> StoreResult<std::collections::HashMap<i64, NaiveDateTime>> {
+    let rows: Vec<(i64, Option<NaiveDateTime>)> = on_backend!(conn, |c| sessions::table
+        .filter(sessions::user_id.eq_any(ids))
+        .group_by(sessions::user_id)
+        .select((sessions::user_id, diesel::dsl::max(sessions::created_at)))
+        .load(c))?;
+    Ok(rows.into_iter().filter_map(|(id, at)| at.map(|at| (id, at))).collect())
+}
+
 /// Disables an account: it cannot sign in again and its sessions end now.
 pub fn disable(conn: &mut Connection, id: i64, now: NaiveDateTime) -> StoreResult<User> {
     let user = get(conn, id)?;
