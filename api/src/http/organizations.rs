@@ -2,10 +2,9 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use pcmh_core::access::TokenRole;
+use pcmh_core::actions::po_admin;
 use pcmh_core::ids::{OrganizationId, PracticeId};
 use pcmh_core::records::{Organization, Practice};
-use pcmh_core::rules::attested;
-use pcmh_core::store::audit;
 use pcmh_core::store::organizations::{self, NewOrganization};
 use pcmh_core::store::practices::{self, NewPractice};
 use pcmh_core::store::{Listing, StoreError, StoreResult};
@@ -130,15 +129,15 @@ async fn create_practice(
     ValidJson(form): ValidJson<NewPractice>,
 ) -> Result<HttpResponse, ApiError> {
     let organization = OrganizationId(path.into_inner());
-    let catalog = state.catalog_for_new_practice(form.catalog_version.as_deref())?.clone();
-    let store = state.store.clone();
+    let (store, catalogs) = (state.store.clone(), state.catalogs.clone());
     let practice = blocking(move || {
-        Ok(store.write_audited(caller.audit("create", "practice"), |c, event| {
-            let created = practices::create(c, organization, &catalog, &form)?;
-            event.organization = Some(created.organization_id);
-            event.practice = Some(created.id);
-            Ok(created)
-        })?)
+        Ok(po_admin::create_practice(
+            &store,
+            &catalogs,
+            &caller.actor(),
+            organization,
+            &form,
+        )?)
     })
     .await?;
     Ok(HttpResponse::Created().json(practice))
@@ -205,39 +204,24 @@ async fn upgrade_organization_catalog(
     path: web::Path<i64>,
     ValidJson(form): ValidJson<CatalogUpgrade>,
 ) -> Result<web::Json<OrganizationCatalogUpgrade>, ApiError> {
-    let store = state.store.clone();
-    let catalogs = state.catalogs.clone();
+    let (store, catalogs) = (state.store.clone(), state.catalogs.clone());
     let id = OrganizationId(path.into_inner());
-    Ok(web::Json(
-        blocking(move || {
-            Ok(
-                store.write_audited(caller.audit("upgrade", "organization"), |c, event| {
-                    audit::hold(c)?;
-                    let practices = practices::all_of_organization(c, id)?;
-                    let plan = attested::plan_organization_upgrade(&catalogs, &practices, &form.to_version)
-                        .map_err(|why| StoreError::invalid("to_version", "catalog_upgrade", why))?;
-                    let moving: Vec<&Practice> = practices
-                        .iter()
-                        .filter(|p| plan.moving.iter().any(|(m, _)| *m == p.id))
-                        .collect();
-                    event.before = Some(snapshot(&moving)?);
-                    let mut upgraded = Vec::with_capacity(plan.moving.len());
-                    let mut version = String::new();
-                    for (practice, target) in &plan.moving {
-                        version = target.version.to_string();
-                        upgraded.push(practices::set_catalog_version(c, *practice, target)?);
-                    }
-                    Ok(OrganizationCatalogUpgrade {
-                        organization_id: id,
-                        catalog_version: version,
-                        upgraded,
-                        already_on_version: plan.already,
-                    })
-                })?,
-            )
-        })
-        .await?,
-    ))
+    let done = blocking(move || {
+        Ok(po_admin::upgrade_organization_catalog(
+            &store,
+            &catalogs,
+            &caller.actor(),
+            id,
+            &form.to_version,
+        )?)
+    })
+    .await?;
+    Ok(web::Json(OrganizationCatalogUpgrade {
+        organization_id: id,
+        catalog_version: done.catalog_version,
+        upgraded: done.upgraded,
+        already_on_version: done.already_on_version,
+    }))
 }
 
 /// Registers the PO routes.

@@ -16,6 +16,7 @@ pub mod practices;
 pub mod staff;
 pub mod surveys;
 pub mod trainings;
+pub mod po_admin;
 
 use serde::Serialize;
 use serde_json::Value;
