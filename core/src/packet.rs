@@ -416,14 +416,84 @@ pub struct Verified {
     pub key_given: bool,
 }
 
+/// The most bytes `manifest.json`, `manifest.sig` or `public-key.txt` may hold (each is read
+/// into memory).
+pub const MAX_SMALL_ENTRY: u64 = 16 * 1024 * 1024;
+
+/// The most bytes all the files of a packet may hold together, uncompressed.
+pub const MAX_TOTAL_SIZE: u64 = 8 * 1024 * 1024 * 1024;
+
+/// The most entries a packet may hold.
+pub const MAX_ENTRIES: usize = 200_000;
+
+/// The highest ratio of an entry's uncompressed to compressed size (packets are written
+/// uncompressed; a higher one is a ZIP bomb) for entries above 1 MiB.
+pub const MAX_RATIO: u64 = 100;
+
 fn read_entry<R: Read + Seek>(archive: &mut ZipArchive<R>, name: &str) -> Result<Vec<u8>, String> {
-    let mut file = archive
+    let file = archive
         .by_name(name)
         .map_err(|_| format!("{name} is missing from the packet"))?;
+    if file.size() > MAX_SMALL_ENTRY {
+        return Err(format!(
+            "{name} is too large: {} bytes (at most {MAX_SMALL_ENTRY})",
+            file.size()
+        ));
+    }
     let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)
+    // The declared size may lie: never read more than the cap.
+    file.take(MAX_SMALL_ENTRY + 1)
+        .read_to_end(&mut bytes)
         .map_err(|e| format!("{name} cannot be read: {e}"))?;
+    if bytes.len() as u64 > MAX_SMALL_ENTRY {
+        return Err(format!("{name} is too large (at most {MAX_SMALL_ENTRY} bytes)"));
+    }
     Ok(bytes)
+}
+
+/// Refuses an archive that is no packet before anything is read from it: too many entries, a
+/// name that is absolute or climbs out with `..`, an entry that expands far beyond its
+/// compressed size, or more bytes in all than a packet may hold.
+fn check_entries<R: Read + Seek>(archive: &mut ZipArchive<R>) -> Result<(), String> {
+    if archive.len() > MAX_ENTRIES {
+        return Err(format!(
+            "the packet holds {} entries (at most {MAX_ENTRIES})",
+            archive.len()
+        ));
+    }
+    let mut total = 0u64;
+    for index in 0..archive.len() {
+        let file = archive
+            .by_index_raw(index)
+            .map_err(|e| format!("entry {} cannot be read: {e}", index + 1))?;
+        let name = file
+            .name()
+            .map_err(|e| format!("a name in the packet cannot be read: {e}"))?
+            .into_owned();
+        let unsafe_name = name.starts_with('/')
+            || name.contains('\\')
+            || name.contains(':')
+            || name.split('/').any(|part| part == "..")
+            || file.enclosed_name().is_none();
+        if unsafe_name {
+            return Err(format!(
+                "{name}: a path that is absolute or leaves the packet with \"..\" is refused"
+            ));
+        }
+        let (size, compressed) = (file.size(), file.compressed_size());
+        if size > 1024 * 1024 && size / compressed.max(1) > MAX_RATIO {
+            return Err(format!(
+                "{name}: expands from {compressed} to {size} bytes, a ZIP bomb rather than a packet"
+            ));
+        }
+        total = total.saturating_add(size);
+        if total > MAX_TOTAL_SIZE {
+            return Err(format!(
+                "the packet's files hold more than {MAX_TOTAL_SIZE} bytes uncompressed: refused"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn parse_key(text: &str, what: &str) -> Result<VerifyingKey, String> {
@@ -440,6 +510,7 @@ fn parse_key(text: &str, what: &str) -> Result<VerifyingKey, String> {
 /// the packet's own key). The error names the first thing that does not match.
 pub fn verify<R: Read + Seek>(reader: R, public_key: Option<&str>) -> Result<Verified, String> {
     let mut archive = ZipArchive::new(reader).map_err(|e| format!("not a ZIP file: {e}"))?;
+    check_entries(&mut archive)?;
     let manifest_bytes = read_entry(&mut archive, MANIFEST)?;
     let manifest: Manifest =
         serde_json::from_slice(&manifest_bytes).map_err(|e| format!("{MANIFEST} cannot be read: {e}"))?;
@@ -456,9 +527,19 @@ pub fn verify<R: Read + Seek>(reader: R, public_key: Option<&str>) -> Result<Ver
         .map(|b| Signature::from_bytes(&b))
         .ok_or_else(|| format!("{SIGNATURE} does not hold a 64-byte signature as hex"))?;
     for listed in &manifest.files {
-        let mut file = archive
+        let file = archive
             .by_name(&listed.path)
             .map_err(|_| format!("{} is listed in the manifest but missing", listed.path))?;
+        if file.size() != listed.size {
+            return Err(format!(
+                "{}: size {} does not match the manifest ({})",
+                listed.path,
+                file.size(),
+                listed.size
+            ));
+        }
+        // Never read more than the manifest's size (and one byte to tell a longer entry).
+        let mut file = file.take(listed.size.saturating_add(1));
         let mut hasher = Sha256::new();
         let mut size = 0u64;
         let mut buf = vec![0u8; 64 * 1024];
@@ -622,6 +703,74 @@ mod tests {
         bytes[at] = b'j';
         let err = verify(Cursor::new(&bytes), None).unwrap_err();
         assert!(err.starts_with("a.txt"), "{err}");
+    }
+
+    /// A ZIP with one entry `name` holding `bytes`.
+    fn zip_of(name: &str, bytes: &[u8]) -> Vec<u8> {
+        let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+        zip.start_file(name, entry_options()).unwrap();
+        zip.write_all(bytes).unwrap();
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_path_leaving_the_packet_is_refused() {
+        for name in ["../evil.txt", "/etc/passwd", "a/../../b", "c:\\x"] {
+            let err = verify(Cursor::new(zip_of(name, b"x")), None).unwrap_err();
+            assert!(err.contains("is refused"), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_zip_bomb_is_refused_before_it_is_read() {
+        // A 10-byte entry whose central directory says it expands to 1 GiB.
+        let mut bytes = zip_of("evidence/big.txt", b"0123456789");
+        let central = bytes.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+        bytes[central + 24..central + 28].copy_from_slice(&(1u32 << 30).to_le_bytes());
+        let err = verify(Cursor::new(bytes), None).unwrap_err();
+        assert!(err.contains("ZIP bomb"), "{err}");
+    }
+
+    #[test]
+    fn a_non_zip_is_refused() {
+        let err = verify(Cursor::new(b"%PDF-1.4 not a zip".to_vec()), None).unwrap_err();
+        assert!(err.starts_with("not a ZIP file"), "{err}");
+    }
+
+    #[test]
+    fn an_oversized_manifest_is_refused() {
+        let big = vec![b' '; (MAX_SMALL_ENTRY + 1) as usize];
+        let err = verify(Cursor::new(zip_of(MANIFEST, &big)), None).unwrap_err();
+        assert!(err.contains("too large"), "{err}");
+    }
+
+    #[test]
+    fn an_entry_larger_than_the_manifest_says_is_named_without_reading_it() {
+        let key = PacketKey::from_bytes([7; 32]);
+        let mut listed = manifest();
+        listed.files = vec![ManifestFile {
+            path: "a.txt".into(),
+            sha256: to_hex(&Sha256::digest(b"hel")),
+            size: 3,
+        }];
+        let mut writer = PacketWriter::new(Cursor::new(Vec::new()));
+        writer.add_bytes("a.txt", b"hello").unwrap();
+        let mut zip = writer.zip;
+        let bytes = listed.to_bytes().unwrap();
+        for (path, content) in [
+            (MANIFEST, bytes.clone()),
+            (SIGNATURE, format!("{}\n", key.sign_hex(&bytes)).into_bytes()),
+            (PUBLIC_KEY, format!("{}\n", key.public_hex()).into_bytes()),
+        ] {
+            zip.start_file(path, entry_options()).unwrap();
+            zip.write_all(&content).unwrap();
+        }
+        let packet = zip.finish().unwrap().into_inner();
+        let err = verify(Cursor::new(packet), None).unwrap_err();
+        assert!(
+            err.starts_with("a.txt: size 5 does not match the manifest (3)"),
+            "{err}"
+        );
     }
 
     #[test]
