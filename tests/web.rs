@@ -616,7 +616,44 @@ fn a_practice_keeps_its_time_zone_and_today_follows_it(backend: Backend) {
     );
 }
 
+fn cookies_are_secure_behind_an_https_public_url(backend: Backend) {
+    let mut server = Server::start(backend);
+    server.kill();
+    server.launch(&["--public-url", "https://pcmh.example.org"]);
+    let link = pcmh_on(
+        &server,
+        &[
+            "user",
+            "invite",
+            "--email",
+            "dee@example.org",
+            "--role",
+            "admin",
+            "--public-url",
+            "https://pcmh.example.org",
+        ],
+    );
+    let path = link
+        .strip_prefix("https://pcmh.example.org")
+        .expect("the public URL")
+        .to_owned();
+    let mut dee = Person::new(&server);
+    let set = dee.send(
+        "POST",
+        &path,
+        None,
+        Some(form_body(&[
+            ("password", "a long password 1"),
+            ("password_confirm", "a long password 1"),
+        ])),
+    );
+    assert_eq!(set.status, 303);
+    let cookie = set.header("set-cookie").expect("a session cookie");
+    assert!(cookie.contains("Secure") && cookie.contains("HttpOnly"), "{cookie}");
+}
+
 both_backends! {
+    cookies_are_secure_behind_an_https_public_url => cookies_are_secure_behind_an_https_public_url;
     every_page_write_applies_the_access_rule => every_page_write_applies_the_access_rule;
     a_practice_keeps_its_time_zone_and_today_follows_it => a_practice_keeps_its_time_zone_and_today_follows_it;
     invitations_set_a_password_once_and_sign_in => invitations_set_a_password_once_and_sign_in;
