@@ -9,7 +9,6 @@ use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use pcmh_core::access::{decide, Action, Decision, Principal, Resource};
 use pcmh_core::ids::{OrganizationId, PracticeId};
-use pcmh_core::store::audit::Audit;
 use pcmh_core::store::{practices, tokens, StoreError};
 
 use super::error::ApiError;
@@ -33,11 +32,6 @@ impl Caller {
             Resource::Practice { id, organization } => (Some(organization), Some(id)),
             _ => (None, None),
         }
-    }
-
-    /// An audit event of `action` on a `record_kind` by this caller, in the request's scope.
-    pub fn audit(&self, action: &'static str, record_kind: &'static str) -> Audit {
-        self.actor().audit(action, record_kind)
     }
 
     /// The caller as the actor of a core action, in the request's scope.

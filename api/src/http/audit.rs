@@ -2,7 +2,6 @@
 
 use actix_web::{get, web};
 use chrono::NaiveDateTime;
-use pcmh_core::access::TokenRole;
 use pcmh_core::ids::{OrganizationId, PracticeId};
 use pcmh_core::store::audit::{self, AuditEvent, EventFilter};
 use pcmh_core::store::{Listing, Page};
@@ -61,7 +60,7 @@ async fn list_audit_events(
     caller: Caller,
     ValidQuery(query): ValidQuery<EventQuery>,
 ) -> Result<web::Json<Listing<AuditEvent>>, ApiError> {
-    let mut filter = EventFilter {
+    let filter = EventFilter {
         record_kind: query.record_kind.clone(),
         record_id: query.record_id,
         practice: query.practice_id.map(PracticeId),
@@ -69,29 +68,10 @@ async fn list_audit_events(
         since: query.since,
         until: query.until,
         except_action: None,
+        ..EventFilter::default()
     };
-    let principal = caller.principal;
-    let outside = || ApiError::NotFound("there is nothing at this path".into());
-    if principal.role != TokenRole::Admin {
-        // Narrow to the caller's scope; asking for another PO or practice finds nothing.
-        match (principal.practice, principal.organization) {
-            (Some(own), _) => {
-                if filter.practice.is_some_and(|p| p != own)
-                    || filter.organization.is_some_and(|o| Some(o) != principal.organization)
-                {
-                    return Err(outside());
-                }
-                filter.practice = Some(own);
-            }
-            (None, Some(own)) => {
-                if filter.organization.is_some_and(|o| o != own) {
-                    return Err(outside());
-                }
-                filter.organization = Some(own);
-            }
-            (None, None) => return Err(outside()),
-        }
-    }
+    let filter = pcmh_core::actions::admin::audit_scope(&caller.principal, filter)
+        .ok_or_else(|| ApiError::NotFound("there is nothing at this path".into()))?;
     let page = Page {
         limit: query.limit.unwrap_or(100),
         offset: query.offset.unwrap_or(0),

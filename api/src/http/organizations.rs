@@ -7,9 +7,8 @@ use pcmh_core::ids::{OrganizationId, PracticeId};
 use pcmh_core::records::{Organization, Practice};
 use pcmh_core::store::organizations::{self, NewOrganization};
 use pcmh_core::store::practices::{self, NewPractice};
-use pcmh_core::store::{Listing, StoreError, StoreResult};
+use pcmh_core::store::Listing;
 use serde::Serialize;
-use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -18,11 +17,6 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{blocking, ValidJson, ValidQuery};
 use super::practices::CatalogUpgrade;
 use super::{AppState, ListQuery};
-
-/// A record as it stands, for an audit event's `before` (read in the write's own transaction).
-pub(super) fn snapshot<T: Serialize>(record: &T) -> StoreResult<Value> {
-    serde_json::to_value(record).map_err(|e| StoreError::Internal(e.to_string()))
-}
 
 /// Creates a physician organization.
 #[utoipa::path(
@@ -44,11 +38,11 @@ async fn create_organization(
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.clone();
     let organization = blocking(move || {
-        Ok(store.write_audited(caller.audit("create", "organization"), |c, event| {
-            let created = organizations::create(c, &form)?;
-            event.organization = Some(created.id);
-            Ok(created)
-        })?)
+        Ok(pcmh_core::actions::admin::create_organization(
+            &store,
+            &caller.actor(),
+            &form,
+        )?)
     })
     .await?;
     Ok(HttpResponse::Created().json(organization))

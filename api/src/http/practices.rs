@@ -4,10 +4,8 @@ use actix_web::{get, patch, post, web};
 use chrono::NaiveDate;
 use pcmh_core::ids::PracticeId;
 use pcmh_core::records::Practice;
-use pcmh_core::rules::attested;
 use pcmh_core::rules::view::PracticeCompliance;
 use pcmh_core::store::practices::{self, PracticeUpdate};
-use pcmh_core::store::{audit, StoreError};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -16,7 +14,6 @@ use validator::Validate;
 use super::access::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{blocking, ValidJson, ValidQuery};
-use super::organizations::snapshot;
 use super::AppState;
 
 /// One practice.
@@ -151,19 +148,13 @@ async fn upgrade_practice_catalog(
     let id = PracticeId(path.into_inner());
     Ok(web::Json(
         blocking(move || {
-            Ok(store.write_audited(caller.audit("upgrade", "practice"), |c, event| {
-                audit::hold(c)?;
-                let practice = practices::get(c, id)?;
-                let target = attested::upgrade_target(
-                    &catalogs,
-                    &practice.catalog_id,
-                    &practice.catalog_version,
-                    &form.to_version,
-                )
-                .map_err(|why| StoreError::invalid("to_version", "catalog_upgrade", why))?;
-                event.before = Some(snapshot(&practice)?);
-                practices::set_catalog_version(c, id, target)
-            })?)
+            Ok(pcmh_core::actions::admin::upgrade_practice_catalog(
+                &store,
+                &catalogs,
+                &caller.actor(),
+                id,
+                &form.to_version,
+            )?)
         })
         .await?,
     ))

@@ -203,7 +203,12 @@ async fn verify(
     let mut upload = match upload {
         Ok(upload) => upload,
         Err(message) => {
-            return forms::refused(&page(&viewer, &state, Some(Outcome::Refused(message)), &Fields::default()));
+            return forms::refused(&page(
+                &viewer,
+                &state,
+                Some(Outcome::Refused(message)),
+                &Fields::default(),
+            ));
         }
     };
     let sent = upload

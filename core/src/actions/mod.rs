@@ -17,6 +17,7 @@ pub mod staff;
 pub mod surveys;
 pub mod trainings;
 pub mod po_admin;
+pub mod admin;
 
 use serde::Serialize;
 use serde_json::Value;

@@ -338,6 +338,10 @@ pub struct EventFilter {
     pub until: Option<NaiveDateTime>,
     /// Leave out events of this action (e.g. "export").
     pub except_action: Option<String>,
+    /// Only events by this signed-in person (user id).
+    pub user_id: Option<i64>,
+    /// Only events by this API token (token id).
+    pub token_id: Option<i64>,
 }
 
 /// A page of events in chain order.
@@ -350,6 +354,12 @@ pub fn list(conn: &mut Connection, filter: &EventFilter, page: Page) -> StoreRes
             }
             if let Some(action) = &filter.except_action {
                 query = query.filter(audit_events::action.ne(action.clone()));
+            }
+            if let Some(user) = filter.user_id {
+                query = query.filter(audit_events::user_id.eq(user));
+            }
+            if let Some(token) = filter.token_id {
+                query = query.filter(audit_events::token_id.eq(token));
             }
             if let Some(id) = filter.record_id {
                 query = query.filter(audit_events::record_id.eq(id));

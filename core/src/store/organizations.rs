@@ -101,3 +101,19 @@ pub fn ping(conn: &mut Connection) -> StoreResult<()> {
     let _: i64 = on_backend!(conn, |c| organizations::table.count().get_result(c))?;
     Ok(())
 }
+
+/// Renames the PO `id` (the name stays unique among POs).
+pub fn rename(conn: &mut Connection, id: OrganizationId, name: &str) -> StoreResult<Organization> {
+    get(conn, id)?;
+    let name = name.trim();
+    on_backend!(conn, |c| diesel::update(organizations::table.find(id.0))
+        .set(organizations::name.eq(name))
+        .execute(c))
+    .map_err(|e| match StoreError::from(e) {
+        StoreError::Conflict { .. } => StoreError::Conflict {
+            message: format!("a physician organization named \"{name}\" already exists"),
+        },
+        other => other,
+    })?;
+    get(conn, id)
+}

@@ -208,3 +208,19 @@ pub(crate) fn ids_of(
         .filter(practices::organization_id.eq(organization.0))
         .select(practices::id)
 }
+
+/// Renames the practice `id` (the name stays unique within its PO).
+pub fn rename(conn: &mut Connection, id: PracticeId, name: &str) -> StoreResult<Practice> {
+    get(conn, id)?;
+    let name = name.trim();
+    on_backend!(conn, |c| diesel::update(practices::table.find(id.0))
+        .set(practices::name.eq(name))
+        .execute(c))
+    .map_err(|e| match StoreError::from(e) {
+        StoreError::Conflict { .. } => StoreError::Conflict {
+            message: format!("this organization already has a practice named \"{name}\""),
+        },
+        other => other,
+    })?;
+    get(conn, id)
+}
