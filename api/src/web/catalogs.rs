@@ -1,6 +1,350 @@
-//! (Being built.)
+//! Catalogs: the versions loaded, each version's criteria with their scope, population and
+//! evidence requirements in words, and what changed between two versions (the same
+//! `pcmh_core::catalog::diff` as `pcmh catalog diff`). Catalogs are public to every signed-in
+//! person, as in the API.
 
-use actix_web::web;
+use std::collections::BTreeMap;
 
-/// Registers the pages of this screen.
-pub fn configure(_config: &mut web::ServiceConfig) {}
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use askama::Template;
+use pcmh_core::catalog::{self, Catalog, Change, EvidenceRequirement, Population, Scope, Term, Vocabulary};
+
+use super::forms::{self, Fields, FormErrors};
+use super::{long_date, Chrome, Viewer, WebError};
+use crate::http::AppState;
+
+/// One catalog version.
+pub struct VersionLine {
+    /// The catalog id.
+    pub id: String,
+    /// Its version.
+    pub version: String,
+    /// Its title.
+    pub title: String,
+    /// The day it is in force from.
+    pub effective: String,
+    /// How many criteria.
+    pub criteria: usize,
+}
+
+/// One criterion in words.
+pub struct CriterionLine {
+    /// Its id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Its text.
+    pub text: String,
+    /// Practice or PO.
+    pub scope: &'static str,
+    /// The patients it is about.
+    pub population: String,
+    /// Each evidence requirement in words.
+    pub evidence: Vec<String>,
+}
+
+/// One change between two versions.
+pub struct ChangeLine {
+    /// The old criterion.
+    pub from: String,
+    /// What became of it.
+    pub change: &'static str,
+    /// The new criteria.
+    pub to: String,
+    /// What differs, and the mapping's note.
+    pub details: String,
+}
+
+#[derive(Template)]
+#[template(path = "catalogs.html")]
+struct CatalogsPage {
+    chrome: Chrome,
+    versions: Vec<VersionLine>,
+}
+
+#[derive(Template)]
+#[template(path = "catalogs_version.html")]
+struct VersionPage {
+    chrome: Chrome,
+    catalog: VersionLine,
+    criteria: Vec<CriterionLine>,
+}
+
+#[derive(Template)]
+#[template(path = "catalogs_diff.html")]
+struct DiffPage {
+    chrome: Chrome,
+    versions: Vec<String>,
+    form: Fields,
+    errors: FormErrors,
+    heading: Option<String>,
+    changes: Vec<ChangeLine>,
+    unchanged: Vec<String>,
+}
+
+fn version_line(c: &Catalog) -> VersionLine {
+    VersionLine {
+        id: c.id.clone(),
+        version: c.version.to_string(),
+        title: c.title.clone(),
+        effective: long_date(c.effective),
+        criteria: c.criteria.len(),
+    }
+}
+
+fn chrome(viewer: &Viewer, title: &str) -> Chrome {
+    Chrome::new(viewer, title).current("/catalogs")
+}
+
+/// The catalogs loaded, by id then version.
+fn loaded(state: &AppState) -> Vec<&Catalog> {
+    let mut all: Vec<&Catalog> = state.catalogs.iter().map(|(_, c)| c).collect();
+    all.sort_by(|a, b| (&a.id, &a.version).cmp(&(&b.id, &b.version)));
+    all
+}
+
+/// The versions loaded.
+#[get("/catalogs")]
+async fn catalogs_page(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, WebError> {
+    let page = CatalogsPage {
+        chrome: chrome(&viewer, "Catalogs"),
+        versions: loaded(&state).into_iter().map(version_line).collect(),
+    };
+    forms::ok(&page)
+}
+
+fn terms(list: &BTreeMap<Term, String>, terms: &[Term]) -> String {
+    terms
+        .iter()
+        .map(|t| Vocabulary::label(list, t).to_owned())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn roles(roles: &[pcmh_core::records::Role]) -> String {
+    roles.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// An evidence requirement in words.
+fn describe(requirement: &EvidenceRequirement, vocabulary: &Vocabulary) -> String {
+    match requirement {
+        EvidenceRequirement::Training(t) => {
+            let mut out = format!(
+                "Training on {} for {}% of {}",
+                terms(&vocabulary.training_topics, &t.topics),
+                t.coverage,
+                t.roles.as_deref().map_or("active staff".to_owned(), roles)
+            );
+            if let Some(within) = &t.within {
+                out.push_str(&format!(", within the last {}", within.in_words()));
+            }
+            if let Some(grace) = &t.new_staff_grace {
+                out.push_str(&format!("; new staff have {} to complete it", grace.in_words()));
+            }
+            out
+        }
+        EvidenceRequirement::CareTeam(c) => {
+            let mut out = format!(
+                "A care team of at least {} disciplines among {}",
+                c.min_disciplines,
+                roles(&c.disciplines)
+            );
+            if !c.required_roles.is_empty() {
+                out.push_str(&format!(", including {}", roles(&c.required_roles)));
+            }
+            out
+        }
+        EvidenceRequirement::Document(d) => {
+            let mut out = format!("A document of type {}", terms(&vocabulary.document_types, &d.types));
+            if let Some(within) = &d.within {
+                out.push_str(&format!(", in force from within the last {}", within.in_words()));
+            }
+            out
+        }
+        EvidenceRequirement::Survey(s) => format!(
+            "A survey ({}) every {}, with {} periods to trend",
+            terms(&vocabulary.survey_kinds, &s.kinds),
+            s.every.in_words(),
+            s.trend_periods
+        ),
+        EvidenceRequirement::CarePlans(p) => {
+            let mut out = format!(
+                "At least {} {}s established within the last {}",
+                p.min_count,
+                p.plan.label(),
+                p.within.in_words()
+            );
+            if p.documented_in_record {
+                out.push_str(", documented in the patient's record");
+            }
+            if p.shared_with_provider {
+                out.push_str(", shared with the patient's providers");
+            }
+            out
+        }
+        EvidenceRequirement::CarePlanSharing(s) => format!(
+            "{}% of {}s made within the last {} shared with all care partners within {}",
+            s.coverage,
+            s.plan.label(),
+            s.within.in_words(),
+            s.share_within.in_words()
+        ),
+        EvidenceRequirement::TeamMeetings(m) => {
+            let mut out = format!(
+                "A team meeting every {} within the last {}, with at least {} disciplines",
+                m.every.in_words(),
+                m.within.in_words(),
+                m.min_disciplines
+            );
+            if !m.kinds.is_empty() {
+                out.push_str(&format!(" ({})", terms(&vocabulary.meeting_kinds, &m.kinds)));
+            }
+            if m.documented_in_chart {
+                out.push_str(", documented in the chart");
+            }
+            out
+        }
+        EvidenceRequirement::PeriodicReports(r) => format!(
+            "A report ({}) every {} within the last {}",
+            terms(&vocabulary.report_types, &r.report_types),
+            r.every.in_words(),
+            r.within.in_words()
+        ),
+        EvidenceRequirement::Attestation(a) => {
+            format!(
+                "An attestation that it is in place, renewed every {}",
+                a.within.in_words()
+            )
+        }
+    }
+}
+
+fn criterion_line(c: &catalog::Criterion, vocabulary: &Vocabulary) -> CriterionLine {
+    CriterionLine {
+        id: c.id.to_string(),
+        title: c.title.clone(),
+        text: c.text.clone(),
+        scope: match c.scope {
+            Scope::Practice => "Practice",
+            Scope::PhysicianOrganization => "PO",
+        },
+        population: if c.population.is_empty() {
+            "Not tied to a population".to_owned()
+        } else {
+            c.population
+                .iter()
+                .map(|p| match p {
+                    Population::InitialFocus => "initial-focus patients",
+                    Population::AllPatients => "all patients",
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        evidence: c.evidence.iter().map(|e| describe(e, vocabulary)).collect(),
+    }
+}
+
+/// One version's criteria.
+#[get("/catalogs/{id}/{version}")]
+async fn version_page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, WebError> {
+    let (id, version) = path.into_inner();
+    let catalog = state.catalogs.named(&id, &version).map_err(|_| WebError::NotFound)?;
+    let page = VersionPage {
+        chrome: chrome(&viewer, &format!("Catalog {id} {version}")),
+        catalog: version_line(catalog),
+        criteria: catalog
+            .criteria
+            .iter()
+            .map(|c| criterion_line(c, &catalog.vocabulary))
+            .collect(),
+    };
+    forms::ok(&page)
+}
+
+/// What changed between two versions (`?from=1.0.0&to=1.1.0`, optionally `&catalog=<id>`).
+#[get("/catalogs/diff")]
+async fn diff_page(state: web::Data<AppState>, viewer: Viewer, req: HttpRequest) -> Result<HttpResponse, WebError> {
+    let form = Fields::parse(req.query_string().as_bytes());
+    let all = loaded(&state);
+    let id = form
+        .get("catalog")
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .or_else(|| all.first().map(|c| c.id.clone()))
+        .unwrap_or_default();
+    let versions: Vec<String> = all
+        .iter()
+        .filter(|c| c.id == id)
+        .map(|c| c.version.to_string())
+        .collect();
+    let mut errors = FormErrors::default();
+    let mut pick = |name: &str| -> Option<&Catalog> {
+        let asked = form.get(name).map(str::trim).filter(|v| !v.is_empty())?;
+        let found = state.catalogs.named(&id, asked).ok();
+        if found.is_none() {
+            errors
+                .fields
+                .insert(name.into(), format!("version {asked} of {id} is not loaded"));
+        }
+        found
+    };
+    let (old, new) = (pick("from"), pick("to"));
+    let (mut heading, mut changes, mut unchanged) = (None, Vec::new(), Vec::new());
+    if let (Some(old), Some(new)) = (old, new) {
+        let diff = catalog::diff(old, new);
+        heading = Some(format!(
+            "{} {} → {} ({})",
+            diff.catalog,
+            diff.from_version,
+            diff.to_version,
+            if diff.declared_mapping {
+                format!("mapping declared in {}", diff.to_version)
+            } else {
+                format!(
+                    "no mapping from {} declared in {}: criteria matched by id",
+                    diff.from_version, diff.to_version
+                )
+            }
+        ));
+        for c in &diff.changes {
+            let from = c.from.as_ref().map_or_else(|| "—".to_owned(), ToString::to_string);
+            if c.change == Change::Kept && c.differences.is_empty() {
+                unchanged.push(from);
+                continue;
+            }
+            let mut details = Vec::new();
+            if !c.differences.is_empty() {
+                details.push(format!("differs in: {}", c.differences.join(", ")));
+            }
+            if let Some(note) = &c.note {
+                details.push(format!("note: {note}"));
+            }
+            changes.push(ChangeLine {
+                from,
+                change: c.change.as_str(),
+                to: c.to.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                details: details.join("; "),
+            });
+        }
+    }
+    let failed = !errors.is_empty();
+    let page = DiffPage {
+        chrome: chrome(&viewer, "Catalog differences"),
+        versions,
+        form,
+        errors,
+        heading,
+        changes,
+        unchanged,
+    };
+    forms::answer(&page, failed)
+}
+
+/// Registers the catalog pages.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config.service(catalogs_page).service(diff_page).service(version_page);
+}
