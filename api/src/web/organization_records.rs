@@ -245,7 +245,7 @@ async fn render(
         })
         .collect();
     let mut history: Vec<AttestationLine> = history.iter().map(history_line).collect();
-    history.sort_by(|a, b| b.id.cmp(&a.id));
+    history.sort_by_key(|a| std::cmp::Reverse(a.id));
     let practice_name = |owner: Owner| match owner {
         Owner::Practice(p) => all
             .iter()
