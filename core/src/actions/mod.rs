@@ -5,6 +5,7 @@
 //! The caller has already decided access with [`crate::access::decide`]; an action checks the
 //! record rules (through the store) and nothing about HTTP.
 
+pub mod admin;
 pub mod attestations;
 pub mod care_plans;
 pub mod compliance;
@@ -12,12 +13,11 @@ pub mod documents;
 pub mod meetings;
 pub mod organizations;
 pub mod people;
+pub mod po_admin;
 pub mod practices;
 pub mod staff;
 pub mod surveys;
 pub mod trainings;
-pub mod po_admin;
-pub mod admin;
 
 use serde::Serialize;
 use serde_json::Value;
