@@ -76,3 +76,26 @@ def test_an_admin_changes_a_persons_access(page, server):
     expect(page.get_by_role("status")).to_contain_text("auditor@demo.pcmh.example is now auditor")
     row = page.locator("#people tr", has_text="auditor@demo.pcmh.example")
     expect(row).to_contain_text("·")  # a practice of the PO now, not the whole PO
+
+
+def test_an_admin_revokes_any_token_and_a_person_makes_their_own(page, server):
+    email, password = server.account("admin")
+    sign_in(page, server.base, email, password)
+    status, _ = server.api("/organizations", "auditor")
+    assert status == 200
+    visit(page, server.base + "/tokens", "tokens-admin")
+    row = page.locator("#managed-tokens tr", has_text="demo auditor")
+    with page.expect_navigation():
+        row.get_by_role("button", name="Revoke token", exact=False).click()
+    check_page(page, "token-revoked")
+    expect(page.locator("#managed-tokens tr", has_text="demo auditor")).to_contain_text("Revoked")
+    status, _ = server.api("/organizations", "auditor")
+    assert status == 401, "a revoked token no longer opens the API"
+
+    page.get_by_label("What it is for").fill("nightly export")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Make token").click()
+    check_page(page, "token-made")
+    secret = page.get_by_label("Your new token").input_value()
+    assert secret.startswith("pcmh_"), secret
+    expect(page.locator("#tokens tr", has_text="nightly export")).to_contain_text("Active")

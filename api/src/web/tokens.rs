@@ -6,6 +6,7 @@ use askama::Template;
 use pcmh_core::access::TokenRole;
 use pcmh_core::actions::people;
 use pcmh_core::store::tokens::{self, NewToken};
+use pcmh_core::store::Page;
 use serde_json::json;
 
 use super::auth::run;
@@ -25,6 +26,25 @@ pub struct TokenLine {
     pub expires: String,
     /// Whether it was revoked.
     pub revoked: bool,
+    /// Its scope in words.
+    pub scope: String,
+}
+
+impl TokenLine {
+    fn of(t: tokens::TokenInfo) -> Self {
+        TokenLine {
+            id: t.id,
+            role: role_words(t.role),
+            expires: t.expires_at.map_or("Never".to_owned(), |at| long_date(at.date())),
+            revoked: t.revoked_at.is_some(),
+            scope: match (t.organization_id, t.practice_id) {
+                (_, Some(p)) => format!("practice {p}"),
+                (Some(o), None) => format!("PO {o}"),
+                (None, None) => "everything".to_owned(),
+            },
+            label: t.label,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -32,6 +52,7 @@ pub struct TokenLine {
 struct TokensPage {
     chrome: Chrome,
     tokens: Vec<TokenLine>,
+    managed: Option<Vec<TokenLine>>,
     may_read_only: bool,
     form: Fields,
     errors: FormErrors,
@@ -46,21 +67,27 @@ async fn render(
     secret: Option<String>,
     notice: Option<String>,
 ) -> Result<HttpResponse, WebError> {
-    let (app, user) = (state.clone(), viewer.user.id);
-    let list = run(move || Ok(app.store.read(|c| tokens::of_user(c, user))?)).await?;
+    let (app, user, principal) = (state.clone(), viewer.user.id, viewer.principal);
+    let (list, managed) = run(move || {
+        Ok(app.store.read(|c| {
+            let mine = tokens::of_user(c, user)?;
+            // Admins and PO managers also manage the tokens of their scope (as the API lets them).
+            let managed = match principal.role {
+                TokenRole::Admin => Some(tokens::list(c, None, Page { limit: 500, offset: 0 })?.items),
+                TokenRole::PoManager => {
+                    Some(tokens::list(c, principal.organization, Page { limit: 500, offset: 0 })?.items)
+                }
+                _ => None,
+            };
+            Ok((mine, managed))
+        })?)
+    })
+    .await?;
     let failed = !errors.is_empty();
     let page = TokensPage {
         chrome: Chrome::new(viewer, "API tokens").with_notice(notice),
-        tokens: list
-            .into_iter()
-            .map(|t| TokenLine {
-                id: t.id,
-                label: t.label,
-                role: role_words(t.role),
-                expires: t.expires_at.map_or("Never".to_owned(), |at| long_date(at.date())),
-                revoked: t.revoked_at.is_some(),
-            })
-            .collect(),
+        tokens: list.into_iter().map(TokenLine::of).collect(),
+        managed: managed.map(|all| all.into_iter().map(TokenLine::of).collect()),
         may_read_only: viewer.user.role != TokenRole::Admin,
         form,
         errors,
@@ -131,19 +158,11 @@ async fn create(state: web::Data<AppState>, posted: Posted) -> Result<HttpRespon
     }
 }
 
-/// Revokes one of the person's own tokens.
+/// Revokes a token: one's own, or (admins, PO managers) one in one's scope; the core decides.
 #[post("/tokens/{id}/revoke")]
 async fn revoke(state: web::Data<AppState>, posted: Posted, path: web::Path<i64>) -> Result<HttpResponse, WebError> {
     let (app, principal, id) = (state.clone(), posted.viewer.principal, path.into_inner());
-    let revoked = run(move || {
-        // Only one's own tokens on this page, whatever else one's role may revoke through the API.
-        let token = app.store.read(|c| tokens::get(c, id))?;
-        if token.user_id != principal.user_id {
-            return Err(WebError::NotFound);
-        }
-        Ok(people::revoke_token(&app.store, &principal, id)?)
-    })
-    .await?;
+    let revoked = run(move || Ok(people::revoke_token(&app.store, &principal, id)?)).await?;
     Ok(forms::redirect(
         "/tokens",
         &format!("Token \"{}\" is revoked.", revoked.label),
