@@ -102,3 +102,17 @@ def test_widths_print_and_the_as_of_day(page, server):
     assert "as_of=2026-01-15" in page.url, page.url
     assert not problems, problems
     check_page(page, "dashboard-as-of")
+
+
+def test_po_pages_fit_1024_pixels(page, server):
+    """The PO's pages, the matrix included, scroll sideways only inside their tables."""
+    email, password = server.account("po_manager")
+    sign_in(page, server.base, email, password)
+    page.set_viewport_size({"width": 1024, "height": 768})
+    status, organizations = server.api("/organizations", "po_manager")
+    assert status == 200
+    po = organizations["items"][0]["id"]
+    for screen in ["", "/due", "/trend", "/records", "/practices"]:
+        visit(page, f"{server.base}/organizations/{po}{screen}", f"po{screen or '/dashboard'}-1024")
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"/organizations/{po}{screen} scrolls sideways by {overflow}px at 1024px"

@@ -188,7 +188,8 @@ impl Chrome {
     /// The frame of a page that is not about one practice.
     pub fn new(viewer: &Viewer, title: impl Into<String>) -> Self {
         let mut nav = Vec::new();
-        if viewer.user.practice_id.is_none() {
+        // Everyone scoped to a PO finds its practices from the PO dashboard.
+        if viewer.user.practice_id.is_none() && viewer.user.organization_id.is_none() {
             nav.push(NavLink {
                 label: "Practices",
                 href: "/".into(),
