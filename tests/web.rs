@@ -652,7 +652,34 @@ fn cookies_are_secure_behind_an_https_public_url(backend: Backend) {
     assert!(cookie.contains("Secure") && cookie.contains("HttpOnly"), "{cookie}");
 }
 
+/// A 2 GB packet announced to the verify page is refused from its declared size, before any of
+/// it is read: the answer comes while the body has not even been sent.
+fn a_two_gigabyte_packet_is_refused_before_it_is_read(backend: Backend) {
+    use std::io::{Read, Write};
+    let server = Server::start(backend);
+    let mut ben = invited(&server, "ben@example.org", &["--role", "admin"], "the right password");
+    assert_eq!(ben.get("/packets/verify").status, 200);
+    let cookie = ben.cookie.clone().expect("signed in");
+    let mut stream = std::net::TcpStream::connect(&server.address).expect("the server answers");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .expect("a timeout");
+    let head = format!(
+        "POST /packets/verify HTTP/1.1\r\nHost: {address}\r\nOrigin: http://{address}\r\n\
+         Cookie: pcmh_session={cookie}\r\nContent-Type: multipart/form-data; boundary=xyz\r\n\
+         Content-Length: 2147483648\r\nConnection: close\r\n\r\n--xyz\r\n",
+        address = server.address
+    );
+    stream.write_all(head.as_bytes()).expect("the head is sent");
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 422"), "{}", &text[..text.len().min(300)]);
+    assert!(text.contains("512 MiB"), "the page says the limit");
+}
+
 both_backends! {
+    a_two_gigabyte_packet_is_refused_before_it_is_read => a_two_gigabyte_packet_is_refused_before_it_is_read;
     cookies_are_secure_behind_an_https_public_url => cookies_are_secure_behind_an_https_public_url;
     every_page_write_applies_the_access_rule => every_page_write_applies_the_access_rule;
     a_practice_keeps_its_time_zone_and_today_follows_it => a_practice_keeps_its_time_zone_and_today_follows_it;
