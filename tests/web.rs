@@ -542,6 +542,60 @@ fn every_page_write_applies_the_access_rule(backend: Backend) {
     );
 }
 
+/// The PO's and the admin's forms: a PO auditor is refused (403) on the PO's writes and finds no
+/// admin page (404); a PO manager of another PO finds nothing (404); nothing is written.
+fn every_po_and_admin_write_applies_the_access_rule(backend: Backend) {
+    let server = Server::start(backend);
+    let (po, practice) = organization_with_practice(&server, "Maple");
+    let (elsewhere, _) = organization_with_practice(&server, "Far away");
+    let (po_s, elsewhere_s) = (po.to_string(), elsewhere.to_string());
+    let mut auditor = invited(
+        &server,
+        "au@example.org",
+        &["--role", "auditor", "--organization", &po_s],
+        "a long password 1",
+    );
+    let mut stranger = invited(
+        &server,
+        "po@example.org",
+        &["--role", "po_manager", "--organization", &elsewhere_s],
+        "a long password 1",
+    );
+    auditor.get("/");
+    stranger.get("/");
+    let before = server.get("/api/v1/audit-events?limit=1").json()["total"]
+        .as_i64()
+        .expect("a count");
+    for write in ["/attestations", "/documents", "/practices", "/reports", "/upgrade"] {
+        let path = format!("/organizations/{po}{write}");
+        assert_eq!(
+            auditor.post(&path, &[("name", "x")]).status,
+            403,
+            "PO auditor POST {path}"
+        );
+        assert_eq!(
+            stranger.post(&path, &[("name", "x")]).status,
+            404,
+            "another PO's manager POST {path}"
+        );
+    }
+    for path in [
+        "/admin/organizations".to_owned(),
+        format!("/admin/organizations/{po}/rename"),
+        format!("/admin/practices/{practice}/rename"),
+        format!("/admin/practices/{practice}/time-zone"),
+        format!("/admin/practices/{practice}/catalog"),
+    ] {
+        for (who, person) in [("auditor", &mut auditor), ("PO manager", &mut stranger)] {
+            assert_eq!(person.post(&path, &[("name", "x")]).status, 404, "{who} POST {path}");
+        }
+    }
+    let after = server.get("/api/v1/audit-events?limit=1").json()["total"]
+        .as_i64()
+        .expect("a count");
+    assert_eq!(after, before, "nothing was written");
+}
+
 fn pages_carry_the_security_headers_and_cached_assets(backend: Backend) {
     let server = Server::start(backend);
     let mut admin = invited(&server, "admin@example.org", &["--role", "admin"], "a long password 1");
@@ -679,6 +733,7 @@ fn a_two_gigabyte_packet_is_refused_before_it_is_read(backend: Backend) {
 }
 
 both_backends! {
+    every_po_and_admin_write_applies_the_access_rule => every_po_and_admin_write_applies_the_access_rule;
     a_two_gigabyte_packet_is_refused_before_it_is_read => a_two_gigabyte_packet_is_refused_before_it_is_read;
     cookies_are_secure_behind_an_https_public_url => cookies_are_secure_behind_an_https_public_url;
     every_page_write_applies_the_access_rule => every_page_write_applies_the_access_rule;
