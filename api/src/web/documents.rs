@@ -180,7 +180,7 @@ async fn documents_page(
 
 /// Reads the upload form: its text fields (the CSRF token among them) and its file, streamed to
 /// a temporary file by the API's own reader. A file input left empty is no file.
-async fn read_upload(
+pub(crate) async fn read_upload(
     state: &AppState,
     req: &HttpRequest,
     payload: web::Payload,

@@ -3,12 +3,10 @@
 //! signed-in person, the PO's documents (list, upload, download), and its periodic reports
 //! (monthly member lists and others) with the form that files one.
 
-use actix_multipart::Multipart;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
-use futures_util::StreamExt;
 use pcmh_core::actions::attestations::{self as attest_actions, Attesting};
-use pcmh_core::actions::documents::{self as doc_actions, ReceivedFile};
+use pcmh_core::actions::documents as doc_actions;
 use pcmh_core::actions::surveys as report_actions;
 use pcmh_core::catalog::{Scope, Vocabulary};
 use pcmh_core::ids::DocumentId;
@@ -27,9 +25,6 @@ use super::staff::Choice;
 use super::{long_date, role_words, Chrome, Posted, Viewer, WebError};
 use crate::http::documents as api;
 use crate::http::AppState;
-
-/// The most bytes of all the text fields of the upload form together.
-const TEXT_LIMIT: usize = 64 * 1024;
 
 const ATTEST_FIELDS: [&str; 5] = ["criterion", "status", "effective_on", "statement", "evidence"];
 const UPLOAD_FIELDS: [&str; 5] = ["file", "title", "document_type", "effective_on", "criteria"];
@@ -421,35 +416,6 @@ async fn attest(state: web::Data<AppState>, posted: Posted, path: web::Path<i64>
     }
 }
 
-/// Reads the multipart upload form: its text fields and its file (an empty file input is none).
-async fn read_upload(
-    state: &AppState,
-    req: &HttpRequest,
-    payload: web::Payload,
-) -> Result<(Fields, Option<ReceivedFile>), crate::http::error::ApiError> {
-    let mut multipart = Multipart::new(req.headers(), payload);
-    let (mut fields, mut file, mut text) = (Fields::default(), None, 0usize);
-    while let Some(field) = multipart.next().await {
-        let mut field = field.map_err(api::multipart_failure)?;
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" {
-            let received = api::receive_file(state, &mut field).await?;
-            let chosen = field
-                .content_disposition()
-                .and_then(|d| d.get_filename())
-                .is_some_and(|n| !n.is_empty());
-            if file.is_none() && (chosen || received.upload.size() > 0) {
-                file = Some(received);
-            }
-        } else {
-            let bytes = api::receive_text(&mut field, TEXT_LIMIT.saturating_sub(text), "the form").await?;
-            text += bytes.len();
-            fields.0.push((name, String::from_utf8_lossy(&bytes).into_owned()));
-        }
-    }
-    Ok((fields, file))
-}
-
 /// Uploads a document of the PO (the API's `create_organization_document`).
 #[post("/organizations/{id}/documents")]
 async fn upload(
@@ -471,7 +437,7 @@ async fn upload(
         },
         ..Refused::default()
     };
-    let (mut fields, file) = match read_upload(&state, &req, payload).await {
+    let (mut fields, file) = match super::documents::read_upload(&state, &req, payload).await {
         Ok(read) => read,
         Err(error) if forms::mendable(&error) => {
             let refused = refuse(FormErrors::from(error), Fields::default());
