@@ -237,15 +237,23 @@ impl FromRequest for Posted {
             let viewer = resume(&req).await?;
             let body = read_body(&mut payload, FORM_LIMIT).await?;
             let mut fields = Fields::parse(&body);
-            let sent = fields
-                .take("csrf_token")
-                .or_else(|| csrf_header(&req))
-                .unwrap_or_default();
-            if !same_token(&sent, &viewer.csrf) {
-                return Err(WebError::Csrf);
-            }
+            check_csrf(&mut fields, &req, &viewer)?;
             Ok(Posted { viewer, fields })
         })
+    }
+}
+
+/// Takes the CSRF token out of a form's `fields` (or, for htmx, its header) and refuses the
+/// request (403) unless it is the session's. Multipart forms read their fields first, then call it.
+pub fn check_csrf(fields: &mut Fields, req: &HttpRequest, viewer: &Viewer) -> Result<(), WebError> {
+    let sent = fields
+        .take("csrf_token")
+        .or_else(|| csrf_header(req))
+        .unwrap_or_default();
+    if same_token(&sent, &viewer.csrf) {
+        Ok(())
+    } else {
+        Err(WebError::Csrf)
     }
 }
 

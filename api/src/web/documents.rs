@@ -15,7 +15,7 @@ use pcmh_core::records::{Owner, Practice};
 use pcmh_core::store::documents::{self, DocumentFilter, NewDocument};
 use pcmh_core::store::{DateRange, Page};
 
-use super::auth::{csrf_header, run, same_origin, same_token};
+use super::auth::{check_csrf, run, same_origin};
 use super::forms::{self, Fields, FormErrors, Kind};
 use super::staff::Choice;
 use super::{long_date, Chrome, Viewer, WebError};
@@ -178,6 +178,14 @@ async fn documents_page(
     .await
 }
 
+/// The upload form's fields, read as the API's `NewDocument` (the file comes apart).
+pub(crate) const DOCUMENT_FIELDS: [(&str, Kind); 4] = [
+    ("title", Kind::Text),
+    ("document_type", Kind::Text),
+    ("criteria", Kind::List),
+    ("effective_on", Kind::Text),
+];
+
 /// Reads the upload form: its text fields (the CSRF token among them) and its file, streamed to
 /// a temporary file by the API's own reader. A file input left empty is no file.
 pub(crate) async fn read_upload(
@@ -231,20 +239,8 @@ async fn upload(
         }
         Err(error) => return Err(error.into()),
     };
-    let sent = fields
-        .take("csrf_token")
-        .or_else(|| csrf_header(&req))
-        .unwrap_or_default();
-    if !same_token(&sent, &viewer.csrf) {
-        return Err(WebError::Csrf);
-    }
-    let kinds = [
-        ("title", Kind::Text),
-        ("document_type", Kind::Text),
-        ("criteria", Kind::List),
-        ("effective_on", Kind::Text),
-    ];
-    let read: Result<NewDocument, FormErrors> = fields.read(&kinds);
+    check_csrf(&mut fields, &req, &viewer)?;
+    let read: Result<NewDocument, FormErrors> = fields.read(&DOCUMENT_FIELDS);
     let (form, received) = match (read, file) {
         (Ok(form), Some(received)) => (form, received),
         (read, file) => {

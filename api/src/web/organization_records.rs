@@ -18,7 +18,7 @@ use pcmh_core::store::reports::{self, NewReport, ReportFilter};
 use pcmh_core::store::{practices, DateRange, Page};
 use serde_json::Value;
 
-use super::auth::{csrf_header, run, same_origin, same_token};
+use super::auth::{check_csrf, run, same_origin};
 use super::dashboard::capitalized;
 use super::forms::{self, Fields, FormErrors, Kind};
 use super::staff::Choice;
@@ -445,20 +445,8 @@ async fn upload(
         }
         Err(error) => return Err(error.into()),
     };
-    let sent = fields
-        .take("csrf_token")
-        .or_else(|| csrf_header(&req))
-        .unwrap_or_default();
-    if !same_token(&sent, &viewer.csrf) {
-        return Err(WebError::Csrf);
-    }
-    let kinds = [
-        ("title", Kind::Text),
-        ("document_type", Kind::Text),
-        ("criteria", Kind::List),
-        ("effective_on", Kind::Text),
-    ];
-    let (form, received) = match (fields.read::<NewDocument>(&kinds), file) {
+    check_csrf(&mut fields, &req, &viewer)?;
+    let (form, received) = match (fields.read::<NewDocument>(&super::documents::DOCUMENT_FIELDS), file) {
         (Ok(form), Some(received)) => (form, received),
         (read, file) => {
             let mut errors = read.err().unwrap_or_default();

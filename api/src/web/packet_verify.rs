@@ -15,7 +15,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
 use futures_util::StreamExt;
 
-use super::auth::{csrf_header, run, same_origin, same_token};
+use super::auth::{check_csrf, run, same_origin};
 use super::forms::{self, Fields};
 use super::{Chrome, Viewer, WebError};
 use crate::http::AppState;
@@ -211,14 +211,7 @@ async fn verify(
             ));
         }
     };
-    let sent = upload
-        .fields
-        .take("csrf_token")
-        .or_else(|| csrf_header(&req))
-        .unwrap_or_default();
-    if !same_token(&sent, &viewer.csrf) {
-        return Err(WebError::Csrf);
-    }
+    check_csrf(&mut upload.fields, &req, &viewer)?;
     let outcome = check(&state, &mut upload).await?;
     let failed = matches!(outcome, Outcome::Refused(_));
     forms::answer(&page(&viewer, &state, Some(outcome), &upload.fields), failed)
