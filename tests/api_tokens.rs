@@ -7,7 +7,7 @@ mod common;
 use std::process::{Command, Output};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
 use common::{organization_with_practice, Backend, Response, Server};
 use pcmh_core::hash::sha256_hex;
 use serde_json::{json, Value};
@@ -123,9 +123,23 @@ fn fields(response: &Response) -> Vec<(String, String)> {
     response.error_fields()
 }
 
-fn moment(value: &Value) -> NaiveDateTime {
+/// An instant of an answer: RFC 3339 with its offset, which is UTC written `Z`.
+fn moment(value: &Value) -> DateTime<Utc> {
     let text = value.as_str().unwrap_or_else(|| panic!("a moment: {value}"));
-    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").unwrap_or_else(|e| panic!("{text}: {e}"))
+    assert!(text.ends_with('Z'), "{text} is in UTC, written with Z");
+    DateTime::parse_from_rfc3339(text)
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+        .with_timezone(&Utc)
+}
+
+/// Every instant of a token as listed carries its offset.
+fn assert_instants_have_offsets(token: &Value) {
+    moment(&token["created_at"]);
+    for field in ["expires_at", "revoked_at"] {
+        if !token[field].is_null() {
+            moment(&token[field]);
+        }
+    }
 }
 
 fn admins_and_po_managers_make_tokens_within_scope(backend: Backend) {
@@ -372,7 +386,7 @@ fn a_revoked_token_stops_at_once(backend: Backend) {
     let revoked = revoked.json();
     assert_eq!(revoked["id"], id);
     let revoked_at = revoked["revoked_at"].clone();
-    assert!(revoked_at.is_string(), "{revoked}");
+    assert!(moment(&revoked_at) >= moment(&revoked["created_at"]), "{revoked}");
     let refused = w.get_as(&token, &staff);
     assert_eq!(refused.status, 401, "a revoked token is refused at once");
     assert_eq!(refused.header("WWW-Authenticate"), Some("Bearer"));
@@ -395,6 +409,10 @@ fn a_revoked_token_stops_at_once(backend: Backend) {
     assert_eq!(again.status, 200, "{}", again.text());
     assert_eq!(again.json()["revoked_at"], revoked_at);
     assert_eq!(w.token_info(id)["revoked_at"], revoked_at);
+    let listed = w.tokens();
+    let items = listed["items"].as_array().expect("items");
+    assert!(items.len() >= 2, "{listed}");
+    items.iter().for_each(assert_instants_have_offsets);
     assert_eq!(w.delete_as(&admin, 987_654).status, 404);
     assert_eq!(
         w.server
@@ -693,18 +711,34 @@ fn the_command_line_makes_lists_and_revokes_tokens(backend: Backend) {
         .lines()
         .find(|l| l.split_whitespace().next() == Some(&auditor_id.to_string()))
         .unwrap_or_else(|| panic!("token {auditor_id} is listed: {listed}"));
-    let expiry = (created + chrono::Duration::days(30)).format("%Y-%m-%d").to_string();
-    assert!(line.contains(&expiry), "the list shows the expiry {expiry}: {line}");
+    let expiry = (created + chrono::Duration::days(30))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    assert!(
+        line.split_whitespace().any(|word| word == expiry),
+        "the list shows the expiry {expiry}, RFC 3339 in UTC: {line}"
+    );
     assert!(line.contains(&format!("practice {a1}")), "{line}");
-    // With --expires-in, as told.
-    let short = w
-        .server
-        .token(&["--role", "auditor", "--organization", &a, "--expires-in", "2"]);
-    let info = w.token_info(id_in_token(&short));
+    // With --expires-in, as told; the expiry it prints is RFC 3339 in UTC.
+    let made = w.pcmh(&[
+        "token",
+        "create",
+        "--role",
+        "auditor",
+        "--organization",
+        &a,
+        "--expires-in",
+        "2",
+    ]);
+    let said = String::from_utf8_lossy(&made.stderr).into_owned();
+    assert!(made.status.success(), "{said}");
+    let info = w.token_info(id_in_token(String::from_utf8_lossy(&made.stdout).trim()));
     assert_eq!(
         moment(&info["expires_at"]) - moment(&info["created_at"]),
         chrono::Duration::days(2)
     );
+    let expiry = moment(&info["expires_at"]).format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    assert!(said.contains(&format!("(expires {expiry})")), "{said}");
     assert_eq!(w.get_as(&auditor, &format!("/api/v1/practices/{a1}")).status, 200);
 
     // `pcmh token revoke` makes it 401 at once.

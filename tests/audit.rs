@@ -26,6 +26,8 @@ both_backends! {
     the_log_carries_no_bodies_patient_references_or_tokens => the_log_carries_no_bodies_patient_references_or_tokens;
     the_demo_records_are_audited_once => the_demo_records_are_audited_once;
     concurrent_updates_of_one_record_chain_their_before_and_after => concurrent_updates_of_one_record_chain_their_before_and_after;
+    every_instant_of_the_trail_has_its_offset_and_filters_read_offsets => every_instant_of_the_trail_has_its_offset_and_filters_read_offsets;
+    an_event_stored_before_instants_had_offsets_still_verifies => an_event_stored_before_instants_had_offsets_still_verifies;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1258,4 +1260,145 @@ fn concurrent_updates_of_one_record_chain_their_before_and_after(backend: Backen
         );
     }
     assert_intact(&server, events.len());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Instants
+
+/// An instant of an answer: RFC 3339 with its offset, which is UTC written `Z`.
+fn instant(value: &Value) -> chrono::DateTime<chrono::Utc> {
+    let text = value.as_str().unwrap_or_else(|| panic!("an instant: {value}"));
+    assert!(text.ends_with('Z'), "{text} is in UTC, written with Z");
+    chrono::DateTime::parse_from_rfc3339(text)
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+        .to_utc()
+}
+
+/// `at` written with the offset `offset` (e.g. "+02:00"), for a query string.
+fn with_offset(at: chrono::DateTime<chrono::Utc>, offset: &str) -> String {
+    let zone: chrono::FixedOffset = offset.parse().expect("an offset");
+    at.with_timezone(&zone)
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, false)
+        .replace('+', "%2B")
+}
+
+fn every_instant_of_the_trail_has_its_offset_and_filters_read_offsets(backend: Backend) {
+    let server = six_events(backend);
+    let events = all_events(&server);
+    assert_eq!(events.len(), 6);
+    for event in &events {
+        let at = instant(&event["occurred_at"]);
+        // The hashed content keeps the instant in UTC without its offset, as it always did.
+        let naive = at.naive_utc().format("%Y-%m-%dT%H:%M:%S%.f").to_string();
+        let seq = event["seq"].as_i64().expect("a seq");
+        let content = event_column(&server, seq, "content");
+        assert!(
+            content.contains(&format!("\"occurred_at\":\"{naive}\"")),
+            "{naive} in {content}"
+        );
+    }
+    // The token made on the command line: its `after` carries its instants with offsets.
+    instant(&events[0]["after"]["created_at"]);
+
+    let list = |query: &str| server.get(&format!("/api/v1/audit-events?limit=500&{query}"));
+    let seqs = |response: Response| -> Vec<i64> {
+        assert_eq!(response.status, 200, "{}", response.text());
+        let body = response.json();
+        body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|e| e["seq"].as_i64().expect("a seq"))
+            .collect()
+    };
+    // Event 4 written in two other offsets is the same instant: `since` includes it, `until`
+    // excludes it.
+    let fourth = instant(&events[3]["occurred_at"]);
+    let east = with_offset(fourth, "+02:00");
+    let west = with_offset(fourth, "-05:00");
+    assert!(east.contains("%2B02:00"), "{east}");
+    let from_fourth: Vec<i64> = events
+        .iter()
+        .filter(|e| instant(&e["occurred_at"]) >= fourth)
+        .map(|e| e["seq"].as_i64().unwrap())
+        .collect();
+    assert!(from_fourth.contains(&4), "{from_fourth:?}");
+    assert_eq!(seqs(list(&format!("since={east}"))), from_fourth);
+    assert_eq!(seqs(list(&format!("since={west}"))), from_fourth);
+    let before_fourth: Vec<i64> = events
+        .iter()
+        .filter(|e| instant(&e["occurred_at"]) < fourth)
+        .map(|e| e["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs(list(&format!("until={east}"))), before_fourth);
+    let just_after = with_offset(fourth + chrono::Duration::microseconds(1), "+05:30");
+    assert!(seqs(list(&format!("since={east}&until={just_after}"))).contains(&4));
+    // 2026-01-01T00:00:00+02:00 is 2025-12-31T22:00:00Z: every event is later.
+    assert_eq!(seqs(list("since=2026-01-01T00:00:00%2B02:00")).len(), 6);
+    assert_eq!(seqs(list("until=2026-01-01T00:00:00%2B02:00")), Vec::<i64>::new());
+
+    // Without an offset (or with a `+` left unescaped, which a URL reads as a space): 400
+    // naming the parameter and the rule.
+    let naive = fourth.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string();
+    for (name, value) in [
+        ("since", naive.as_str()),
+        ("until", naive.as_str()),
+        ("since", "2026-01-01T00:00:00+02:00"),
+        ("until", "2026-01-01"),
+        ("since", "yesterday"),
+    ] {
+        let response = list(&format!("{name}={value}"));
+        assert_eq!(response.status, 400, "{name}={value}: {}", response.text());
+        assert_eq!(
+            response.error_fields(),
+            [(name.to_owned(), "format".to_owned())],
+            "{}",
+            response.text()
+        );
+        assert!(
+            response.text().contains("date-time with an offset"),
+            "{}",
+            response.text()
+        );
+    }
+}
+
+/// An event as the trail stored it before instants carried their offset on the wire (its
+/// content writes `occurred_at` without one) still verifies, lists with its offset, and new
+/// events chain after it.
+fn an_event_stored_before_instants_had_offsets_still_verifies(backend: Backend) {
+    let server = Server::start(backend);
+    let events = all_events(&server);
+    assert_eq!(events.len(), 1);
+    let prev_hash = events[0]["hash"].as_str().expect("a hash").to_owned();
+    let content = r#"{"action":"create","after":{"id":424242,"name":"Old PO"},"before":null,"occurred_at":"2026-11-28T16:55:01.507162","organization_id":424242,"practice_id":null,"record_id":424242,"record_kind":"organization","seq":2,"token_id":null}"#;
+    let hash = pcmh_core::store::audit::chain_hash(&prev_hash, content);
+    tamper(
+        &server,
+        &format!(
+            "INSERT INTO audit_events (seq, occurred_at, token_id, action, record_kind, record_id, \
+             organization_id, practice_id, content, prev_hash, hash, user_id) VALUES (2, \
+             '2026-11-28 16:55:01.507162', NULL, 'create', 'organization', 424242, 424242, NULL, \
+             '{content}', '{prev_hash}', '{hash}', NULL); \
+             UPDATE audit_chain_head SET seq = 2, hash = '{hash}' WHERE id = 1;"
+        ),
+    );
+    assert_intact(&server, 2);
+    let stored = &all_events(&server)[1];
+    assert_eq!(stored["occurred_at"], "2026-11-28T16:55:01.507162Z", "{stored:#}");
+    assert_eq!(stored["hash"], hash.as_str());
+    assert_eq!(
+        server
+            .get("/api/v1/audit-events?since=2026-11-28T18:55:01.507162%2B02:00&until=2026-11-28T16:55:01.507163Z")
+            .json()["items"][0]["seq"],
+        2
+    );
+    organization_with_practice(&server, "Maple Street");
+    assert_intact(&server, 4);
+    assert_eq!(
+        event_column(&server, 2, "content"),
+        content,
+        "the stored event is untouched"
+    );
+    assert_eq!(all_events(&server)[2]["prev_hash"], hash.as_str());
 }

@@ -145,6 +145,8 @@ enum Access {
     Tokens,
     /// DELETE /tokens/{token_id}: admin any token, po_manager its PO's.
     TokenRevoke,
+    /// GET /tokens/{token_id}: like revoking it, admin any token, po_manager its PO's.
+    TokenRead,
     /// GET /audit-events: admin, po_manager and auditors (narrowed to scope).
     AuditEvents,
     /// POST /practices/{practice_id}/packets: an export is a read, so every token covering the practice, auditors included.
@@ -321,6 +323,7 @@ fn operations() -> BTreeMap<&'static str, (Access, Body)> {
                 |ids| json!({"label": "matrix auditor", "role": "auditor", "practice_id": ids.get("a1"), "expires_in_days": 1}),
             ),
         ),
+        ("get_token", Access::TokenRead, Body::None),
         ("revoke_token", Access::TokenRevoke, Body::None),
         ("list_audit_events", Access::AuditEvents, Body::None),
         (
@@ -393,9 +396,11 @@ impl Call {
             Access::OrganizationCreate => Expect::Forbidden,
             Access::Tokens if matches!(caller, Caller::Admin | Caller::PoManagerA) => Expect::Ok,
             Access::Tokens => Expect::Forbidden,
-            Access::TokenRevoke if !matches!(caller, Caller::Admin | Caller::PoManagerA) => Expect::Forbidden,
-            Access::TokenRevoke if self.records.iter().all(|p| caller.covers(*p)) => Expect::Ok,
-            Access::TokenRevoke => Expect::NotFound,
+            Access::TokenRevoke | Access::TokenRead if !matches!(caller, Caller::Admin | Caller::PoManagerA) => {
+                Expect::Forbidden
+            }
+            Access::TokenRevoke | Access::TokenRead if self.records.iter().all(|p| caller.covers(*p)) => Expect::Ok,
+            Access::TokenRevoke | Access::TokenRead => Expect::NotFound,
             Access::AuditEvents if caller == Caller::PracticeManagerA1 => Expect::Forbidden,
             Access::AuditEvents => Expect::Ok,
             Access::Organization(rw) | Access::Practice(rw) => {
@@ -816,7 +821,7 @@ fn calls_of(
         Access::Organization(_) => Some("/api/v1/organizations/{organization_id}"),
         Access::Practice(_) | Access::PracticeExport => Some("/api/v1/practices/{practice_id}"),
         Access::SigningKey => Some("/api/v1/signing-key"),
-        Access::Tokens | Access::TokenRevoke => Some("/api/v1/tokens"),
+        Access::Tokens | Access::TokenRevoke | Access::TokenRead => Some("/api/v1/tokens"),
         Access::AuditEvents => Some("/api/v1/audit-events"),
         Access::Catalogs => Some("/api/v1/catalogs"),
         Access::OrganizationList | Access::OrganizationCreate => Some("/api/v1/organizations"),
@@ -836,7 +841,9 @@ fn calls_of(
     let writes = method != "GET";
     let table_writes = match access {
         Access::Organization(rw) | Access::Practice(rw) => Some(rw == Rw::Write),
-        Access::OrganizationList | Access::Catalogs | Access::AuditEvents | Access::SigningKey => Some(false),
+        Access::OrganizationList | Access::Catalogs | Access::AuditEvents | Access::SigningKey | Access::TokenRead => {
+            Some(false)
+        }
         Access::OrganizationCreate | Access::TokenRevoke | Access::PracticeExport => Some(true),
         Access::Public | Access::Tokens => None,
     };
@@ -880,7 +887,7 @@ fn calls_of(
             }
             v
         }
-        Access::TokenRevoke => vec![("in", None, vec![Place::A1]), ("out", None, vec![Place::B1])],
+        Access::TokenRevoke | Access::TokenRead => vec![("in", None, vec![Place::A1]), ("out", None, vec![Place::B1])],
         _ if n > 0 => return Err(format!("{op} ({method} {template}) has ids the matrix cannot fill in")),
         _ => vec![("any", None, vec![])],
     };

@@ -16,6 +16,7 @@ both_backends! {
     auditors_export_and_other_practices_do_not => auditors_export_and_other_practices_do_not;
     the_signing_key_is_the_packets => the_signing_key_is_the_packets;
     bad_periods_are_refused => bad_periods_are_refused;
+    every_instant_in_a_packet_has_its_offset => every_instant_in_a_packet_has_its_offset;
 }
 
 const PDF: &[u8] = b"%PDF-1.7\r\nworkflow evidence\r\n%%EOF";
@@ -415,4 +416,91 @@ fn bad_periods_are_refused(backend: Backend) {
     }
     let response = server.request("POST", &packets(practice), Some("application/json"), b"not json");
     assert_eq!(response.status, 400);
+}
+
+/// Whether `text` reads as a date with a time of day (an instant), with or without an offset.
+fn looks_like_an_instant(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() >= 16
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && matches!(b[10], b'T' | b't' | b' ')
+        && b[13] == b':'
+}
+
+/// Every string in `value` that is an instant, with where it is.
+fn instants_in(value: &Value, at: String, found: &mut Vec<(String, String)>) {
+    match value {
+        Value::String(text) if looks_like_an_instant(text) => found.push((at, text.clone())),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                instants_in(item, format!("{at}[{i}]"), found);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                instants_in(item, format!("{at}.{key}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A packet whose period reaches today holds the audit events of its records: every instant its
+/// JSON and CSV files write is RFC 3339 in UTC with `Z`, and the manifest says `pcmh-packet/2`.
+fn every_instant_in_a_packet_has_its_offset(backend: Backend) {
+    let server = Server::start(backend);
+    let (_, practice) = practice_with_records(&server);
+    let to = chrono::Utc::now().date_naive() + chrono::Days::new(1);
+    let response = server.post(&packets(practice), &json!({"from": "2026-01-01", "to": to}));
+    assert_eq!(response.status, 200, "{}", response.text());
+    let packet = response.body;
+    let manifest: Value = serde_json::from_slice(&entry(&packet, "manifest.json")).unwrap();
+    assert_eq!(manifest["format"], "pcmh-packet/2");
+
+    let events: Value = serde_json::from_slice(&entry(&packet, "audit-events.json")).unwrap();
+    let events = events.as_array().expect("a list of events");
+    assert!(events.len() >= 6, "the records' events are in the period: {events:#?}");
+    let attestations: Value = serde_json::from_slice(&entry(&packet, "attestations.json")).unwrap();
+    assert_eq!(attestations.as_array().map(Vec::len), Some(1));
+
+    let mut found = Vec::new();
+    for (name, bytes) in entries(&packet) {
+        if name.ends_with(".json") && name != "manifest.json" {
+            let value: Value = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+            instants_in(&value, name.clone(), &mut found);
+        } else if name.ends_with(".csv") {
+            let text = String::from_utf8(bytes).expect("CSV is UTF-8");
+            for (line, row) in text.lines().enumerate() {
+                for field in row.split(',') {
+                    let field = field.trim_matches('"');
+                    if looks_like_an_instant(field) {
+                        found.push((format!("{name}:{}", line + 1), field.to_owned()));
+                    }
+                }
+            }
+        }
+    }
+    for (at, text) in &found {
+        assert!(
+            text.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(text).is_ok(),
+            "{at}: {text} is not RFC 3339 in UTC with Z"
+        );
+    }
+    let places: Vec<&str> = found.iter().map(|(at, _)| at.as_str()).collect();
+    for expected in ["audit-events.json[0].occurred_at", "attestations.json[0].recorded_at"] {
+        assert!(places.contains(&expected), "{expected} in {places:?}");
+    }
+    assert_eq!(
+        found.iter().filter(|(at, _)| at.ends_with("].occurred_at")).count(),
+        events.len(),
+        "every event's occurred_at"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("packet.zip");
+    std::fs::write(&path, &packet).unwrap();
+    let (ok, text) = verify(&path, &[]);
+    assert!(ok, "{text}");
 }

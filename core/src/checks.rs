@@ -1,7 +1,10 @@
-//! Checks of single input values, used by the forms' `#[validate(...)]` attributes.
+//! Checks of single input values, used by the rules fields declare with `#[check(...)]`.
 //!
-//! Each returns a `ValidationError` whose code names the rule, so the API can tell a client
-//! which field broke which rule.
+//! A request struct carries [`checked`] and declares each field's rules once, with
+//! `#[check(...)]`: the server enforces them (validator) and the OpenAPI document states them
+//! (utoipa) from that one declaration (see the `pcmh-checks-derive` crate for the words).
+//! Each check here returns a `ValidationError` whose code names the rule, so the API can tell
+//! a client which field broke which rule.
 
 use std::borrow::Cow;
 
@@ -20,6 +23,9 @@ pub const LATEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2100, 12, 31) {
     None => NaiveDate::MAX,
 };
 
+/// Turns `#[check(...)]` on a request struct's fields into enforced and documented rules.
+pub use pcmh_checks_derive::checked;
+
 fn error(code: &'static str, message: impl Into<Cow<'static, str>>) -> ValidationError {
     ValidationError::new(code).with_message(message.into())
 }
@@ -30,6 +36,15 @@ pub fn not_blank(text: &str) -> Result<(), ValidationError> {
         Err(error("not_blank", "must not be empty"))
     } else {
         Ok(())
+    }
+}
+
+/// A finite number: a range's bounds alone let NaN through.
+pub fn finite(value: f64) -> Result<(), ValidationError> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(error("range", format!("{value} is not a finite number")))
     }
 }
 
@@ -140,6 +155,89 @@ mod tests {
         assert!(plausible_date(&NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()).is_ok());
         assert!(plausible_date(&NaiveDate::from_ymd_opt(1899, 12, 31).unwrap()).is_err());
         assert!(plausible_date(&NaiveDate::from_ymd_opt(2101, 1, 1).unwrap()).is_err());
+    }
+
+    /// The schema the OpenAPI document states for `field` of `T`.
+    fn stated<T: utoipa::PartialSchema>(field: &str) -> jsonschema::Validator {
+        let schema = serde_json::to_value(T::schema()).unwrap();
+        let property = schema["properties"][field].clone();
+        assert!(property.is_object(), "{field} is not a property of {schema}");
+        jsonschema::validator_for(&property).unwrap()
+    }
+
+    #[test]
+    fn the_stated_not_blank_rule_is_the_enforced_one() {
+        let name = stated::<crate::store::staff::NewStaff>("name");
+        let mut texts: Vec<String> = (0..=0x3100u32).filter_map(char::from_u32).map(String::from).collect();
+        texts.extend(
+            [
+                "",
+                "  ",
+                " a ",
+                "\u{3000}\u{2028}",
+                "a\u{0}b",
+                "\u{0}",
+                "Ana Ruiz",
+                "\u{1c}",
+            ]
+            .map(String::from),
+        );
+        for text in texts {
+            let enforced = not_blank(&text).is_ok() && !text.contains('\0');
+            assert_eq!(
+                name.is_valid(&serde_json::json!(text)),
+                enforced,
+                "{text:?}: the document and the server disagree"
+            );
+        }
+    }
+
+    #[test]
+    fn the_stated_date_range_is_the_enforced_one() {
+        let day = stated::<crate::store::staff::NewStaff>("started_on");
+        for (text, ok) in [
+            ("1900-01-01", true),
+            ("2100-12-31", true),
+            ("2026-11-28", true),
+            ("1899-12-31", false),
+            ("2101-01-01", false),
+            ("0001-01-01", false),
+        ] {
+            assert_eq!(day.is_valid(&serde_json::json!(text)), ok, "{text}");
+            let date: NaiveDate = text.parse().unwrap();
+            assert_eq!(plausible_date(&date).is_ok(), ok, "{text}");
+        }
+    }
+
+    #[test]
+    fn every_time_zone_name_fits_the_stated_pattern() {
+        let zone = stated::<crate::store::practices::PracticeUpdate>("time_zone");
+        for tz in chrono_tz::TZ_VARIANTS {
+            assert!(zone.is_valid(&serde_json::json!(tz.name())), "{}", tz.name());
+        }
+        assert!(!zone.is_valid(&serde_json::json!("not a zone")));
+    }
+
+    #[test]
+    fn every_accepted_patient_reference_fits_the_stated_pattern() {
+        let reference = stated::<crate::store::care_plans::NewCarePlan>("patient_ref");
+        for text in [
+            "PT-00042",
+            "MRN_118273",
+            "a1b2c3",
+            "X99",
+            "PT 42",
+            "ab",
+            "John Smith",
+            &"9".repeat(65),
+        ] {
+            if patient_reference(text).is_ok() {
+                assert!(reference.is_valid(&serde_json::json!(text)), "{text}");
+            }
+            if !reference.is_valid(&serde_json::json!(text)) {
+                assert!(patient_reference(text).is_err(), "{text}");
+            }
+        }
     }
 
     #[test]

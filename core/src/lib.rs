@@ -5,6 +5,9 @@
 //! values, and [`rules`] evaluates a criterion from records and a date without a database or
 //! a clock.
 
+// The `#[check(...)]` rules name their functions as `pcmh_core::checks::...`, here too.
+extern crate self as pcmh_core;
+
 pub mod access;
 pub mod actions;
 pub mod catalog;
@@ -13,6 +16,7 @@ pub mod duration;
 pub mod generate;
 pub mod hash;
 pub mod ids;
+pub mod instant;
 pub mod packet;
 pub mod records;
 pub mod rules;

@@ -5,6 +5,16 @@
 //! (hex of the Ed25519 signature over the exact bytes of `manifest.json`) and `public-key.txt`.
 //! Entries are stored uncompressed with a fixed timestamp (1980-01-01), so the same records and
 //! period give the same bytes. [`verify`] checks a packet offline.
+//!
+//! The manifest's `format` names the version of what the files say:
+//! - `pcmh-packet/2` writes every instant as RFC 3339 in UTC with its offset
+//!   (`2026-11-28T16:55:01.507162Z`): an event's `occurred_at` in `audit-events.json`, an
+//!   attestation's `recorded_at`. Days (`completed_on`, the period) stay `YYYY-MM-DD`. An
+//!   event's `before` and `after` are the records as the trail stored them: events written
+//!   before this version may hold instants without an offset there, which are UTC.
+//! - `pcmh-packet/1` wrote an event's `occurred_at` without its offset (UTC).
+//!
+//! [`verify`] checks packets of both versions; their manifests, hashes and signatures are the same.
 
 use std::fs::OpenOptions;
 use std::io::{self, Read, Seek, Write};
@@ -25,7 +35,10 @@ use crate::hash::to_hex;
 use crate::rules::view::PracticeCompliance;
 
 /// The packet format written in every manifest.
-pub const FORMAT: &str = "pcmh-packet/1";
+pub const FORMAT: &str = "pcmh-packet/2";
+/// The packet formats [`verify`] checks: this one and the earlier one, which differs only in how
+/// its files write an instant.
+pub const FORMATS_VERIFIED: [&str; 2] = ["pcmh-packet/1", FORMAT];
 /// The program that wrote a packet, with its version.
 pub const GENERATOR: &str = concat!("pcmh-track ", env!("CARGO_PKG_VERSION"));
 /// The manifest's file name.
@@ -514,6 +527,13 @@ pub fn verify<R: Read + Seek>(reader: R, public_key: Option<&str>) -> Result<Ver
     let manifest_bytes = read_entry(&mut archive, MANIFEST)?;
     let manifest: Manifest =
         serde_json::from_slice(&manifest_bytes).map_err(|e| format!("{MANIFEST} cannot be read: {e}"))?;
+    if !FORMATS_VERIFIED.contains(&manifest.format.as_str()) {
+        return Err(format!(
+            "{MANIFEST}: format {:?} is not one this program checks ({})",
+            manifest.format,
+            FORMATS_VERIFIED.join(", ")
+        ));
+    }
     let signature_text =
         String::from_utf8(read_entry(&mut archive, SIGNATURE)?).map_err(|_| format!("{SIGNATURE} is not text"))?;
     let own_key =
@@ -675,10 +695,34 @@ mod tests {
     }
 
     fn packet(key: &PacketKey) -> Vec<u8> {
+        packet_of(manifest(), key)
+    }
+
+    fn packet_of(manifest: Manifest, key: &PacketKey) -> Vec<u8> {
         let mut writer = PacketWriter::new(Cursor::new(Vec::new()));
         writer.add_bytes("a.txt", b"hello").unwrap();
         writer.add_bytes("b.csv", b"x,y\r\n").unwrap();
-        writer.finish(manifest(), key).unwrap().0.into_inner()
+        writer.finish(manifest, key).unwrap().0.into_inner()
+    }
+
+    #[test]
+    fn a_packet_of_the_earlier_format_verifies_and_an_unknown_one_is_named() {
+        let key = PacketKey::from_bytes([7; 32]);
+        assert_eq!(FORMAT, "pcmh-packet/2");
+        let earlier = Manifest {
+            format: "pcmh-packet/1".into(),
+            ..manifest()
+        };
+        assert_eq!(verify(Cursor::new(packet_of(earlier, &key)), None).unwrap().files, 2);
+        let unknown = Manifest {
+            format: "pcmh-packet/9".into(),
+            ..manifest()
+        };
+        let err = verify(Cursor::new(packet_of(unknown, &key)), None).unwrap_err();
+        assert_eq!(
+            err,
+            "manifest.json: format \"pcmh-packet/9\" is not one this program checks (pcmh-packet/1, pcmh-packet/2)"
+        );
     }
 
     #[test]

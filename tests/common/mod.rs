@@ -216,11 +216,31 @@ impl Server {
         self.request("PATCH", path, Some("application/json"), body.to_string().as_bytes())
     }
 
-    /// POSTs and expects 201; returns the created record.
+    /// POSTs and expects 201; returns the created record. Every 201 names where the new record
+    /// is read (`Location`), and reading it there gives the same record.
     pub fn create(&self, path: &str, body: &Value) -> Value {
         let response = self.post(path, body);
         assert_eq!(response.status, 201, "POST {path} {body}: {}", response.text());
-        response.json()
+        let created = response.json();
+        let location = response
+            .header("location")
+            .unwrap_or_else(|| panic!("POST {path}: a 201 without Location"))
+            .to_owned();
+        assert!(location.starts_with("/api/v1/"), "POST {path}: Location {location}");
+        let read = self.get(&location);
+        assert_eq!(
+            read.status,
+            200,
+            "GET {location} (the Location of POST {path}): {}",
+            read.text()
+        );
+        let id = created["id"].as_i64().or_else(|| created["info"]["id"].as_i64());
+        if let Some(id) = id.filter(|id| location.ends_with(&format!("/{id}"))) {
+            let read = read.json();
+            let read_id = read["id"].as_i64().or_else(|| read["info"]["id"].as_i64());
+            assert_eq!(read_id, Some(id), "GET {location} reads another record");
+        }
+        created
     }
 }
 

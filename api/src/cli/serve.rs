@@ -114,9 +114,9 @@ pub fn token(command: &TokenCommand) -> Outcome {
                     Ok(issued.info)
                 })
                 .map_err(|e| format!("pcmh token create: {e}"))?;
-            let expiry = info
-                .expires_at
-                .map_or("no expiry".to_owned(), |at| format!("expires {at} UTC"));
+            let expiry = info.expires_at.map_or("no expiry".to_owned(), |at| {
+                format!("expires {}", pcmh_core::instant::rfc3339_seconds(at))
+            });
             eprintln!(
                 "{} token {} ({expiry}); it is shown this once:",
                 info.role.as_str(),
@@ -137,9 +137,7 @@ pub fn token(command: &TokenCommand) -> Outcome {
                     (Some(o), None) => format!("organization {o}"),
                     _ => "everything".into(),
                 };
-                let expires = t
-                    .expires_at
-                    .map_or("never".into(), |at| at.format("%Y-%m-%d %H:%M").to_string());
+                let expires = t.expires_at.map_or("never".into(), pcmh_core::instant::rfc3339_seconds);
                 let state = if t.revoked_at.is_some() { "revoked" } else { "active" };
                 out.push_str(&format!(
                     "{:<3} {:<17} {:<17} {:<20} {:<8} {}\n",
@@ -219,11 +217,11 @@ pub fn user(command: &UserCommand) -> Outcome {
                 })
                 .map_err(|e| format!("pcmh user invite: {e}"))?;
             eprintln!(
-                "{} account {} for {}; the link works once, until {} UTC:",
+                "{} account {} for {}; the link works once, until {}:",
                 invitation.user.role.as_str(),
                 invitation.user.id,
                 invitation.user.email,
-                invitation.expires_at.format("%Y-%m-%d %H:%M")
+                pcmh_core::instant::rfc3339_seconds(invitation.expires_at)
             );
             Ok(format!(
                 "{}/invitations/{}",

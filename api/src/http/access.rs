@@ -103,11 +103,16 @@ fn is_packet_export(method: &Method, path: &str) -> bool {
 pub async fn guard(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or(ApiError::Internal)?;
+    // The paths and their methods are public (the document lists them): a method a path does
+    // not have is answered before looking at the token or the record the path names.
+    if let Some(answer) = super::method_not_allowed(req.request()) {
+        return Ok(req.into_response(answer).map_into_right_body());
+    }
     let Some(token) = bearer(&req) else {
         return Err(ApiError::Unauthorized("send a token: Authorization: Bearer <token>".into()).into());
     };
@@ -142,5 +147,5 @@ pub async fn guard(
     })
     .await?;
     req.extensions_mut().insert(caller);
-    next.call(req).await
+    Ok(next.call(req).await?.map_into_left_body())
 }

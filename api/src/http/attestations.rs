@@ -18,21 +18,22 @@ use super::extract::{blocking, ValidJson, ValidQuery};
 use super::{AppState, ListQuery};
 
 /// Paging, a range of effective dates, and which attestations to show.
+#[pcmh_core::checks::checked]
 #[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AttestationQuery {
     /// How many items to return, 1 to 500 (default 100).
-    #[validate(range(min = 1, max = 500))]
+    #[check(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// How many items to skip (default 0).
-    #[validate(range(min = 0))]
+    #[check(minimum = 0)]
     pub offset: Option<i64>,
     /// Only attestations effective on this day or later.
-    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    #[check(date)]
     pub from: Option<NaiveDate>,
     /// Only attestations effective on this day or earlier.
-    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    #[check(date)]
     pub to: Option<NaiveDate>,
     /// Only attestations of this criterion, e.g. 4.3.
     pub criterion: Option<CriterionId>,
@@ -92,7 +93,10 @@ async fn create_practice_attestation(
         )?)
     })
     .await?;
-    Ok(HttpResponse::Created().json(created))
+    Ok(super::created(
+        format!("/api/v1/practices/{id}/attestations/{}", created.attestation.id),
+        &created,
+    ))
 }
 
 /// Lists a practice's attestations by effective date; `from`/`to` filter on the effective date.
@@ -184,7 +188,13 @@ async fn create_organization_attestation(
         )?)
     })
     .await?;
-    Ok(HttpResponse::Created().json(created))
+    Ok(super::created(
+        format!(
+            "/api/v1/organizations/{organization}/attestations/{}",
+            created.attestation.id
+        ),
+        &created,
+    ))
 }
 
 /// Lists a PO's own attestations by effective date; `from`/`to` filter on the effective date.

@@ -1,7 +1,7 @@
 //! The audit trail, read-only: admin everywhere; a po_manager or auditor within its scope.
 
 use actix_web::{get, web};
-use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
 use pcmh_core::ids::{OrganizationId, PracticeId};
 use pcmh_core::store::audit::{self, AuditEvent, EventFilter};
 use pcmh_core::store::{Listing, Page};
@@ -16,12 +16,13 @@ use super::extract::{blocking, ValidQuery};
 use super::AppState;
 
 /// Which events to list.
+#[pcmh_core::checks::checked]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct EventQuery {
     /// Only events on records of this kind (staff, training, attestation, token, ...).
-    #[validate(length(min = 1, max = 50))]
+    #[check(min_length = 1, max_length = 50)]
     pub record_kind: Option<String>,
     /// Only events on the record with this id.
     pub record_id: Option<i64>,
@@ -29,15 +30,17 @@ pub struct EventQuery {
     pub practice_id: Option<i64>,
     /// Only events concerning this PO.
     pub organization_id: Option<i64>,
-    /// Only events at or after this moment (UTC, e.g. 2026-11-24T00:00:00).
-    pub since: Option<NaiveDateTime>,
-    /// Only events before this moment (UTC).
-    pub until: Option<NaiveDateTime>,
+    /// Only events at or after this moment, a date-time with its offset: 2026-11-24T00:00:00Z (a `+` is `%2B`).
+    #[serde(default, deserialize_with = "pcmh_core::instant::optional")]
+    pub since: Option<DateTime<Utc>>,
+    /// Only events before this moment: a date-time with its offset, as `since`.
+    #[serde(default, deserialize_with = "pcmh_core::instant::optional")]
+    pub until: Option<DateTime<Utc>>,
     /// How many items to return, 1 to 500 (default 100).
-    #[validate(range(min = 1, max = 500))]
+    #[check(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// How many items to skip.
-    #[validate(range(min = 0))]
+    #[check(minimum = 0)]
     pub offset: Option<i64>,
 }
 

@@ -20,21 +20,22 @@ use super::extract::{blocking, ValidJson, ValidQuery};
 use super::{AppState, ListQuery};
 
 /// Paging, a range of discussion dates, and the kind of plan.
+#[pcmh_core::checks::checked]
 #[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CarePlanQuery {
     /// How many items to return, 1 to 500 (default 100).
-    #[validate(range(min = 1, max = 500))]
+    #[check(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// How many items to skip (default 0).
-    #[validate(range(min = 0))]
+    #[check(minimum = 0)]
     pub offset: Option<i64>,
     /// Only plans discussed on this day or later.
-    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    #[check(date)]
     pub from: Option<NaiveDate>,
     /// Only plans discussed on this day or earlier.
-    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    #[check(date)]
     pub to: Option<NaiveDate>,
     /// Only plans of this kind.
     #[param(inline)]
@@ -75,7 +76,10 @@ async fn create_care_plan(
     let store = state.store.clone();
     let practice = PracticeId(path.into_inner());
     let created = blocking(move || Ok(actions::add_care_plan(&store, &caller.actor(), practice, &form)?)).await?;
-    Ok(HttpResponse::Created().json(created))
+    Ok(super::created(
+        format!("/api/v1/practices/{practice}/care-plans/{}", created.id),
+        &created,
+    ))
 }
 
 /// Lists a practice's care plans, oldest discussion first; `from`/`to` filter on the day discussed.
@@ -187,7 +191,11 @@ async fn create_care_plan_share(
     let store = state.store.clone();
     let (practice, id) = (PracticeId(path.0), CarePlanId(path.1));
     let created = blocking(move || Ok(actions::share_care_plan(&store, &caller.actor(), practice, id, &form)?)).await?;
-    Ok(HttpResponse::Created().json(created))
+    // A share has no page of its own: the plan lists its shares.
+    Ok(super::created(
+        format!("/api/v1/practices/{practice}/care-plans/{id}"),
+        &created,
+    ))
 }
 
 /// Registers the care plan routes.

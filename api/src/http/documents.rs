@@ -49,21 +49,22 @@ const READ_CHUNK: usize = 64 * 1024;
 const DEFAULT_MEDIA_TYPE: &str = "application/octet-stream";
 
 /// Paging, the range of effective dates, and filters of a document list.
+#[pcmh_core::checks::checked]
 #[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DocumentQuery {
     /// How many items to return, 1 to 500 (default 100).
-    #[validate(range(min = 1, max = 500))]
+    #[check(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// How many items to skip (default 0).
-    #[validate(range(min = 0))]
+    #[check(minimum = 0)]
     pub offset: Option<i64>,
     /// Only documents in force from this day or later.
-    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    #[check(date)]
     pub from: Option<NaiveDate>,
     /// Only documents in force from this day or earlier.
-    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    #[check(date)]
     pub to: Option<NaiveDate>,
     /// Only documents of this type (a term of the catalog's `document_types`).
     pub document_type: Option<Term>,
@@ -300,7 +301,10 @@ async fn create(
         )?)
     })
     .await?;
-    Ok(HttpResponse::Created().json(created))
+    Ok(super::created(
+        format!("{}/{}", req.path(), created.document.id),
+        &created,
+    ))
 }
 
 /// The catalog `owner` is assessed against (404 when there is no such owner).
@@ -502,8 +506,8 @@ async fn get_practice_document(
         ("document_id" = i64, Path, description = "The document's id")
     ),
     responses(
-        (status = 200, description = "The file, with its stored media type; the ETag is its SHA-256",
-            content_type = "application/octet-stream", body = FileContent,
+        (status = 200, description = "The file, sent with the media type it was uploaded with (its `media_type`; application/octet-stream when the upload named none), so any type may come; the ETag is its SHA-256",
+            content_type = "*/*", body = FileContent,
             headers(
                 ("ETag" = String, description = "The file's SHA-256, quoted"),
                 ("Content-Disposition" = String, description = "attachment, with the file's name")
@@ -610,8 +614,8 @@ async fn get_organization_document(
         ("document_id" = i64, Path, description = "The document's id")
     ),
     responses(
-        (status = 200, description = "The file, with its stored media type; the ETag is its SHA-256",
-            content_type = "application/octet-stream", body = FileContent,
+        (status = 200, description = "The file, sent with the media type it was uploaded with (its `media_type`; application/octet-stream when the upload named none), so any type may come; the ETag is its SHA-256",
+            content_type = "*/*", body = FileContent,
             headers(
                 ("ETag" = String, description = "The file's SHA-256, quoted"),
                 ("Content-Disposition" = String, description = "attachment, with the file's name")

@@ -68,6 +68,14 @@ pub enum ApiError {
     /// Nothing there (or nothing the caller may know about).
     #[error("{0}")]
     NotFound(String),
+    /// The path exists but not with this method; `allow` lists the methods it has.
+    #[error("{method} is not a method of this path; it has {allow}")]
+    MethodNotAllowed {
+        /// The method asked.
+        method: String,
+        /// The methods the path has, as an `Allow` header says them.
+        allow: String,
+    },
     /// The write conflicts with what is stored.
     #[error("{0}")]
     Conflict(String),
@@ -99,6 +107,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
             ApiError::TooLarge(_) => "payload_too_large",
             ApiError::Unavailable => "unavailable",
@@ -138,6 +147,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -149,6 +159,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         if matches!(self, ApiError::Unauthorized(_)) {
             response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let ApiError::MethodNotAllowed { allow, .. } = self {
+            response.insert_header((actix_web::http::header::ALLOW, allow.as_str()));
         }
         response.json(self.body())
     }
@@ -184,6 +197,9 @@ impl From<validator::ValidationErrors> for ApiError {
     fn from(errors: validator::ValidationErrors) -> Self {
         let mut fields = Vec::new();
         flatten(&errors, "", &mut fields);
+        // One message per field and rule (NaN breaks a range twice: its bounds and `finite`).
+        let mut seen = std::collections::HashSet::new();
+        fields.retain(|f| seen.insert((f.field.clone(), f.rule.clone())));
         fields.sort_by(|a, b| a.field.cmp(&b.field));
         ApiError::Invalid(fields)
     }
@@ -228,7 +244,10 @@ fn describe(error: &validator::ValidationError) -> String {
             (None, Some(max)) => format!("must have at most {max} characters or items"),
             _ => "has the wrong length".into(),
         },
-        "range" => match (param("min"), param("max")) {
+        "range" => match (param("exclusive_min").or(param("min")), param("max")) {
+            (Some(min), Some(max)) if error.params.contains_key("exclusive_min") => {
+                format!("must be more than {min} and at most {max}")
+            }
             (Some(min), Some(max)) => format!("must be between {min} and {max}"),
             (Some(min), None) => format!("must be at least {min}"),
             (None, Some(max)) => format!("must be at most {max}"),

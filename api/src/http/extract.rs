@@ -270,10 +270,11 @@ pub async fn blocking<T: Send + 'static>(
 mod tests {
     use super::*;
 
+    #[pcmh_core::checks::checked]
     #[derive(Debug, serde::Deserialize, Validate)]
     #[serde(deny_unknown_fields)]
     struct Form {
-        #[validate(length(min = 1))]
+        #[check(min_length = 1)]
         name: String,
         count: Option<u32>,
     }

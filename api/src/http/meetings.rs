@@ -44,7 +44,10 @@ async fn create_meeting(
         )?)
     })
     .await?;
-    Ok(HttpResponse::Created().json(created))
+    Ok(super::created(
+        format!("/api/v1/practices/{practice}/meetings/{}", created.id),
+        &created,
+    ))
 }
 
 /// Lists a practice's team meetings, oldest first; `from`/`to` filter on the day they were held.

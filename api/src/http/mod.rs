@@ -14,6 +14,7 @@ pub mod documents;
 pub mod error;
 pub mod extract;
 pub mod meetings;
+pub mod methods;
 pub mod organization_compliance;
 pub mod organizations;
 pub mod packets;
@@ -114,21 +115,22 @@ impl AppState {
 }
 
 /// Paging and a date range, for every list.
+#[pcmh_core::checks::checked]
 #[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// How many items to return, 1 to 500 (default 100).
-    #[validate(range(min = 1, max = 500))]
+    #[check(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// How many items to skip (default 0).
-    #[validate(range(min = 0))]
+    #[check(minimum = 0)]
     pub offset: Option<i64>,
     /// Only records documenting this day or later.
-    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    #[check(date)]
     pub from: Option<NaiveDate>,
     /// Only records documenting this day or earlier.
-    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    #[check(date)]
     pub to: Option<NaiveDate>,
 }
 
@@ -252,7 +254,138 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut spec = spec;
     spec.info.version = env!("CARGO_PKG_VERSION").into();
     document_access(&mut spec);
+    document_created(&mut spec);
+    document_rules(&mut spec);
     spec
+}
+
+/// Rules that depend on stored records or on two fields together, which no schema can state.
+/// Each is answered 422 with the field and the rule named; each operation's description lists
+/// its own.
+const RULES_BEYOND_THE_SCHEMA: &[(&str, &str)] = &[
+    ("list_*", "`to` before `from` (rule `not_before_from`)."),
+    ("create_practice", "`catalog_version` not a known version of the catalog (`known_version`)."),
+    ("update_practice", "`joined_on` and `time_zone` as for a new practice: an unknown time zone name (`time_zone`)."),
+    ("create_staff", "`ended_on` before `started_on` (`not_before_start`)."),
+    ("update_staff", "`ended_on` before the staff member's first day (`not_before_start`)."),
+    (
+        "create_training",
+        "`topic` not a term of the practice's catalog version (`vocabulary`); `staff_id` not on this practice's staff (`same_practice`); `completed_on` before the staff member's first day (`after_start`); `document_id` not a document of the practice or its PO (`same_organization`).",
+    ),
+    (
+        "import_trainings",
+        "Every row as for one training (`vocabulary`, `same_practice`, `after_start`, `same_organization`), reported by line; one refused row refuses the file.",
+    ),
+    (
+        "create_meeting",
+        "`kind` not a term of the practice's catalog version (`vocabulary`); an attendee's or a follow-up owner's `staff_id` not on this practice's staff (`same_practice`); a staff member listed twice among the attendees (`unique`); a follow-up due or done before the meeting (`not_before_held_on`).",
+    ),
+    ("complete_follow_up", "A day before the meeting was held (`not_before_held_on`)."),
+    (
+        "create_care_plan",
+        "`patient_ref` that contains a date (it could be a date of birth) or has no digit (it could be a name) (`opaque_patient_reference`); `initiating_provider` not on this practice's staff (`same_practice`); `established_on` before `discussed_on` (`not_before_discussed_on`); a care partner name blank, longer than 200 characters or named twice (`not_blank`, `length`, `unique`).",
+    ),
+    ("update_care_plan", "`established_on` before `discussed_on` (`not_before_discussed_on`); changing it once the plan was shared is a 409."),
+    (
+        "create_care_plan_share",
+        "`partner_id` not a care partner of this plan (`partner_of_plan`); a plan not yet established (`established`); `shared_on` before it was established (`not_before_established_on`).",
+    ),
+    (
+        "create_practice_attestation",
+        "`criterion` not a criterion of the practice's catalog version (`known_criterion`) or a PO criterion (`scope`); `not_applicable` for a criterion that does not allow it (`not_applicable_allowed`); `supersedes` not an attestation of the same criterion by the same practice (`same_criterion`); `evidence` naming a document twice or one not of the practice (`unique`, `same_organization`).",
+    ),
+    (
+        "create_organization_attestation",
+        "`criterion` not a criterion of the PO's catalog version (`known_criterion`) or a practice criterion (`scope`); `not_applicable` for a criterion that does not allow it (`not_applicable_allowed`); `supersedes` not an attestation of the same criterion by the same PO (`same_criterion`); `evidence` naming a document twice or one not of the PO (`unique`, `same_organization`).",
+    ),
+    (
+        "create_practice_document",
+        "`document_type` not a term of the catalog version (`vocabulary`); `criteria` naming a criterion the catalog version does not have or one twice (`known_criterion`, `unique`).",
+    ),
+    (
+        "create_organization_document",
+        "`document_type` not a term of the catalog version (`vocabulary`); `criteria` naming a criterion the catalog version does not have or one twice (`known_criterion`, `unique`).",
+    ),
+    ("create_survey", "`kind` not a term of the practice's catalog version (`vocabulary`)."),
+    (
+        "create_report",
+        "`report_type` not a term of the PO's catalog version (`vocabulary`); `period_end` before `period_start` (`not_before_start`) or more than a year after it (`period_length`); `practice_id` not a practice of this PO, `document_id` not a document of the PO or of that practice (`same_organization`).",
+    ),
+    ("create_packet", "`to` before `from` (`not_before_from`)."),
+    ("get_organization_compliance_trend", "`to` before `from` (`not_before_from`); more than 36 months (`max_months`)."),
+    ("get_organization_due", "`criterion` not a criterion of the catalogs the PO is assessed against (`known_criterion`); `practice_id` not a practice of this PO (`same_organization`)."),
+    ("create_token", "A role with the wrong scope: an admin has none, a po_manager a PO, a practice_manager a practice, an auditor one of them (`scope`); a PO or practice that does not exist or is outside the caller's reach (`exists`)."),
+    ("upgrade_practice_catalog", "`to_version` not a later version reachable by the catalog's mappings (`catalog_upgrade`)."),
+    ("upgrade_organization_catalog", "`to_version` not a later version reachable by the catalog's mappings for every practice of the PO (`catalog_upgrade`)."),
+];
+
+/// Appends to each operation's description the rules of [`RULES_BEYOND_THE_SCHEMA`] it
+/// enforces. A name there that no operation has is a fault of this table (the document's test
+/// fails on it).
+fn document_rules(spec: &mut utoipa::openapi::OpenApi) {
+    let mut used = vec![false; RULES_BEYOND_THE_SCHEMA.len()];
+    for item in spec.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let id = operation.operation_id.clone().unwrap_or_default();
+            let takes_a_range = operation.parameters.iter().flatten().any(|p| p.name == "to")
+                && operation.parameters.iter().flatten().any(|p| p.name == "from");
+            let mut rules = Vec::new();
+            for (at, (name, rule)) in RULES_BEYOND_THE_SCHEMA.iter().enumerate() {
+                let applies = match name.strip_suffix('*') {
+                    Some(prefix) => id.starts_with(prefix) && takes_a_range,
+                    None => *name == id,
+                };
+                if applies {
+                    used[at] = true;
+                    rules.push(*rule);
+                }
+            }
+            if rules.is_empty() {
+                continue;
+            }
+            let mut text = operation.description.clone().unwrap_or_default();
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            text.push_str("Rules no schema can state, each answered 422 naming the field and the rule: ");
+            text.push_str(&rules.join(" "));
+            operation.description = Some(text);
+        }
+    }
+    for ((name, _), used) in RULES_BEYOND_THE_SCHEMA.iter().zip(used) {
+        assert!(used, "RULES_BEYOND_THE_SCHEMA names `{name}`, which no operation is");
+    }
+}
+
+/// States the `Location` header every `201 Created` answer carries ([`created`]).
+fn document_created(spec: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{HeaderBuilder, ObjectBuilder, RefOr, Type};
+    for item in spec.paths.paths.values_mut() {
+        for operation in [&mut item.post, &mut item.put].into_iter().flatten() {
+            if let Some(RefOr::T(response)) = operation.responses.responses.get_mut("201") {
+                response.headers.insert(
+                    "Location".into(),
+                    HeaderBuilder::new()
+                        .schema(
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .format(Some(utoipa::openapi::SchemaFormat::Custom("uri-reference".into()))),
+                        )
+                        .description(Some(
+                            "The path of the new record (for several records, of the list holding them)",
+                        ))
+                        .build(),
+                );
+            }
+        }
+    }
 }
 
 /// Adds what the access guard does to every operation under `/api/v1`: the bearer token it
@@ -306,9 +439,31 @@ fn document_access(spec: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-/// Not-found answers for paths no route has, in the API's error shape.
-async fn no_route() -> HttpResponse {
-    actix_web::ResponseError::error_response(&ApiError::NotFound("there is nothing at this path".into()))
+/// `201 Created` with the new record and its URL in `Location`.
+pub fn created<T: serde::Serialize>(location: String, record: &T) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .json(record)
+}
+
+/// What a path of the API answers to a method it does not have: 405 with its methods in
+/// `Allow`; `None` when the API has no such path.
+pub fn method_not_allowed(req: &actix_web::HttpRequest) -> Option<HttpResponse> {
+    let allow = methods::allowed(req.path())?;
+    (!allow.contains(req.method())).then(|| {
+        actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed {
+            method: req.method().to_string(),
+            allow: methods::allow_header(&allow),
+        })
+    })
+}
+
+/// Answers for paths no route has, in the API's error shape: 405 for a method a path does not
+/// have, 404 for a path the API does not have.
+async fn no_route(req: actix_web::HttpRequest) -> HttpResponse {
+    method_not_allowed(&req).unwrap_or_else(|| {
+        actix_web::ResponseError::error_response(&ApiError::NotFound("there is nothing at this path".into()))
+    })
 }
 
 /// Serves the API on `bind` until the process is stopped.

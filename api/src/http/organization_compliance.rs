@@ -19,12 +19,13 @@ use super::extract::{blocking, ValidQuery};
 use super::AppState;
 
 /// The day to evaluate the PO's compliance for.
+#[pcmh_core::checks::checked]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct OrganizationAsOf {
     /// The day (YYYY-MM-DD); today if omitted.
-    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    #[check(date)]
     pub as_of: Option<NaiveDate>,
 }
 
@@ -79,18 +80,19 @@ async fn get_organization_compliance(
 }
 
 /// What falls due across the PO, and how far ahead to look.
+#[pcmh_core::checks::checked]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DueQuery {
     /// The day to look from (YYYY-MM-DD); today if omitted.
-    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    #[check(date)]
     pub as_of: Option<NaiveDate>,
     /// How many days ahead to look, 1 to 366 (default 60).
-    #[validate(range(min = 1, max = 366))]
+    #[check(minimum = 1, maximum = 366)]
     pub within: Option<u32>,
     /// Only items of this criterion, e.g. "4.21".
-    pub criterion: Option<String>,
+    pub criterion: Option<CriterionId>,
     /// Only items of this practice of the PO.
     pub practice_id: Option<i64>,
 }
@@ -130,12 +132,7 @@ async fn get_organization_due(
     let id = OrganizationId(path.into_inner());
     let as_of = query.as_of.unwrap_or_else(today);
     let within = query.within.unwrap_or(pcmh_core::rules::DEFAULT_DUE_WITHIN_DAYS);
-    let criterion = match &query.criterion {
-        Some(text) => {
-            Some(CriterionId::parse(text).map_err(|e| ApiError::invalid("criterion", "criterion_id", e.to_string()))?)
-        }
-        None => None,
-    };
+    let criterion = query.criterion.clone();
     let loaded = load(&state, id).await?;
     let po_catalog = view::organization_catalog(&state.catalogs, &loaded, as_of)?;
     if let Some(c) = &criterion {
@@ -180,15 +177,16 @@ async fn get_organization_due(
 }
 
 /// The months a trend covers.
+#[pcmh_core::checks::checked]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TrendQuery {
     /// The first day (YYYY-MM-DD); the first day of the month 11 months before `to` if omitted.
-    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    #[check(date)]
     pub from: Option<NaiveDate>,
     /// The last day (YYYY-MM-DD); today if omitted. At most 36 months after `from`'s month.
-    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    #[check(date)]
     pub to: Option<NaiveDate>,
 }
 

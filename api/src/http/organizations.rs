@@ -45,7 +45,10 @@ async fn create_organization(
         )?)
     })
     .await?;
-    Ok(HttpResponse::Created().json(organization))
+    Ok(super::created(
+        format!("/api/v1/organizations/{}", organization.id),
+        &organization,
+    ))
 }
 
 /// Lists physician organizations.
@@ -134,7 +137,7 @@ async fn create_practice(
         )?)
     })
     .await?;
-    Ok(HttpResponse::Created().json(practice))
+    Ok(super::created(format!("/api/v1/practices/{}", practice.id), &practice))
 }
 
 /// Lists the practices of a PO.

@@ -18,14 +18,15 @@ use super::extract::{blocking, ValidJson};
 use super::AppState;
 
 /// The period a packet covers, both days included; the compliance status is as of `to`.
+#[pcmh_core::checks::checked]
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PacketRequest {
     /// The first day (YYYY-MM-DD).
-    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    #[check(date)]
     pub from: NaiveDate,
     /// The last day (YYYY-MM-DD), not before `from`.
-    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    #[check(date)]
     pub to: NaiveDate,
 }
 

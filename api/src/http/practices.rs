@@ -71,12 +71,13 @@ async fn update_practice(
 }
 
 /// The day to evaluate compliance for.
+#[pcmh_core::checks::checked]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AsOf {
     /// The day (YYYY-MM-DD); the practice's today, in its time zone, if omitted.
-    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    #[check(date)]
     pub as_of: Option<NaiveDate>,
 }
 
@@ -114,11 +115,12 @@ async fn get_practice_compliance(
 }
 
 /// The catalog version to move a practice to.
+#[pcmh_core::checks::checked]
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogUpgrade {
     /// A later version of the practice's catalog, e.g. "1.1.0".
-    #[validate(length(min = 1, max = 50))]
+    #[check(min_length = 1, max_length = 50)]
     pub to_version: String,
 }
 

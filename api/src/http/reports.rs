@@ -18,21 +18,22 @@ use super::extract::{blocking, ValidJson, ValidQuery};
 use super::{AppState, ListQuery};
 
 /// Paging, a range of period starts, and which reports of the PO to show.
+#[pcmh_core::checks::checked]
 #[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// How many items to return, 1 to 500 (default 100).
-    #[validate(range(min = 1, max = 500))]
+    #[check(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// How many items to skip (default 0).
-    #[validate(range(min = 0))]
+    #[check(minimum = 0)]
     pub offset: Option<i64>,
     /// Only reports whose period starts on this day or later.
-    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    #[check(date)]
     pub from: Option<NaiveDate>,
     /// Only reports whose period starts on this day or earlier.
-    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    #[check(date)]
     pub to: Option<NaiveDate>,
     /// Only reports of this type, e.g. member_list.
     pub report_type: Option<Term>,
@@ -41,21 +42,22 @@ pub struct ReportQuery {
 }
 
 /// Paging, a range of period starts, and which of the reports concerning a practice to show.
+#[pcmh_core::checks::checked]
 #[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PracticeReportQuery {
     /// How many items to return, 1 to 500 (default 100).
-    #[validate(range(min = 1, max = 500))]
+    #[check(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// How many items to skip (default 0).
-    #[validate(range(min = 0))]
+    #[check(minimum = 0)]
     pub offset: Option<i64>,
     /// Only reports whose period starts on this day or later.
-    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    #[check(date)]
     pub from: Option<NaiveDate>,
     /// Only reports whose period starts on this day or earlier.
-    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    #[check(date)]
     pub to: Option<NaiveDate>,
     /// Only reports of this type, e.g. member_list.
     pub report_type: Option<Term>,
@@ -107,7 +109,10 @@ async fn create_report(
         )?)
     })
     .await?;
-    Ok(HttpResponse::Created().json(created))
+    Ok(super::created(
+        format!("/api/v1/organizations/{organization}/reports/{}", created.id),
+        &created,
+    ))
 }
 
 /// Lists a PO's reports by the start of their period; `from`/`to` filter on it.

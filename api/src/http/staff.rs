@@ -36,7 +36,10 @@ async fn create_staff(
     let store = state.store.clone();
     let practice = PracticeId(path.into_inner());
     let created = blocking(move || Ok(actions::add_staff(&store, &caller.actor(), practice, &form)?)).await?;
-    Ok(HttpResponse::Created().json(created))
+    Ok(super::created(
+        format!("/api/v1/practices/{practice}/staff/{}", created.id),
+        &created,
+    ))
 }
 
 /// Lists a practice's staff; `from`/`to` keep those active at some point in that range.

@@ -50,25 +50,29 @@ async fn create_survey(
         )?)
     })
     .await?;
-    Ok(HttpResponse::Created().json(created))
+    Ok(super::created(
+        format!("/api/v1/practices/{practice}/surveys/{}", created.id),
+        &created,
+    ))
 }
 
 /// Paging, the date range of the surveys, and their kind.
+#[pcmh_core::checks::checked]
 #[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SurveyQuery {
     /// How many items to return, 1 to 500 (default 100).
-    #[validate(range(min = 1, max = 500))]
+    #[check(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// How many items to skip (default 0).
-    #[validate(range(min = 0))]
+    #[check(minimum = 0)]
     pub offset: Option<i64>,
     /// Only surveys conducted on this day or later.
-    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    #[check(date)]
     pub from: Option<NaiveDate>,
     /// Only surveys conducted on this day or earlier.
-    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    #[check(date)]
     pub to: Option<NaiveDate>,
     /// Only surveys of this kind.
     pub kind: Option<Term>,

@@ -35,19 +35,20 @@ async fn create_token(
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.clone();
     let issued = blocking(move || Ok(people::issue_token(&store, &caller.principal, &form)?)).await?;
-    Ok(HttpResponse::Created().json(issued))
+    Ok(super::created(format!("/api/v1/tokens/{}", issued.info.id), &issued))
 }
 
 /// Paging for the token list.
+#[pcmh_core::checks::checked]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TokenQuery {
     /// How many items to return, 1 to 500 (default 100).
-    #[validate(range(min = 1, max = 500))]
+    #[check(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// How many items to skip.
-    #[validate(range(min = 0))]
+    #[check(minimum = 0)]
     pub offset: Option<i64>,
 }
 
@@ -83,6 +84,30 @@ async fn list_tokens(
     ))
 }
 
+/// One token (never its secret): any for an admin, the PO's own for a po_manager.
+#[utoipa::path(
+    tag = "tokens",
+    operation_id = "get_token",
+    params(("token_id" = i64, Path, description = "The token's id")),
+    responses(
+        (status = 200, description = "The token", body = TokenInfo),
+        (status = 403, description = "The caller may not read tokens", body = ErrorBody),
+        (status = 404, description = "No such token in the caller's scope", body = ErrorBody)
+    )
+)]
+#[get("/tokens/{token_id}")]
+async fn get_token(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+) -> Result<web::Json<TokenInfo>, ApiError> {
+    let id = path.into_inner();
+    let store = state.store.clone();
+    Ok(web::Json(
+        blocking(move || Ok(people::token(&store, &caller.principal, id)?)).await?,
+    ))
+}
+
 /// Revokes a token at once; revoking it again changes nothing.
 #[utoipa::path(
     tag = "tokens",
@@ -108,5 +133,9 @@ async fn revoke_token(
 
 /// Registers the token routes.
 pub fn configure(config: &mut ServiceConfig) {
-    config.service(create_token).service(list_tokens).service(revoke_token);
+    config
+        .service(create_token)
+        .service(list_tokens)
+        .service(get_token)
+        .service(revoke_token);
 }

@@ -58,25 +58,29 @@ async fn create_training(
         )?)
     })
     .await?;
-    Ok(HttpResponse::Created().json(created))
+    Ok(super::created(
+        format!("/api/v1/practices/{practice}/trainings/{}", created.id),
+        &created,
+    ))
 }
 
 /// Paging, the completion-date range, and who or what was trained.
+#[pcmh_core::checks::checked]
 #[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TrainingQuery {
     /// How many items to return, 1 to 500 (default 100).
-    #[validate(range(min = 1, max = 500))]
+    #[check(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// How many items to skip (default 0).
-    #[validate(range(min = 0))]
+    #[check(minimum = 0)]
     pub offset: Option<i64>,
     /// Only trainings completed on this day or later.
-    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    #[check(date)]
     pub from: Option<NaiveDate>,
     /// Only trainings completed on this day or earlier.
-    #[validate(custom(function = "pcmh_core::checks::plausible_date"))]
+    #[check(date)]
     pub to: Option<NaiveDate>,
     /// Only this staff member's trainings.
     #[param(value_type = Option<i64>)]
@@ -282,7 +286,8 @@ async fn import_trainings(
     })
     .await?;
     Ok(match outcome {
-        Ok(written) => HttpResponse::Created().json(written),
+        // Many records at once: the location is the practice's trainings, which lists them.
+        Ok(written) => super::created(format!("/api/v1/practices/{practice}/trainings"), &written),
         Err(problems) => ImportReport::rows(problems).response(),
     })
 }

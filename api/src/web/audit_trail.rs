@@ -6,7 +6,7 @@
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, Utc};
 use pcmh_core::access::{decide, Action, Decision, Resource};
 use pcmh_core::actions::admin::audit_scope;
 use pcmh_core::ids::PracticeId;
@@ -114,8 +114,11 @@ fn read_filter(form: &Fields) -> Result<EventFilter, FormErrors> {
     Ok(EventFilter {
         record_kind: kind.map(str::to_owned),
         practice: practice.map(PracticeId),
-        since: from.and_then(|d| d.and_hms_opt(0, 0, 0)),
-        until: to.and_then(|d| d.succ_opt()).and_then(|d| d.and_hms_opt(0, 0, 0)),
+        since: from.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc()),
+        until: to
+            .and_then(|d| d.succ_opt())
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc()),
         user_id,
         token_id,
         ..EventFilter::default()
@@ -126,8 +129,8 @@ fn pretty(value: &serde_json::Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
-fn when(at: NaiveDateTime) -> String {
-    format!("{} {} UTC", long_date(at.date()), at.format("%H:%M:%S"))
+fn when(at: DateTime<Utc>) -> String {
+    format!("{} {} UTC", long_date(at.date_naive()), at.format("%H:%M:%S"))
 }
 
 fn line(event: &AuditEvent) -> EventLine {

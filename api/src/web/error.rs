@@ -171,6 +171,11 @@ pub async fn framed_errors(
 }
 
 /// A page for any path no route has.
-pub async fn not_found() -> Result<HttpResponse, WebError> {
-    Err(WebError::NotFound)
+/// A path of the API outside `/api/v1` (such as `/healthz`) asked with a method it does not
+/// have still gets the API's 405.
+pub async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, WebError> {
+    match crate::http::method_not_allowed(&req) {
+        Some(answer) => Ok(answer),
+        None => Err(WebError::NotFound),
+    }
 }

@@ -292,10 +292,11 @@ mod tests {
 
     #[test]
     fn field_errors_are_the_apis() {
+        #[pcmh_core::checks::checked]
         #[derive(Debug, serde::Deserialize, Validate)]
         #[serde(deny_unknown_fields)]
         struct Form {
-            #[validate(custom(function = "pcmh_core::checks::not_blank"))]
+            #[check(not_blank)]
             #[allow(dead_code, reason = "only its validation is tested")]
             name: String,
         }

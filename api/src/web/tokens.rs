@@ -35,7 +35,7 @@ impl TokenLine {
         TokenLine {
             id: t.id,
             role: role_words(t.role),
-            expires: t.expires_at.map_or("Never".to_owned(), |at| long_date(at.date())),
+            expires: t.expires_at.map_or("Never".to_owned(), |at| long_date(at.date_naive())),
             revoked: t.revoked_at.is_some(),
             scope: match (t.organization_id, t.practice_id) {
                 (_, Some(p)) => format!("practice {p}"),

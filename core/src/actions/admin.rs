@@ -7,7 +7,6 @@ use validator::Validate;
 
 use crate::access::{Actor, Principal, TokenRole};
 use crate::catalog::CatalogSet;
-use crate::checks::not_blank;
 use crate::ids::{OrganizationId, PracticeId};
 use crate::records::{Organization, Practice};
 use crate::rules::attested;
@@ -18,20 +17,22 @@ use crate::store::{practices, Store, StoreError, StoreResult};
 use super::snapshot;
 
 /// A new name for a PO or a practice.
+#[crate::checks::checked]
 #[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct Rename {
     /// The new name.
-    #[validate(custom(function = "not_blank"), length(max = 200))]
+    #[check(not_blank, max_length = 200)]
     pub name: String,
 }
 
 /// The version a practice moves to.
+#[crate::checks::checked]
 #[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogVersion {
     /// A later version of the practice's catalog.
-    #[validate(length(min = 1, max = 50))]
+    #[check(min_length = 1, max_length = 50)]
     pub to_version: String,
 }
 

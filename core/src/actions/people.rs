@@ -35,6 +35,16 @@ fn may_revoke(caller: &Principal, token: &TokenInfo) -> bool {
         || (caller.user_id.is_some() && token.user_id == caller.user_id)
 }
 
+/// One token (never its secret); one outside the caller's reach does not exist for it.
+pub fn token(store: &Store, caller: &Principal, id: i64) -> StoreResult<TokenInfo> {
+    let token = store.read(|c| tokens::get(c, id))?;
+    if may_revoke(caller, &token) {
+        Ok(token)
+    } else {
+        Err(StoreError::not_found("token", id))
+    }
+}
+
 /// Revokes a token at once; one outside the caller's reach does not exist for it.
 pub fn revoke_token(store: &Store, caller: &Principal, id: i64) -> StoreResult<TokenInfo> {
     store.write_audited(Audit::by(caller, "revoke", "token"), |c, event| {

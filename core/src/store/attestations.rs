@@ -12,11 +12,11 @@ use validator::Validate;
 use super::schema::{attestations, documents};
 use super::{now, on_backend, organizations, practices, Connection, DateRange, Listing, Page, StoreError, StoreResult};
 use crate::catalog::{Catalog, Scope};
-use crate::checks::{not_blank, plausible_date};
 use crate::ids::{AttestationId, CriterionId, DocumentId, OrganizationId, PracticeId};
 use crate::records::{Attestation, AttestedStatus, Owner};
 
 /// What is needed to make an attestation (or a correction of an earlier one).
+#[crate::checks::checked]
 #[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAttestation {
@@ -25,20 +25,20 @@ pub struct NewAttestation {
     /// What the attestation says; `not_applicable` only where the catalog allows it.
     pub status: AttestedStatus,
     /// The day from which the statement holds.
-    #[validate(custom(function = "plausible_date"))]
+    #[check(date)]
     pub effective_on: NaiveDate,
     /// Who signs it.
-    #[validate(custom(function = "not_blank"), length(max = 200))]
+    #[check(not_blank, max_length = 200)]
     pub signer: String,
     /// The signer's role or title.
-    #[validate(custom(function = "not_blank"), length(max = 200))]
+    #[check(not_blank, max_length = 200)]
     pub signer_role: String,
     /// The statement in the signer's words.
-    #[validate(custom(function = "not_blank"), length(max = 4000))]
+    #[check(not_blank, max_length = 4000)]
     pub statement: String,
     /// Documents offered in support (at most 50), kept by the practice or its PO.
     #[serde(default)]
-    #[validate(length(max = 50))]
+    #[check(max_length = 50)]
     pub evidence: Vec<DocumentId>,
     /// The earlier attestation of the same criterion, by the same practice or PO, that this one corrects.
     pub supersedes: Option<AttestationId>,

@@ -6,8 +6,12 @@
 //! end is kept in `audit_chain_head`; a writer locks that row (`FOR UPDATE` on PostgreSQL; SQLite
 //! already holds the write lock), so events are numbered 1, 2, 3... without gaps even when
 //! several servers write to one database.
+//!
+//! The hashed content writes `occurred_at` in UTC without an offset (`2026-11-28T16:55:01.507162`),
+//! as every event has since the first: writing it otherwise would change the hash of the same
+//! event. Everywhere else (the API, packets, pages) the instant carries its offset (`...Z`).
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -76,8 +80,9 @@ impl Audit {
 pub struct EventContent {
     /// Its place in the chain, from 1.
     pub seq: i64,
-    /// When the write happened (UTC).
-    pub occurred_at: NaiveDateTime,
+    /// When the write happened, in UTC (`2026-11-28T16:55:01.507162Z`); the hash covers it without the `Z`.
+    #[serde(deserialize_with = "crate::instant::utc_or_naive")]
+    pub occurred_at: DateTime<Utc>,
     /// The token that wrote.
     pub token_id: Option<i64>,
     /// The signed-in person who wrote (absent for tokens and the command line).
@@ -111,11 +116,17 @@ pub struct AuditEvent {
     pub hash: String,
 }
 
-/// The canonical form of an event's content: JSON with keys in sorted order.
+/// The canonical form of an event's content, which its hash covers: JSON with keys in sorted
+/// order, and `occurred_at` in UTC without an offset (`2026-11-28T16:55:01.507162`), the form
+/// events were hashed in before instants carried their offset on the wire. Keeping it keeps
+/// the hashed bytes of an event the same whichever version wrote it.
 pub fn canonical(content: &EventContent) -> String {
     // serde_json's maps are sorted (BTreeMap), so going through Value sorts every level.
     serde_json::to_value(content)
-        .and_then(|v| serde_json::to_string(&v))
+        .and_then(|mut v| {
+            v["occurred_at"] = serde_json::to_value(content.occurred_at.naive_utc())?;
+            serde_json::to_string(&v)
+        })
         .unwrap_or_default()
 }
 
@@ -176,7 +187,7 @@ pub fn append(conn: &mut Connection, audit: &Audit, after: Value) -> StoreResult
     let record_id = audit.record_id.or_else(|| after.get("id").and_then(Value::as_i64));
     let content = EventContent {
         seq: head_seq + 1,
-        occurred_at: now(),
+        occurred_at: now().and_utc(),
         token_id: audit.token_id,
         user_id: audit.user_id,
         action: audit.action.to_owned(),
@@ -193,7 +204,7 @@ pub fn append(conn: &mut Connection, audit: &Audit, after: Value) -> StoreResult
         diesel::insert_into(audit_events::table)
             .values((
                 audit_events::seq.eq(content.seq),
-                audit_events::occurred_at.eq(content.occurred_at),
+                audit_events::occurred_at.eq(content.occurred_at.naive_utc()),
                 audit_events::token_id.eq(content.token_id),
                 audit_events::user_id.eq(content.user_id),
                 audit_events::action.eq(&content.action),
@@ -281,7 +292,7 @@ pub fn verify(conn: &mut Connection) -> StoreResult<Verification> {
                 Err(e) => return Ok(broken(format!("event {} has unreadable content: {e}", row.seq))),
             };
             let columns_agree = content.seq == row.seq
-                && content.occurred_at == row.occurred_at
+                && content.occurred_at == row.occurred_at.and_utc()
                 && content.token_id == row.token_id
                 && content.user_id == row.user_id
                 && content.action == row.action
@@ -333,9 +344,9 @@ pub struct EventFilter {
     /// Only events concerning this PO (its own and its practices').
     pub organization: Option<OrganizationId>,
     /// Only events at or after this moment.
-    pub since: Option<NaiveDateTime>,
+    pub since: Option<DateTime<Utc>>,
     /// Only events before this moment.
-    pub until: Option<NaiveDateTime>,
+    pub until: Option<DateTime<Utc>>,
     /// Leave out events of this action (e.g. "export").
     pub except_action: Option<String>,
     /// Only events by this signed-in person (user id).
@@ -371,10 +382,10 @@ pub fn list(conn: &mut Connection, filter: &EventFilter, page: Page) -> StoreRes
                 query = query.filter(audit_events::organization_id.eq(o.0));
             }
             if let Some(since) = filter.since {
-                query = query.filter(audit_events::occurred_at.ge(since));
+                query = query.filter(audit_events::occurred_at.ge(since.naive_utc()));
             }
             if let Some(until) = filter.until {
-                query = query.filter(audit_events::occurred_at.lt(until));
+                query = query.filter(audit_events::occurred_at.lt(until.naive_utc()));
             }
             query
         };
@@ -417,7 +428,8 @@ mod tests {
             occurred_at: chrono::NaiveDate::from_ymd_opt(2026, 11, 24)
                 .unwrap()
                 .and_hms_opt(10, 0, 0)
-                .unwrap(),
+                .unwrap()
+                .and_utc(),
             token_id: Some(3),
             user_id: None,
             action: "create".into(),
@@ -435,5 +447,86 @@ mod tests {
         );
         assert_eq!(text, canonical(&serde_json::from_str(&text).unwrap()));
         assert_eq!(chain_hash(GENESIS, &text).len(), 64);
+        assert!(text.contains(r#""occurred_at":"2026-11-24T10:00:00","#), "{text}");
+    }
+
+    /// An event's content as the trail stored it before instants carried their offset on the
+    /// wire, and the hash it was stored with.
+    const STORED: &str = r#"{"action":"create","after":{"id":7,"name":"Maple Street PO"},"before":null,"occurred_at":"2026-11-28T16:55:01.507162","organization_id":7,"practice_id":null,"record_id":7,"record_kind":"organization","seq":1,"token_id":1}"#;
+    const STORED_HASH: &str = "e368c85db6a2c6b156c982cae1fb83e13afe6a9e4219344140b399da1d5f3a48";
+
+    #[test]
+    fn an_event_stored_before_offsets_keeps_its_bytes_and_hash() {
+        use chrono::TimeZone;
+        let content: EventContent = serde_json::from_str(STORED).unwrap();
+        let at = Utc.with_ymd_and_hms(2026, 11, 28, 16, 55, 1).unwrap() + chrono::Duration::microseconds(507_162);
+        assert_eq!(content.occurred_at, at);
+        assert_eq!(canonical(&content), STORED, "the hashed bytes are those stored");
+        assert_eq!(chain_hash(GENESIS, &canonical(&content)), STORED_HASH);
+        let wire = serde_json::to_value(&content).unwrap();
+        assert_eq!(
+            wire["occurred_at"], "2026-11-28T16:55:01.507162Z",
+            "the wire form has its offset"
+        );
+    }
+
+    #[test]
+    fn an_event_stored_before_offsets_verifies_and_lists_with_its_offset() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&format!("sqlite://{}", dir.path().join("t.db").display())).unwrap();
+        store.migrate().unwrap();
+        let stored_at = chrono::NaiveDate::from_ymd_opt(2026, 11, 28)
+            .unwrap()
+            .and_hms_micro_opt(16, 55, 1, 507_162)
+            .unwrap();
+        store
+            .write(|conn| {
+                on_backend!(conn, |c| {
+                    diesel::insert_into(audit_events::table)
+                        .values((
+                            audit_events::seq.eq(1),
+                            audit_events::occurred_at.eq(stored_at),
+                            audit_events::token_id.eq(Some(1)),
+                            audit_events::action.eq("create"),
+                            audit_events::record_kind.eq("organization"),
+                            audit_events::record_id.eq(Some(7)),
+                            audit_events::organization_id.eq(Some(7)),
+                            audit_events::content.eq(STORED),
+                            audit_events::prev_hash.eq(GENESIS),
+                            audit_events::hash.eq(STORED_HASH),
+                        ))
+                        .execute(c)?;
+                    diesel::update(audit_chain_head::table.find(1))
+                        .set((audit_chain_head::seq.eq(1), audit_chain_head::hash.eq(STORED_HASH)))
+                        .execute(c)
+                })?;
+                append(conn, &Audit::new(None, "create", "token"), serde_json::json!({"id": 2}))?;
+                Ok(())
+            })
+            .unwrap();
+        let verification = store.read(verify).unwrap();
+        assert!(verification.intact(), "{verification:?}");
+        assert_eq!(verification.events, 2);
+        let listed = store
+            .read(|c| list(c, &EventFilter::default(), Page::default()))
+            .unwrap();
+        assert_eq!(listed.items.len(), 2);
+        let old = serde_json::to_value(&listed.items[0]).unwrap();
+        assert_eq!(old["occurred_at"], "2026-11-28T16:55:01.507162Z");
+        assert_eq!(old["hash"], STORED_HASH);
+        let since = Some(stored_at.and_utc() + chrono::Duration::microseconds(1));
+        let later = store
+            .read(|c| {
+                list(
+                    c,
+                    &EventFilter {
+                        since,
+                        ..EventFilter::default()
+                    },
+                    Page::default(),
+                )
+            })
+            .unwrap();
+        assert_eq!(later.items.iter().map(|e| e.content.seq).collect::<Vec<_>>(), [2]);
     }
 }

@@ -15,7 +15,6 @@ use validator::Validate;
 use super::meetings::check_staff;
 use super::schema::{care_partners, care_plan_shares, care_plans};
 use super::{now, on_backend, practices, Connection, DateRange, Listing, Page, StoreError, StoreResult};
-use crate::checks::{patient_reference, plausible_date};
 use crate::ids::{CarePartnerId, CarePlanId, CarePlanShareId, PracticeId, StaffId};
 use crate::records::{CarePartner, CarePlan, CarePlanKind, CarePlanShare, ShareMethod};
 
@@ -26,6 +25,7 @@ const CHUNK: usize = 500;
 const PARTNER_NAME_MAX: usize = 200;
 
 /// What is needed to record a care plan.
+#[crate::checks::checked]
 #[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCarePlan {
@@ -33,40 +33,35 @@ pub struct NewCarePlan {
     pub kind: CarePlanKind,
     /// The opaque practice-local patient reference: 3 to 64 letters, digits, `-` or `_`, with a
     /// digit, never a name or a date of birth.
-    #[validate(custom(function = "patient_reference"))]
-    #[schema(
-        min_length = 3,
-        max_length = 64,
-        pattern = "^[A-Za-z0-9_-]{3,64}$",
-        example = "PT-00042"
-    )]
+    #[check(custom = "pcmh_core::checks::patient_reference", pattern = "^[A-Za-z0-9_-]{3,64}$")]
+    #[schema(example = "PT-00042")]
     pub patient_ref: String,
     /// The provider who initiated the plan, a staff member of the practice.
     pub initiating_provider: StaffId,
     /// The day the plan was discussed with the patient.
-    #[validate(custom(function = "plausible_date"))]
+    #[check(date)]
     pub discussed_on: NaiveDate,
     /// The day the plan was executed (signed or established), if it already was; not before `discussed_on`.
-    #[validate(custom(function = "plausible_date"))]
+    #[check(date)]
     pub established_on: Option<NaiveDate>,
     /// Whether the plan is documented in the patient's medical record.
     pub documented_in_record: bool,
     /// The care partners who should receive a copy (0 to 30 distinct names of at most 200
     /// characters; none if omitted).
     #[serde(default)]
-    #[validate(length(max = 30))]
-    #[schema(max_items = 30)]
+    #[check(max_length = 30)]
     pub care_partners: Vec<String>,
 }
 
 /// What may be recorded on a care plan later; an omitted field is left as it is (null is refused:
 /// an established plan stays established).
+#[crate::checks::checked]
 #[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CarePlanUpdate {
     /// The day the plan was executed; not before `discussed_on`, and fixed once the plan was shared.
     #[serde(default, deserialize_with = "not_null")]
-    #[validate(custom(function = "plausible_date"))]
+    #[check(date)]
     #[schema(nullable = false)]
     pub established_on: Option<NaiveDate>,
     /// Whether the plan is documented in the patient's medical record.
@@ -81,13 +76,14 @@ fn not_null<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(deserializer:
 }
 
 /// One sharing of a care plan with one of its own care partners.
+#[crate::checks::checked]
 #[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCarePlanShare {
     /// The partner it was shared with: a care partner of this plan.
     pub partner_id: CarePartnerId,
     /// The day it was shared; not before the plan was established.
-    #[validate(custom(function = "plausible_date"))]
+    #[check(date)]
     pub shared_on: NaiveDate,
     /// How it was shared.
     pub method: ShareMethod,

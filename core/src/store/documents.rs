@@ -14,7 +14,6 @@ use super::schema::documents;
 use super::{now, on_backend, organizations, practices as practice_store, Connection};
 use super::{DateRange, Listing, Page, StoreError, StoreResult};
 use crate::catalog::Catalog;
-use crate::checks::{not_blank, plausible_date};
 use crate::ids::{CriterionId, DocumentId, OrganizationId, PracticeId, Term};
 use crate::records::{Document, Owner};
 
@@ -22,20 +21,21 @@ use crate::records::{Document, Owner};
 pub const MAX_CRITERIA: usize = 28;
 
 /// What describes an uploaded document (sent as the `metadata` part of the upload).
+#[crate::checks::checked]
 #[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDocument {
     /// Its title.
-    #[validate(custom(function = "not_blank"), length(max = 300))]
+    #[check(not_blank, max_length = 300)]
     pub title: String,
     /// Its type, a term of the catalog's `document_types`.
     pub document_type: Term,
     /// The criteria it supports (criterion ids of the catalog, at most 28, each once).
     #[serde(default)]
-    #[validate(length(max = 28))]
+    #[check(max_length = 28)]
     pub criteria: Vec<CriterionId>,
     /// The day from which it is in force (the period it documents, not the upload day).
-    #[validate(custom(function = "plausible_date"))]
+    #[check(date)]
     pub effective_on: NaiveDate,
 }
 

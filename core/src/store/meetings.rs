@@ -13,7 +13,6 @@ use validator::Validate;
 use super::schema::{meeting_attendees, meeting_follow_ups, team_meetings};
 use super::{now, on_backend, practices, staff, Connection, DateRange, Listing, Page, StoreError, StoreResult};
 use crate::catalog::Catalog;
-use crate::checks::{not_blank, plausible_date};
 use crate::ids::{PracticeId, StaffId, TeamMeetingId, Term};
 use crate::records::{Attendee, FollowUp, Role, TeamMeeting};
 
@@ -21,32 +20,31 @@ use crate::records::{Attendee, FollowUp, Role, TeamMeeting};
 const CHUNK: usize = 500;
 
 /// What is needed to record a team meeting.
+#[crate::checks::checked]
 #[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMeeting {
     /// The day it was held.
-    #[validate(custom(function = "plausible_date"))]
+    #[check(date)]
     pub held_on: NaiveDate,
     /// The kind of meeting, a term of the `meeting_kinds` of the practice's catalog version.
     pub kind: Term,
     /// Who attended, by role (1 to 50).
-    #[validate(length(min = 1, max = 50), nested)]
-    #[schema(min_items = 1, max_items = 50)]
+    #[check(min_length = 1, max_length = 50, nested)]
     pub attendees: Vec<NewAttendee>,
     /// How many patients' care was reviewed (0 to 500).
-    #[validate(range(max = 500))]
-    #[schema(maximum = 500)]
+    #[check(maximum = 500)]
     pub patients_reviewed: u32,
     /// Whether the meeting is documented in the reviewed patients' charts.
     pub documented_in_chart: bool,
     /// The follow-up items agreed (0 to 50; none if omitted).
     #[serde(default)]
-    #[validate(length(max = 50), nested)]
-    #[schema(max_items = 50)]
+    #[check(max_length = 50, nested)]
     pub follow_ups: Vec<NewFollowUp>,
 }
 
 /// One attendee of a meeting being recorded.
+#[crate::checks::checked]
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAttendee {
@@ -57,29 +55,30 @@ pub struct NewAttendee {
 }
 
 /// One follow-up item of a meeting being recorded.
+#[crate::checks::checked]
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewFollowUp {
     /// What is to be done.
-    #[validate(custom(function = "not_blank"), length(max = 1000))]
-    #[schema(max_length = 1000)]
+    #[check(not_blank, max_length = 1000)]
     pub description: String,
     /// The staff member who owns it.
     pub owner: Option<StaffId>,
     /// When it is due (not before the meeting).
-    #[validate(custom(function = "plausible_date"))]
+    #[check(date)]
     pub due_on: NaiveDate,
     /// When it was done, if it already was (not before the meeting).
-    #[validate(custom(function = "plausible_date"))]
+    #[check(date)]
     pub completed_on: Option<NaiveDate>,
 }
 
 /// The completion of a follow-up item: the only change a recorded meeting accepts.
+#[crate::checks::checked]
 #[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FollowUpCompletion {
     /// The day the item was done (not before the meeting).
-    #[validate(custom(function = "plausible_date"))]
+    #[check(date)]
     pub completed_on: NaiveDate,
 }
 

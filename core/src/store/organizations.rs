@@ -6,16 +6,16 @@ use validator::Validate;
 
 use super::schema::organizations;
 use super::{now, on_backend, Connection, Listing, Page, StoreError, StoreResult};
-use crate::checks::not_blank;
 use crate::ids::OrganizationId;
 use crate::records::Organization;
 
 /// What is needed to create a PO.
+#[crate::checks::checked]
 #[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrganization {
     /// The PO's name, unique among POs.
-    #[validate(custom(function = "not_blank"), length(max = 200))]
+    #[check(not_blank, max_length = 200)]
     pub name: String,
 }
 

@@ -40,8 +40,12 @@ pub fn inputs(conn: &mut Connection, id: PracticeId, period: Period) -> StoreRes
     documents.sort_by_key(|d| (d.document.effective_on, d.document.id.0));
     let filter = EventFilter {
         practice: Some(id),
-        since: period.from.and_hms_opt(0, 0, 0),
-        until: period.to.succ_opt().and_then(|d| d.and_hms_opt(0, 0, 0)),
+        since: period.from.and_hms_opt(0, 0, 0).map(|t| t.and_utc()),
+        until: period
+            .to
+            .succ_opt()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc()),
         except_action: Some("export".into()),
         ..EventFilter::default()
     };

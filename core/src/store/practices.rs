@@ -7,46 +7,55 @@ use validator::Validate;
 use super::schema::practices;
 use super::{now, on_backend, organizations, Connection, Listing, Page, StoreError, StoreResult};
 use crate::catalog::Catalog;
-use crate::checks::not_blank;
 use crate::ids::{OrganizationId, PracticeId};
 use crate::records::Practice;
 
 /// What is needed to create a practice.
+#[crate::checks::checked]
 #[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPractice {
     /// The practice's name, unique within its PO.
-    #[validate(custom(function = "not_blank"), length(max = 200))]
+    #[check(not_blank, max_length = 200)]
     pub name: String,
     /// The patient population selected for initial focus, if already declared.
-    #[validate(custom(function = "not_blank"), length(max = 500))]
+    #[check(not_blank, max_length = 500)]
     pub initial_focus_population: Option<String>,
     /// The catalog version to assess the practice against; by default the one in force today.
-    #[validate(length(max = 50))]
+    #[check(max_length = 50)]
     pub catalog_version: Option<String>,
     /// The day the practice joined its PO (YYYY-MM-DD), if known: a PO's trend counts it from then on.
     #[serde(default)]
-    #[validate(custom(function = "crate::checks::plausible_date"))]
+    #[check(date)]
     pub joined_on: Option<chrono::NaiveDate>,
     /// The practice's time zone, an IANA name (default America/Detroit): its "today".
     #[serde(default)]
-    #[validate(custom(function = "crate::checks::time_zone"), length(max = 64))]
+    #[check(
+        custom = "pcmh_core::checks::time_zone",
+        pattern = "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$",
+        max_length = 64
+    )]
     pub time_zone: Option<String>,
 }
 
 /// Changes to a practice's declarations.
+#[crate::checks::checked]
 #[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PracticeUpdate {
     /// The patient population selected for initial focus.
-    #[validate(custom(function = "not_blank"), length(max = 500))]
+    #[check(not_blank, max_length = 500)]
     pub initial_focus_population: Option<String>,
     /// The day the practice joined its PO (YYYY-MM-DD); left as it is when omitted.
-    #[validate(custom(function = "crate::checks::plausible_date"))]
+    #[check(date)]
     pub joined_on: Option<chrono::NaiveDate>,
     /// The practice's time zone, an IANA name; left as it is when omitted.
     #[serde(default)]
-    #[validate(custom(function = "crate::checks::time_zone"), length(max = 64))]
+    #[check(
+        custom = "pcmh_core::checks::time_zone",
+        pattern = "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$",
+        max_length = 64
+    )]
     pub time_zone: Option<String>,
 }
 

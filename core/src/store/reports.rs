@@ -9,7 +9,6 @@ use validator::Validate;
 use super::schema::{documents, periodic_reports};
 use super::{now, on_backend, organizations, practices, Connection, DateRange, Listing, Page, StoreError, StoreResult};
 use crate::catalog::Catalog;
-use crate::checks::plausible_date;
 use crate::ids::{DocumentId, OrganizationId, PeriodicReportId, PracticeId, Term};
 use crate::records::{Owner, PeriodicReport};
 
@@ -17,16 +16,17 @@ use crate::records::{Owner, PeriodicReport};
 pub const MAX_PERIOD_DAYS: i64 = 366;
 
 /// What is needed to file a periodic report.
+#[crate::checks::checked]
 #[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewReport {
     /// The report's type, a term of the catalog's `report_types` (e.g. `member_list`).
     pub report_type: Term,
     /// The first day of the period it covers.
-    #[validate(custom(function = "plausible_date"))]
+    #[check(date)]
     pub period_start: NaiveDate,
     /// The last day of the period it covers (at most 366 days after the first, counting both).
-    #[validate(custom(function = "plausible_date"))]
+    #[check(date)]
     pub period_end: NaiveDate,
     /// The practice of the PO the report is about; omitted, the report is PO-wide.
     pub practice_id: Option<PracticeId>,

@@ -7,33 +7,34 @@ use validator::Validate;
 
 use super::schema::staff;
 use super::{now, on_backend, practices, Connection, DateRange, Listing, Page, StoreError, StoreResult};
-use crate::checks::{not_blank, plausible_date};
 use crate::ids::{PracticeId, StaffId};
 use crate::records::{Role, Staff};
 
 /// What is needed to add a staff member.
+#[crate::checks::checked]
 #[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewStaff {
     /// Their name.
-    #[validate(custom(function = "not_blank"), length(max = 200))]
+    #[check(not_blank, max_length = 200)]
     pub name: String,
     /// Their role.
     pub role: Role,
     /// Their first day in the practice.
-    #[validate(custom(function = "plausible_date"))]
+    #[check(date)]
     pub started_on: NaiveDate,
     /// Their last day, if they left.
-    #[validate(custom(function = "plausible_date"))]
+    #[check(date)]
     pub ended_on: Option<NaiveDate>,
 }
 
 /// A staff member leaving (or a correction of their last day).
+#[crate::checks::checked]
 #[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StaffUpdate {
     /// Their last day in the practice; null if they did not leave after all.
-    #[validate(custom(function = "plausible_date"))]
+    #[check(date)]
     pub ended_on: Option<NaiveDate>,
 }
 

@@ -4,12 +4,11 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Deserialize;
-use validator::{Validate, ValidationError};
+use validator::Validate;
 
 use super::schema::survey_results;
 use super::{now, on_backend, practices, Connection, DateRange, Listing, Page, StoreError, StoreResult};
 use crate::catalog::{Catalog, Term};
-use crate::checks::plausible_date;
 use crate::ids::{PracticeId, SurveyResultId};
 use crate::records::SurveyResult;
 
@@ -17,31 +16,21 @@ use crate::records::SurveyResult;
 pub const MAX_RESPONDENTS: u32 = 1_000_000;
 
 /// What is needed to record a survey result.
+#[crate::checks::checked]
 #[derive(Debug, Clone, PartialEq, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSurvey {
     /// The kind of survey, a term of the catalog's `survey_kinds`.
     pub kind: Term,
     /// The last day of the survey.
-    #[validate(custom(function = "plausible_date"))]
+    #[check(date)]
     pub conducted_on: NaiveDate,
     /// How many people answered: 1 to 1,000,000.
-    #[validate(range(min = 1, max = 1_000_000))]
-    #[schema(minimum = 1, maximum = 1_000_000)]
+    #[check(minimum = 1, maximum = 1_000_000)]
     pub respondents: u32,
     /// The overall score, in percent: 0 to 100.
-    #[validate(custom(function = "survey_score"))]
-    #[schema(minimum = 0.0, maximum = 100.0)]
+    #[check(minimum = 0.0, maximum = 100.0)]
     pub score: f64,
-}
-
-/// A survey score: a finite percentage, 0 to 100.
-pub fn survey_score(score: f64) -> Result<(), ValidationError> {
-    if score.is_finite() && (0.0..=100.0).contains(&score) {
-        Ok(())
-    } else {
-        Err(ValidationError::new("range").with_message(format!("{score} is not a percentage from 0 to 100").into()))
-    }
 }
 
 /// Which survey results to list.
@@ -211,11 +200,19 @@ mod tests {
 
     #[test]
     fn scores_are_finite_percentages() {
+        let survey = |score: f64| NewSurvey {
+            kind: Term::parse("patient_experience").unwrap(),
+            conducted_on: chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+            respondents: 10,
+            score,
+        };
         for good in [0.0, 55.5, 100.0] {
-            assert!(survey_score(good).is_ok(), "{good}");
+            assert!(survey(good).validate().is_ok(), "{good}");
         }
         for bad in [-0.1, 100.01, f64::NAN, f64::INFINITY] {
-            assert_eq!(survey_score(bad).unwrap_err().code, "range", "{bad}");
+            let errors = survey(bad).validate().unwrap_err();
+            let score = &errors.field_errors()["score"];
+            assert!(score.iter().all(|e| e.code == "range"), "{bad}: {score:?}");
         }
     }
 }

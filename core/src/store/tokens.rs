@@ -3,7 +3,7 @@
 //! A token reads `pcmh_<id>_<64 hex digits>`. The id finds the row; the secret's hash is then
 //! compared in constant time, so a guess learns nothing from how long the answer takes.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use validator::Validate;
@@ -11,7 +11,6 @@ use validator::Validate;
 use super::schema::tokens;
 use super::{on_backend, organizations, practices, Connection, Listing, Page, StoreError, StoreResult};
 use crate::access::{Principal, TokenRole};
-use crate::checks::not_blank;
 use crate::hash::{sha256_hex, to_hex};
 use crate::ids::{OrganizationId, PracticeId};
 
@@ -22,11 +21,12 @@ pub const MAX_DAYS: u32 = 3650;
 pub const AUDITOR_DEFAULT_DAYS: u32 = 30;
 
 /// What is needed to make a token.
+#[crate::checks::checked]
 #[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     /// What the token is for, e.g. "Maple Street practice manager".
-    #[validate(custom(function = "not_blank"), length(max = 200))]
+    #[check(not_blank, max_length = 200)]
     pub label: String,
     /// Its role.
     pub role: TokenRole,
@@ -35,7 +35,7 @@ pub struct NewToken {
     /// The practice it is scoped to (practice_manager; an auditor of one practice).
     pub practice_id: Option<PracticeId>,
     /// Days until it expires; auditors' tokens always expire (30 days unless told).
-    #[validate(range(min = 1, max = 3650))]
+    #[check(minimum = 1, maximum = 3650)]
     pub expires_in_days: Option<u32>,
 }
 
@@ -53,15 +53,15 @@ pub struct TokenInfo {
     /// The practice it is scoped to.
     pub practice_id: Option<PracticeId>,
     /// When it stops working, if it does.
-    pub expires_at: Option<NaiveDateTime>,
+    pub expires_at: Option<DateTime<Utc>>,
     /// When it was revoked, if it was.
-    pub revoked_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<DateTime<Utc>>,
     /// The token that made it (none when made on the command line or by a person).
     pub created_by: Option<i64>,
     /// The person who made it for their own scripts, if a person did.
     pub user_id: Option<i64>,
     /// When it was made.
-    pub created_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
 }
 
 /// A new token: the secret, shown this once, and what it is.
@@ -97,11 +97,11 @@ impl Row {
             role: TokenRole::parse(&self.role).unwrap_or(TokenRole::Auditor),
             organization_id: self.organization_id.map(OrganizationId),
             practice_id: self.practice_id.map(PracticeId),
-            expires_at: self.expires_at,
-            revoked_at: self.revoked_at,
+            expires_at: self.expires_at.map(|at| at.and_utc()),
+            revoked_at: self.revoked_at.map(|at| at.and_utc()),
             created_by: self.created_by,
             user_id: self.user_id,
-            created_at: self.created_at,
+            created_at: self.created_at.and_utc(),
         }
     }
 }
@@ -397,7 +397,7 @@ mod tests {
         let mut auditor = form(TokenRole::Auditor);
         auditor.organization_id = Some(organization.id);
         let issued = store.write(|c| create(c, &auditor, None, now)).unwrap();
-        assert_eq!(issued.info.expires_at, Some(now + Duration::days(30)));
+        assert_eq!(issued.info.expires_at, Some((now + Duration::days(30)).and_utc()));
         let later = now + Duration::days(31);
         assert!(store.read(|c| authenticate(c, &issued.token, later)).unwrap().is_none());
     }

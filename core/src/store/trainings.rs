@@ -10,12 +10,11 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use validator::{Validate, ValidationError};
+use validator::Validate;
 
 use super::schema::{documents, training_records};
 use super::{now, on_backend, practices, staff, Connection, DateRange, Listing, Page, StoreError, StoreResult};
 use crate::catalog::{Catalog, Term};
-use crate::checks::{not_blank, plausible_date};
 use crate::ids::{DocumentId, PracticeId, StaffId, TrainingId};
 use crate::records::{Practice, Staff, TrainingRecord};
 
@@ -23,6 +22,7 @@ use crate::records::{Practice, Staff, TrainingRecord};
 pub const MAX_HOURS: f64 = 40.0;
 
 /// What is needed to record a completed training.
+#[crate::checks::checked]
 #[derive(Debug, Clone, PartialEq, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTraining {
@@ -31,28 +31,16 @@ pub struct NewTraining {
     /// The topic, a term of the catalog's `training_topics`.
     pub topic: Term,
     /// The day the training was completed (not before the staff member's first day).
-    #[validate(custom(function = "plausible_date"))]
+    #[check(date)]
     pub completed_on: NaiveDate,
     /// How long it took, in hours: more than 0, at most 40.
-    #[validate(custom(function = "training_hours"))]
-    #[schema(exclusive_minimum = 0.0, maximum = 40.0)]
+    #[check(exclusive_minimum = 0.0, maximum = 40.0)]
     pub hours: f64,
     /// Who gave the training.
-    #[validate(custom(function = "not_blank"), length(max = 200))]
-    #[schema(max_length = 200)]
+    #[check(not_blank, max_length = 200)]
     pub trainer: Option<String>,
     /// The training material or certificate, a document of the practice or its PO.
     pub document_id: Option<DocumentId>,
-}
-
-/// Hours of a training: a finite number more than 0 and at most [`MAX_HOURS`].
-pub fn training_hours(hours: f64) -> Result<(), ValidationError> {
-    if hours.is_finite() && hours > 0.0 && hours <= MAX_HOURS {
-        Ok(())
-    } else {
-        Err(ValidationError::new("range")
-            .with_message(format!("{hours} hours is not more than 0 and at most {MAX_HOURS}").into()))
-    }
 }
 
 /// Which training records to list.
@@ -496,11 +484,21 @@ mod tests {
 
     #[test]
     fn hours_are_more_than_zero_and_at_most_forty() {
+        let training = |hours: f64| NewTraining {
+            staff_id: StaffId(1),
+            topic: Term::parse("care_management").unwrap(),
+            completed_on: chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+            hours,
+            trainer: None,
+            document_id: None,
+        };
         for good in [0.25, 1.0, 40.0] {
-            assert!(training_hours(good).is_ok(), "{good}");
+            assert!(training(good).validate().is_ok(), "{good}");
         }
         for bad in [0.0, -1.0, 40.01, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
-            assert_eq!(training_hours(bad).unwrap_err().code, "range", "{bad}");
+            let errors = training(bad).validate().unwrap_err();
+            let hours = &errors.field_errors()["hours"];
+            assert!(hours.iter().all(|e| e.code == "range"), "{bad}: {hours:?}");
         }
     }
 }

@@ -8,7 +8,7 @@
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use chrono::{Duration, NaiveDateTime};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use validator::Validate;
@@ -17,7 +17,6 @@ use super::schema::{sessions, users};
 use super::tokens::{check_grant, random_secret, scope_for};
 use super::{on_backend, Connection, Listing, Page, StoreError, StoreResult};
 use crate::access::{Principal, TokenRole};
-use crate::checks::not_blank;
 use crate::hash::sha256_hex;
 use crate::ids::{OrganizationId, PracticeId};
 
@@ -28,17 +27,15 @@ pub const INVITATION_DAYS: i64 = 7;
 pub const MIN_PASSWORD: u64 = 12;
 
 /// What is needed to invite a person.
+#[crate::checks::checked]
 #[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// The person's email address, which they sign in with.
-    #[validate(
-        email(code = "email", message = "must be an email address such as ana@example.org"),
-        length(max = 254)
-    )]
+    #[check(email, max_length = 254)]
     pub email: String,
     /// The name shown in the application and on what they sign.
-    #[validate(custom(function = "not_blank"), length(max = 200))]
+    #[check(not_blank, max_length = 200)]
     pub display_name: String,
     /// Their role.
     pub role: TokenRole,
@@ -81,9 +78,9 @@ pub struct User {
     /// Whether the person has set a password (accepted the invitation).
     pub active: bool,
     /// When the account was disabled, if it was.
-    pub disabled_at: Option<NaiveDateTime>,
+    pub disabled_at: Option<DateTime<Utc>>,
     /// When it was made.
-    pub created_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
 }
 
 impl User {
@@ -107,7 +104,7 @@ pub struct Invitation {
     /// The secret for the link `/invitations/{secret}`; shown once, only its hash is stored.
     pub secret: String,
     /// When the link stops working.
-    pub expires_at: NaiveDateTime,
+    pub expires_at: DateTime<Utc>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -136,8 +133,8 @@ impl Row {
             organization_id: self.organization_id.map(OrganizationId),
             practice_id: self.practice_id.map(PracticeId),
             active: self.password_hash.is_some(),
-            disabled_at: self.disabled_at,
-            created_at: self.created_at,
+            disabled_at: self.disabled_at.map(|at| at.and_utc()),
+            created_at: self.created_at.and_utc(),
         }
     }
 }
@@ -211,7 +208,7 @@ pub fn invite(
     Ok(Invitation {
         user: get(conn, id)?,
         secret: format!("{id}_{secret}"),
-        expires_at,
+        expires_at: expires_at.and_utc(),
     })
 }
 
@@ -229,7 +226,7 @@ pub fn reinvite(conn: &mut Connection, id: i64, now: NaiveDateTime) -> StoreResu
     Ok(Invitation {
         user,
         secret: format!("{id}_{secret}"),
-        expires_at,
+        expires_at: expires_at.and_utc(),
     })
 }
 
@@ -364,6 +361,7 @@ pub fn list(conn: &mut Connection, organization: Option<OrganizationId>, page: P
 }
 
 /// A new role and scope for an account.
+#[crate::checks::checked]
 #[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccess {
@@ -406,13 +404,16 @@ pub fn change_access(
 }
 
 /// When each of `ids` last signed in (started a session), for those who ever did.
-pub fn last_sign_ins(conn: &mut Connection, ids: &[i64]) -> StoreResult<std::collections::HashMap<i64, NaiveDateTime>> {
+pub fn last_sign_ins(conn: &mut Connection, ids: &[i64]) -> StoreResult<std::collections::HashMap<i64, DateTime<Utc>>> {
     let rows: Vec<(i64, Option<NaiveDateTime>)> = on_backend!(conn, |c| sessions::table
         .filter(sessions::user_id.eq_any(ids))
         .group_by(sessions::user_id)
         .select((sessions::user_id, diesel::dsl::max(sessions::created_at)))
         .load(c))?;
-    Ok(rows.into_iter().filter_map(|(id, at)| at.map(|at| (id, at))).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, at)| at.map(|at| (id, at.and_utc())))
+        .collect())
 }
 
 /// Disables an account: it cannot sign in again and its sessions end now.

@@ -1,0 +1,91 @@
+//! `405 Method Not Allowed`: a path the API has, asked with a method it does not have, is
+//! answered with the methods it does have (`Allow`), not with 404.
+//!
+//! The paths and their methods are read from the OpenAPI document, which is generated from the
+//! same registrations as the routes, so the two cannot disagree.
+
+use std::sync::OnceLock;
+
+use actix_web::http::Method;
+
+/// One documented path: its segments (`None` for a `{parameter}`) and its methods.
+struct Documented {
+    segments: Vec<Option<String>>,
+    methods: Vec<Method>,
+}
+
+fn documented() -> &'static [Documented] {
+    static PATHS: OnceLock<Vec<Documented>> = OnceLock::new();
+    PATHS.get_or_init(|| {
+        let spec = super::openapi();
+        spec.paths
+            .paths
+            .iter()
+            .map(|(path, item)| Documented {
+                segments: path
+                    .split('/')
+                    .map(|s| (!(s.starts_with('{') && s.ends_with('}'))).then(|| s.to_owned()))
+                    .collect(),
+                methods: [
+                    (item.get.is_some(), Method::GET),
+                    (item.post.is_some(), Method::POST),
+                    (item.put.is_some(), Method::PUT),
+                    (item.patch.is_some(), Method::PATCH),
+                    (item.delete.is_some(), Method::DELETE),
+                ]
+                .into_iter()
+                .filter_map(|(has, method)| has.then_some(method))
+                .collect(),
+            })
+            .collect()
+    })
+}
+
+/// The methods `path` has, when the API documents it; `None` for a path it does not have.
+pub fn allowed(path: &str) -> Option<Vec<Method>> {
+    let asked: Vec<&str> = path.split('/').collect();
+    let mut found: Option<Vec<Method>> = None;
+    for item in documented() {
+        let fits = item.segments.len() == asked.len()
+            && item.segments.iter().zip(&asked).all(|(segment, asked)| match segment {
+                Some(literal) => literal == asked,
+                None => !asked.is_empty(),
+            });
+        if fits {
+            let methods = found.get_or_insert_with(Vec::new);
+            for method in &item.methods {
+                if !methods.contains(method) {
+                    methods.push(method.clone());
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The value of an `Allow` header for `methods`.
+pub fn allow_header(methods: &[Method]) -> String {
+    methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_documented_path_has_its_methods() {
+        let methods = allowed("/api/v1/practices/7/staff").expect("documented");
+        assert!(
+            methods.contains(&Method::GET) && methods.contains(&Method::POST),
+            "{methods:?}"
+        );
+        assert!(!methods.contains(&Method::DELETE));
+        assert_eq!(allowed("/healthz"), Some(vec![Method::GET]));
+    }
+
+    #[test]
+    fn an_undocumented_path_has_none() {
+        assert_eq!(allowed("/api/v1/nothing-here"), None);
+        assert_eq!(allowed("/api/v1/practices//staff"), None);
+    }
+}
