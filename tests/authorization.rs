@@ -332,12 +332,30 @@ fn operations() -> BTreeMap<&'static str, (Access, Body)> {
             Body::Json(|_| json!({"from": "2026-01-01", "to": "2026-12-31"})),
         ),
         ("get_signing_key", Access::SigningKey, Body::None),
+        ("void_staff", Practice(Write), Body::Json(|_| void_body())),
+        ("void_training", Practice(Write), Body::Json(|_| void_body())),
+        ("void_meeting", Practice(Write), Body::Json(|_| void_body())),
+        ("void_follow_up", Practice(Write), Body::Json(|_| void_body())),
+        ("void_care_plan", Practice(Write), Body::Json(|_| void_body())),
+        ("void_care_plan_share", Practice(Write), Body::Json(|_| void_body())),
+        ("void_survey", Practice(Write), Body::Json(|_| void_body())),
+        ("void_practice_document", Practice(Write), Body::Json(|_| void_body())),
+        (
+            "void_organization_document",
+            Organization(Write),
+            Body::Json(|_| void_body()),
+        ),
+        ("void_report", Organization(Write), Body::Json(|_| void_body())),
     ];
     let mut map = BTreeMap::new();
     for (id, access, body) in table {
         assert!(map.insert(id, (access, body)).is_none(), "{id} is twice in the table");
     }
     map
+}
+
+fn void_body() -> Value {
+    json!({"reason": "entered by mistake"})
 }
 
 fn attestation_body(criterion: &str) -> Value {
@@ -614,10 +632,11 @@ fn practice_records(server: &Server, po: i64, practice: i64, name: &str) -> Ids 
     ids.set("care_plan_id", plan_id);
     let partner = plan["care_partners"][0]["id"].as_i64().expect("a partner id");
     ids.set("partner_id", partner);
-    server.create(
+    let share = server.create(
         &format!("{base}/care-plans/{plan_id}/shares"),
         &json!({"partner_id": partner, "shared_on": "2026-05-03", "method": "in_person"}),
     );
+    ids.set("share_id", id_of(&share));
     let mut attestation = attestation_body("4.3");
     attestation["evidence"] = json!([document]);
     attestation["signer"] = json!(format!("{name} office manager"));

@@ -503,6 +503,14 @@ fn every_page_write_applies_the_access_rule(backend: Backend) {
         "/trainings",
         "/trainings/import",
         "/trainings/import/confirm",
+        "/trainings/1/void",
+        "/staff/1/void",
+        "/meetings/1/void",
+        "/meetings/1/follow-ups/1/void",
+        "/care-plans/1/void",
+        "/care-plans/1/shares/1/void",
+        "/surveys/1/void",
+        "/documents/1/void",
         "/meetings",
         "/meetings/1/follow-ups/1/done",
         "/care-plans",
@@ -566,7 +574,15 @@ fn every_po_and_admin_write_applies_the_access_rule(backend: Backend) {
     let before = server.get("/api/v1/audit-events?limit=1").json()["total"]
         .as_i64()
         .expect("a count");
-    for write in ["/attestations", "/documents", "/practices", "/reports", "/upgrade"] {
+    for write in [
+        "/attestations",
+        "/documents",
+        "/practices",
+        "/reports",
+        "/upgrade",
+        "/documents/1/void",
+        "/reports/1/void",
+    ] {
         let path = format!("/organizations/{po}{write}");
         assert_eq!(
             auditor.post(&path, &[("name", "x")]).status,
@@ -733,6 +749,7 @@ fn a_two_gigabyte_packet_is_refused_before_it_is_read(backend: Backend) {
 }
 
 both_backends! {
+    a_training_is_voided_and_amended_on_its_page => a_training_is_voided_and_amended_on_its_page;
     every_po_and_admin_write_applies_the_access_rule => every_po_and_admin_write_applies_the_access_rule;
     a_two_gigabyte_packet_is_refused_before_it_is_read => a_two_gigabyte_packet_is_refused_before_it_is_read;
     cookies_are_secure_behind_an_https_public_url => cookies_are_secure_behind_an_https_public_url;
@@ -745,4 +762,132 @@ both_backends! {
     sessions_end_when_idle_or_when_the_account_is_disabled => sessions_end_when_idle_or_when_the_account_is_disabled;
     every_page_route_applies_the_access_rule => every_page_route_applies_the_access_rule;
     pages_carry_the_security_headers_and_cached_assets => pages_carry_the_security_headers_and_cached_assets;
+}
+
+/// The training page corrects mistakes: "Void" with a reason marks the record voided in the
+/// log (it stays listed); "Amend" opens the form filled in with the record, whose correction
+/// replaces it. A void without a reason is refused and writes nothing.
+fn a_training_is_voided_and_amended_on_its_page(backend: Backend) {
+    let server = Server::start(backend);
+    let (_, practice) = organization_with_practice(&server, "Maple");
+    let api = format!("/api/v1/practices/{practice}");
+    let staff = server.create(
+        &format!("{api}/staff"),
+        &json!({"name": "Ana Lopez", "role": "office_leader", "started_on": "2025-01-06"}),
+    )["id"]
+        .as_i64()
+        .expect("an id");
+    let training = |topic: &str| {
+        server.create(
+            &format!("{api}/trainings"),
+            &json!({"staff_id": staff, "topic": topic, "completed_on": "2026-06-01", "hours": 1.5, "trainer": "Lee"}),
+        )["id"]
+            .as_i64()
+            .expect("an id")
+    };
+    let (first, second) = (training("pcmh_n_model"), training("chronic_care_model"));
+    let p = practice.to_string();
+    let mut ana = invited(
+        &server,
+        "ana@example.org",
+        &["--role", "practice_manager", "--practice", &p],
+        "a long password 1",
+    );
+    let page = format!("/practices/{practice}/trainings");
+    let log = ana.get(&page);
+    assert_eq!(log.status, 200);
+    assert!(
+        log.text().contains(&format!("action=\"{page}/{first}/void\"")),
+        "a Void form per row"
+    );
+
+    let blank = ana.post(&format!("{page}/{first}/void"), &[("reason", "  ")]);
+    assert_eq!(blank.status, 422, "{}", blank.text());
+    assert!(blank.text().contains("was not voided"), "{}", blank.text());
+    assert_eq!(
+        server.get(&format!("{api}/trainings/{first}")).json()["voided"],
+        Value::Null
+    );
+
+    let voided = ana.post(
+        &format!("{page}/{first}/void"),
+        &[("reason", "recorded for the wrong person")],
+    );
+    assert_eq!(voided.status, 303, "{}", voided.text());
+    let record = server.get(&format!("{api}/trainings/{first}")).json();
+    assert_eq!(record["voided"]["reason"], "recorded for the wrong person", "{record}");
+    assert!(
+        record["voided"]["user_id"].as_i64().is_some(),
+        "the person voided it: {record}"
+    );
+    let log = ana.get(&page).text();
+    assert!(
+        log.contains("Voided.") && log.contains("recorded for the wrong person"),
+        "the log shows the voided record"
+    );
+
+    let form = ana.get(&format!("{page}?amend={second}"));
+    assert_eq!(form.status, 200);
+    let text = form.text();
+    assert!(text.contains(&format!("Amend training {second}")), "{text}");
+    assert!(
+        text.contains("value=\"2026-06-01\""),
+        "the form is filled in with the record"
+    );
+    let amended = ana.post(
+        &page,
+        &[
+            ("staff_id", &staff.to_string()),
+            ("topic", "chronic_care_model"),
+            ("completed_on", "2026-06-02"),
+            ("hours", "1.5"),
+            ("trainer", "Lee"),
+            ("replaces_id", &second.to_string()),
+            ("replaces_reason", "the wrong day"),
+        ],
+    );
+    assert_eq!(amended.status, 303, "{}", amended.text());
+    let old = server.get(&format!("{api}/trainings/{second}")).json();
+    assert_eq!(old["voided"]["reason"], "the wrong day", "{old}");
+    let new = old["replaced_by"].as_i64().expect("the correction's id");
+    let new = server.get(&format!("{api}/trainings/{new}")).json();
+    assert_eq!(new["replaces"], second);
+    assert_eq!(new["completed_on"], "2026-06-02");
+
+    // The other lists mark what was voided too.
+    let survey = server.create(
+        &format!("{api}/surveys"),
+        &json!({"kind": "office_efficiency", "conducted_on": "2026-05-10", "respondents": 10, "score": 80.0}),
+    )["id"]
+        .as_i64()
+        .expect("an id");
+    let surveys_page = format!("/practices/{practice}/surveys");
+    let form = ana.get(&surveys_page).text();
+    assert!(
+        form.contains(&format!("action=\"{surveys_page}/{survey}/void\"")),
+        "a Void form per row"
+    );
+    let voided = ana.post(
+        &format!("{surveys_page}/{survey}/void"),
+        &[("reason", "a typo in its date")],
+    );
+    assert_eq!(voided.status, 303, "{}", voided.text());
+    assert!(location(&voided).contains("was+voided"), "{}", location(&voided));
+    let surveys = ana.get(&surveys_page).text();
+    assert!(
+        surveys.contains("Voided on") && surveys.contains("a typo in its date"),
+        "the surveys page marks the voided result"
+    );
+    let twice = ana.post(&format!("{surveys_page}/{survey}/void"), &[("reason", "again")]);
+    assert!(location(&twice).contains("not+voided"), "{}", location(&twice));
+    // A staff member with records is not voided; the notice says to record their last day.
+    let refused = ana.post(
+        &format!("/practices/{practice}/staff/{staff}/void"),
+        &[("reason", "left")],
+    );
+    assert!(location(&refused).contains("last+day"), "{}", location(&refused));
+    assert_eq!(
+        server.get(&format!("{api}/staff/{staff}")).json()["voided"],
+        Value::Null
+    );
 }

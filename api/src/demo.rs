@@ -106,6 +106,7 @@ impl Demo<'_> {
             document_type: term(document_type)?,
             criteria: criteria.to_vec(),
             effective_on,
+            replaces: None,
         };
         let practice = match owner {
             Owner::Practice(practice) => Some(practice),
@@ -174,6 +175,7 @@ impl Demo<'_> {
                     role: *role,
                     started_on: self.months_ago(*months),
                     ended_on: None,
+                    replaces: None,
                 },
             )?;
             let member = audited(conn, self.event("create", "staff", Some(practice)), member)?;
@@ -219,6 +221,7 @@ impl Demo<'_> {
                     hours: 1.5,
                     trainer: Some("PO practice transformation team".into()),
                     document_id: None,
+                    replaces: None,
                 };
                 let created = trainings::create(conn, practice, self.catalog, &form)?;
                 audited(conn, self.event("create", "training", Some(practice)), created)?;
@@ -231,6 +234,7 @@ impl Demo<'_> {
                     hours: 16.0,
                     trainer: Some("PO care management lead".into()),
                     document_id: None,
+                    replaces: None,
                 };
                 let created = trainings::create(conn, practice, self.catalog, &form)?;
                 audited(conn, self.event("create", "training", Some(practice)), created)?;
@@ -282,6 +286,7 @@ impl Demo<'_> {
                 patients_reviewed: 3 + months % 4,
                 documented_in_chart: !(diligence == Diligence::Patchy && months == 9),
                 follow_ups,
+                replaces: None,
             };
             let created = meetings::create(conn, practice, self.catalog, &form)?;
             audited(conn, self.event("create", "meeting", Some(practice)), created)?;
@@ -302,6 +307,7 @@ impl Demo<'_> {
                     conducted_on: self.months_ago(*months),
                     respondents: 140,
                     score: score - f64::from(*months) / 4.0,
+                    replaces: None,
                 };
                 let created = surveys::create(conn, practice, self.catalog, &form)?;
                 audited(conn, self.event("create", "survey", Some(practice)), created)?;
@@ -349,6 +355,7 @@ impl Demo<'_> {
                         "Cardiology, Lakeside Regional".into(),
                         "Health plan care manager".into(),
                     ],
+                    replaces: None,
                 },
             )?;
             let plan = audited(conn, self.event("create", "care_plan", Some(practice)), plan)?;
@@ -366,6 +373,7 @@ impl Demo<'_> {
                     } else {
                         ShareMethod::Portal
                     },
+                    replaces: None,
                 };
                 let created = care_plans::share(conn, practice, plan.id, &share)?;
                 audited(conn, self.event("share", "care_plan_share", Some(practice)), created)?;
@@ -443,6 +451,7 @@ impl Demo<'_> {
                 period_end: end,
                 practice_id: None,
                 document_id: None,
+                replaces: None,
             };
             let created = reports::create(conn, organization, self.catalog, &form)?;
             audited(conn, self.event("create", "report", None), created)?;

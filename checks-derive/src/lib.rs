@@ -22,7 +22,9 @@
 //! | `minimum`, `maximum`, `exclusive_minimum` | `range` | the same words |
 //! | `date` | `pcmh_core::checks::plausible_date` | a `pattern` for 1900-01-01 to 2100-12-31 |
 //! | `email` | `email` | `format: email` |
+//! | `time_zone` | `pcmh_core::checks::time_zone` | one of the IANA names (`TimeZoneName`) |
 //! | `custom = "path", pattern = "regex"` | the function | the pattern (a function alone is refused: say what it checks) |
+//! | `min_length`/`max_length` beside `custom` | the function (one rule, one error) | `minLength`/`maxLength` |
 //! | `nested` | `nested` | (the nested schema states its own) |
 //!
 //! Every text field of a checked struct also states that it may not hold the NUL character,
@@ -31,7 +33,6 @@
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as Tokens;
 use quote::{quote, ToTokens};
-use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{parse_macro_input, Attribute, Fields, ItemStruct, Lit, LitInt, LitStr, Meta, Token, Type};
 
@@ -79,6 +80,7 @@ struct Check {
     exclusive_minimum: Option<Lit>,
     date: bool,
     email: bool,
+    time_zone: bool,
     custom: Option<LitStr>,
     pattern: Option<LitStr>,
     nested: bool,
@@ -148,6 +150,7 @@ fn parse_check(attr: &Attribute, check: &mut Check) -> syn::Result<()> {
             "not_blank" => check.not_blank = true,
             "date" => check.date = true,
             "email" => check.email = true,
+            "time_zone" => check.time_zone = true,
             "nested" => check.nested = true,
             "min_length" => check.min_length = Some(meta.value()?.parse()?),
             "max_length" => check.max_length = Some(meta.value()?.parse()?),
@@ -157,7 +160,7 @@ fn parse_check(attr: &Attribute, check: &mut Check) -> syn::Result<()> {
             "exclusive_minimum" => check.exclusive_minimum = Some(meta.value()?.parse()?),
             "custom" => check.custom = Some(meta.value()?.parse()?),
             "pattern" => check.pattern = Some(meta.value()?.parse()?),
-            _ => return Err(meta.error("unknown check: not_blank, min_length, max_length, length_message, minimum, maximum, exclusive_minimum, date, email, custom, pattern, nested")),
+            _ => return Err(meta.error("unknown check: not_blank, min_length, max_length, length_message, minimum, maximum, exclusive_minimum, date, email, time_zone, custom, pattern, nested")),
         }
         Ok(())
     })?;
@@ -215,10 +218,29 @@ fn expand(check: &Check, shape: &Shape, ty: &Type) -> syn::Result<(Vec<Tokens>, 
             "min_length/max_length are for text or a list",
         ));
     }
-    if (check.not_blank || check.email) && *shape != Shape::Text {
-        return Err(syn::Error::new_spanned(ty, "not_blank and email are for text"));
+    if (check.not_blank || check.email || check.time_zone) && *shape != Shape::Text {
+        return Err(syn::Error::new_spanned(
+            ty,
+            "not_blank, email and time_zone are for text",
+        ));
     }
-    if lengths {
+    if check.time_zone {
+        // The names are a list: the document states it whole, as the type of the field.
+        if check.pattern.is_some() || lengths || check.not_blank {
+            return Err(syn::Error::new_spanned(ty, "time_zone says everything about the field"));
+        }
+        validate.push(quote!(custom(function = "pcmh_core::checks::time_zone")));
+        let optional = unwrap("Option", ty).is_some();
+        schema.push(if optional {
+            quote!(value_type = Option<pcmh_core::checks::TimeZoneName>)
+        } else {
+            quote!(value_type = pcmh_core::checks::TimeZoneName)
+        });
+        return Ok((validate, schema));
+    }
+    // Beside a custom function, the lengths are the function's to check (a test holds it to
+    // them): the document states them, and a short text breaks one rule, not two.
+    if lengths && check.custom.is_none() {
         let min = check.min_length.iter().map(|n| quote!(min = #n));
         let max = check.max_length.iter().map(|n| quote!(max = #n));
         let message = check
@@ -299,9 +321,22 @@ fn merge_schema(attrs: &mut Vec<Attribute>, name: &str, items: &[Tokens]) -> syn
             let Meta::List(list) = &mut attr.meta else {
                 return Err(syn::Error::new_spanned(attr, "expected #[schema(...)]"));
             };
-            let existing = Punctuated::<Meta, Token![,]>::parse_terminated.parse2(list.tokens.clone())?;
-            for meta in &existing {
-                let key = meta.path().get_ident().map(ToString::to_string).unwrap_or_default();
+            // The first word of each item (`value_type = Vec<T>` is no `Meta`: read the words).
+            let mut keys = Vec::new();
+            let mut at_start = true;
+            for token in list.tokens.clone() {
+                match &token {
+                    proc_macro2::TokenTree::Ident(word) if at_start => keys.push(word.clone()),
+                    proc_macro2::TokenTree::Punct(p) if p.as_char() == ',' => {
+                        at_start = true;
+                        continue;
+                    }
+                    _ => {}
+                }
+                at_start = false;
+            }
+            for key_word in &keys {
+                let key = key_word.to_string();
                 if [
                     "min_length",
                     "max_length",
@@ -316,7 +351,7 @@ fn merge_schema(attrs: &mut Vec<Attribute>, name: &str, items: &[Tokens]) -> syn
                 .contains(&key.as_str())
                 {
                     return Err(syn::Error::new_spanned(
-                        meta,
+                        key_word,
                         "this constraint comes from #[check(...)]: declare it there, once",
                     ));
                 }

@@ -221,6 +221,7 @@ fn writes_target(setup: &Setup, catalog: &Catalog) -> (PracticeId, StaffId) {
                     role: Role::Nurse,
                     started_on: today().checked_sub_days(Days::new(400)).unwrap_or(today()),
                     ended_on: None,
+                    replaces: None,
                 },
             )?;
             Ok((practice.id, member.id))
@@ -245,6 +246,7 @@ fn bench_writes(c: &mut Criterion, setup: &Setup) {
                 hours: 1.5,
                 trainer: Some("Benchmark".into()),
                 document_id: None,
+                replaces: None,
             };
             black_box(
                 setup

@@ -11,6 +11,12 @@ use std::borrow::Cow;
 use chrono::{Datelike, NaiveDate};
 use validator::ValidationError;
 
+/// What the OpenAPI document states of text that must not be blank: a character that is not
+/// white space (as `char::is_whitespace` has it), and no NUL anywhere. `#[check(not_blank)]`
+/// states the same.
+pub const NOT_BLANK_PATTERN: &str =
+    "^[^\\u0000]*[^\\u0000\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$";
+
 /// The earliest date a record may document.
 pub const EARLIEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
     Some(d) => d,
@@ -47,6 +53,22 @@ pub fn finite(value: f64) -> Result<(), ValidationError> {
         Err(error("range", format!("{value} is not a finite number")))
     }
 }
+
+/// The OpenAPI type of a time zone field: one of the IANA names the server knows.
+pub struct TimeZoneName;
+
+impl utoipa::PartialSchema for TimeZoneName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("An IANA time zone name such as America/Detroit."))
+            .enum_values(Some(chrono_tz::TZ_VARIANTS.iter().map(|zone| zone.name())))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for TimeZoneName {}
 
 /// An IANA time zone name such as `America/Detroit`.
 pub fn time_zone(text: &str) -> Result<(), ValidationError> {
@@ -166,6 +188,16 @@ mod tests {
     }
 
     #[test]
+    fn care_partner_names_state_the_not_blank_rule_of_check() {
+        let staff = serde_json::to_value(<crate::store::staff::NewStaff as utoipa::PartialSchema>::schema()).unwrap();
+        assert_eq!(staff["properties"]["name"]["pattern"], NOT_BLANK_PATTERN);
+        let partner =
+            serde_json::to_value(<crate::store::care_plans::CarePartnerName as utoipa::PartialSchema>::schema())
+                .unwrap();
+        assert_eq!(partner["pattern"], NOT_BLANK_PATTERN);
+    }
+
+    #[test]
     fn the_stated_not_blank_rule_is_the_enforced_one() {
         let name = stated::<crate::store::staff::NewStaff>("name");
         let mut texts: Vec<String> = (0..=0x3100u32).filter_map(char::from_u32).map(String::from).collect();
@@ -210,12 +242,17 @@ mod tests {
     }
 
     #[test]
-    fn every_time_zone_name_fits_the_stated_pattern() {
-        let zone = stated::<crate::store::practices::PracticeUpdate>("time_zone");
+    fn the_stated_time_zones_are_the_accepted_ones() {
+        let zones = serde_json::to_value(<TimeZoneName as utoipa::PartialSchema>::schema()).unwrap();
+        let zones = jsonschema::validator_for(&zones).unwrap();
         for tz in chrono_tz::TZ_VARIANTS {
-            assert!(zone.is_valid(&serde_json::json!(tz.name())), "{}", tz.name());
+            assert!(zones.is_valid(&serde_json::json!(tz.name())), "{}", tz.name());
+            assert!(time_zone(tz.name()).is_ok(), "{}", tz.name());
         }
-        assert!(!zone.is_valid(&serde_json::json!("not a zone")));
+        for not_a_zone in ["not a zone", "A000", "america/detroit"] {
+            assert!(!zones.is_valid(&serde_json::json!(not_a_zone)), "{not_a_zone}");
+            assert!(time_zone(not_a_zone).is_err(), "{not_a_zone}");
+        }
     }
 
     #[test]
@@ -229,7 +266,11 @@ mod tests {
             "PT 42",
             "ab",
             "John Smith",
+            "",
+            "19650412",
+            &"9".repeat(64),
             &"9".repeat(65),
+            &format!("{}1", "a".repeat(63)),
         ] {
             if patient_reference(text).is_ok() {
                 assert!(reference.is_valid(&serde_json::json!(text)), "{text}");

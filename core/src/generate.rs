@@ -364,6 +364,7 @@ impl Generator<'_> {
             document_type: term(document_type)?,
             criteria: vec![criterion.clone()],
             effective_on,
+            replaces: None,
         };
         Ok(documents::create(conn, owner, self.catalog, &form, &file)?.document.id)
     }
@@ -410,6 +411,7 @@ impl Generator<'_> {
                 document_type: term(kind)?,
                 criteria: vec![criterion.clone()],
                 effective_on,
+                replaces: None,
             };
             documents::create(conn, Owner::Practice(practice), self.catalog, &form, &file)?;
         }
@@ -484,6 +486,7 @@ impl Generator<'_> {
                     role: *role,
                     started_on: self.months_ago(months),
                     ended_on,
+                    replaces: None,
                 },
             )?;
             count += 1;
@@ -533,6 +536,7 @@ impl Generator<'_> {
                             hours: 1.0 + f64::from((since + k as u32) % 4) * 0.5,
                             trainer: Some("PO practice transformation team".into()),
                             document_id: None,
+                            replaces: None,
                         });
                     }
                     if *role == Role::CareManager && year == 0 {
@@ -543,6 +547,7 @@ impl Generator<'_> {
                             hours: 16.0,
                             trainer: Some("PO care management lead".into()),
                             document_id: None,
+                            replaces: None,
                         });
                     }
                 }
@@ -618,6 +623,7 @@ impl Generator<'_> {
                 patients_reviewed: 2 + (months + n) % 6,
                 documented_in_chart: !(diligence == Diligence::Patchy && months % 7 == 3),
                 follow_ups,
+                replaces: None,
             };
             meetings::create(conn, practice, self.catalog, &form)?;
             count += 1;
@@ -642,6 +648,7 @@ impl Generator<'_> {
                     conducted_on: self.months_ago(2 + year * 12 + n % 5),
                     respondents: 80 + (n * 37 + year * 11) % 150,
                     score: score - f64::from((n + year) % 9),
+                    replaces: None,
                 };
                 surveys::create(conn, practice, self.catalog, &form)?;
                 count += 1;
@@ -696,6 +703,7 @@ impl Generator<'_> {
                         PARTNERS[((n + k) as usize) % PARTNERS.len()].into(),
                         PARTNERS[((n + k + 1) as usize) % PARTNERS.len()].into(),
                     ],
+                    replaces: None,
                 },
             )?;
             count += 1;
@@ -716,6 +724,7 @@ impl Generator<'_> {
                     } else {
                         ShareMethod::Portal
                     },
+                    replaces: None,
                 };
                 care_plans::share(conn, practice, plan.id, &share)?;
                 count += 1;
@@ -792,6 +801,7 @@ impl Generator<'_> {
                 period_end: end,
                 practice_id: None,
                 document_id: None,
+                replaces: None,
             };
             reports::create(conn, organization, self.catalog, &form)?;
             count += 1;

@@ -345,7 +345,13 @@ fn escape_html(text: &str) -> String {
 }
 
 /// The human-readable report: self-contained (no script, no outside resource), printable.
-pub fn report_html(manifest: &Manifest, compliance: &PracticeCompliance, files: &[String]) -> String {
+/// `corrections` names each voided record of the period (what, when, by whom, why, replaced by).
+pub fn report_html(
+    manifest: &Manifest,
+    compliance: &PracticeCompliance,
+    files: &[String],
+    corrections: &[String],
+) -> String {
     let mut out = String::new();
     let title = format!(
         "Auditor packet: {} ({} to {})",
@@ -407,7 +413,22 @@ pub fn report_html(manifest: &Manifest, compliance: &PracticeCompliance, files: 
             attestation.join("<br>")
         ));
     }
-    out.push_str("</table>\n<h2>Files in this packet</h2>\n<ul>\n");
+    out.push_str("</table>\n<h2>Corrections</h2>\n");
+    out.push_str(
+        "<p>A record entered by mistake is voided, never deleted: the status above leaves voided records \
+         out, and the logs list them with their voided_at, voided_by and void_reason columns; a \
+         correction names the record it replaces (replaces, replaced_by).</p>\n",
+    );
+    if corrections.is_empty() {
+        out.push_str("<p>No record of the period was voided.</p>\n");
+    } else {
+        out.push_str("<ul>\n");
+        for line in corrections {
+            out.push_str(&format!("<li>{}</li>\n", escape_html(line)));
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str("<h2>Files in this packet</h2>\n<ul>\n");
     for file in files {
         out.push_str(&format!("<li>{}</li>\n", escape_html(file)));
     }
@@ -847,6 +868,7 @@ mod tests {
             as_of: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
             catalog_id: "pcmh-n-domain-4".into(),
             catalog_version: "1.0.0".into(),
+            basis: crate::records::Basis::corrected(),
             summary: crate::rules::view::StatusCounts {
                 not_met: 1,
                 ..Default::default()
@@ -868,7 +890,12 @@ mod tests {
                 due_windows: Vec::new(),
             }],
         };
-        let html = report_html(&manifest(), &compliance, &["evidence/1-<x>.pdf".into()]);
+        let html = report_html(
+            &manifest(),
+            &compliance,
+            &["evidence/1-<x>.pdf".into()],
+            &["document 3 voided on 2026-03-02 by <Ana>: wrong file".into()],
+        );
         assert!(html.contains("North &lt;Clinic&gt;"));
         assert!(html.contains("Care &lt;team&gt;"));
         assert!(html.contains("no &lt;b&gt;meeting&lt;/b&gt;"));

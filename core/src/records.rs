@@ -176,6 +176,9 @@ pub struct Staff {
     pub started_on: NaiveDate,
     /// The last day they worked in the practice, if they left.
     pub ended_on: Option<NaiveDate>,
+    /// Whether it was voided, and what it corrects or was corrected by.
+    #[serde(flatten)]
+    pub correction: Correction,
 }
 
 impl Staff {
@@ -202,6 +205,9 @@ pub struct TrainingRecord {
     pub trainer: Option<String>,
     /// The training material or certificate kept as a document.
     pub document_id: Option<DocumentId>,
+    /// Whether it was voided, and what it corrects or was corrected by.
+    #[serde(flatten)]
+    pub correction: Correction,
 }
 
 /// One attendee of a team meeting, by role.
@@ -224,6 +230,9 @@ pub struct FollowUp {
     pub due_on: NaiveDate,
     /// When it was done, if it was.
     pub completed_on: Option<NaiveDate>,
+    /// Whether it was voided, and what it corrects or was corrected by.
+    #[serde(flatten)]
+    pub correction: Correction,
 }
 
 /// An inter-disciplinary team meeting (case conference) of a practice.
@@ -245,6 +254,9 @@ pub struct TeamMeeting {
     pub documented_in_chart: bool,
     /// The follow-up items it agreed.
     pub follow_ups: Vec<FollowUp>,
+    /// Whether it was voided, and what it corrects or was corrected by.
+    #[serde(flatten)]
+    pub correction: Correction,
 }
 
 impl TeamMeeting {
@@ -323,6 +335,9 @@ pub struct CarePlanShare {
     pub shared_on: NaiveDate,
     /// How it was shared.
     pub method: ShareMethod,
+    /// Whether it was voided, and what it corrects or was corrected by.
+    #[serde(flatten)]
+    pub correction: Correction,
 }
 
 /// A care plan of one patient, known only by an opaque practice-local reference.
@@ -348,6 +363,9 @@ pub struct CarePlan {
     pub care_partners: Vec<CarePartner>,
     /// Each time the plan was shared with a partner.
     pub shares: Vec<CarePlanShare>,
+    /// Whether it was voided, and what it corrects or was corrected by.
+    #[serde(flatten)]
+    pub correction: Correction,
 }
 
 /// Who a record belongs to: one practice, or a PO as a whole.
@@ -430,6 +448,9 @@ pub struct Document {
     pub criteria: Vec<CriterionId>,
     /// The day from which it is in force.
     pub effective_on: NaiveDate,
+    /// Whether it was voided, and what it corrects or was corrected by.
+    #[serde(flatten)]
+    pub correction: Correction,
 }
 
 /// The result of one survey (patient satisfaction, office efficiency, ...).
@@ -447,6 +468,9 @@ pub struct SurveyResult {
     pub respondents: u32,
     /// The overall score, in percent.
     pub score: f64,
+    /// Whether it was voided, and what it corrects or was corrected by.
+    #[serde(flatten)]
+    pub correction: Correction,
 }
 
 /// A report that covers a period (a monthly member list, a utilization report, ...).
@@ -464,6 +488,9 @@ pub struct PeriodicReport {
     pub period_end: NaiveDate,
     /// The report itself, kept as a document.
     pub document_id: Option<DocumentId>,
+    /// Whether it was voided, and what it corrects or was corrected by.
+    #[serde(flatten)]
+    pub correction: Correction,
 }
 
 /// The records the rules look at: one practice's, or a PO's together with all its practices'.
@@ -565,5 +592,116 @@ impl RecordRef {
     /// A pointer to a record of `kind` with `id`.
     pub fn new(kind: RecordKind, id: i64) -> Self {
         Self { kind, id }
+    }
+}
+
+/// Who voided a record, when and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Voided {
+    /// When it was voided.
+    pub at: DateTime<Utc>,
+    /// Who voided it: the person's name, or the token's label.
+    pub by: String,
+    /// The signed-in person who voided it, if a person did.
+    pub user_id: Option<i64>,
+    /// The token that voided it, if a token did.
+    pub token_id: Option<i64>,
+    /// Why, in the words of whoever voided it.
+    pub reason: String,
+}
+
+/// Whether a record was voided, and the corrections it takes part in. A voided record stays
+/// stored and listed, but no evaluation counts it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Correction {
+    /// Who voided the record, when and why; null while it counts.
+    #[serde(default)]
+    pub voided: Option<Voided>,
+    /// The id of the record of the same kind this one corrects (which was voided when this one was recorded).
+    #[serde(default)]
+    pub replaces: Option<i64>,
+    /// The id of the record that corrects this one.
+    #[serde(default)]
+    pub replaced_by: Option<i64>,
+}
+
+impl Correction {
+    /// Whether the record was voided.
+    pub fn is_voided(&self) -> bool {
+        self.voided.is_some()
+    }
+}
+
+/// Which records an evaluation counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordsCounted {
+    /// Today's corrected records: every record not voided (the default).
+    #[default]
+    Corrected,
+    /// The records as they were known at the end of a past day (UTC): those recorded by then,
+    /// voided ones counting if they were voided only later.
+    AsKnownOn,
+}
+
+/// The records an evaluation was made from: today's corrected ones, or those known on a past day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Basis {
+    /// Which records were counted.
+    pub records: RecordsCounted,
+    /// The day whose knowledge was used, for `as_known_on`.
+    pub as_known_on: Option<NaiveDate>,
+}
+
+impl Basis {
+    /// Today's corrected records.
+    pub fn corrected() -> Self {
+        Basis::default()
+    }
+
+    /// The records known at the end of `day` (UTC), when a day is given; else today's corrected ones.
+    pub fn known_on(day: Option<NaiveDate>) -> Self {
+        match day {
+            Some(day) => Basis {
+                records: RecordsCounted::AsKnownOn,
+                as_known_on: Some(day),
+            },
+            None => Basis::corrected(),
+        }
+    }
+}
+
+impl Records {
+    /// The same records without the voided ones (nor the voided shares, follow-ups, ...
+    /// within those kept): what an evaluation of today's corrected records counts.
+    pub fn without_voided(&self) -> Records {
+        let keep = |c: &Correction| !c.is_voided();
+        Records {
+            practices: self.practices.clone(),
+            staff: self.staff.iter().filter(|r| keep(&r.correction)).cloned().collect(),
+            trainings: self.trainings.iter().filter(|r| keep(&r.correction)).cloned().collect(),
+            meetings: self
+                .meetings
+                .iter()
+                .filter(|r| keep(&r.correction))
+                .map(|m| TeamMeeting {
+                    follow_ups: m.follow_ups.iter().filter(|f| keep(&f.correction)).cloned().collect(),
+                    ..m.clone()
+                })
+                .collect(),
+            care_plans: self
+                .care_plans
+                .iter()
+                .filter(|r| keep(&r.correction))
+                .map(|p| CarePlan {
+                    shares: p.shares.iter().filter(|s| keep(&s.correction)).cloned().collect(),
+                    ..p.clone()
+                })
+                .collect(),
+            attestations: self.attestations.clone(),
+            documents: self.documents.iter().filter(|r| keep(&r.correction)).cloned().collect(),
+            surveys: self.surveys.iter().filter(|r| keep(&r.correction)).cloned().collect(),
+            reports: self.reports.iter().filter(|r| keep(&r.correction)).cloned().collect(),
+        }
     }
 }

@@ -50,6 +50,7 @@ fn organization(store: &Store, name: &str) -> OrganizationId {
                             role: Role::Nurse,
                             started_on: NaiveDate::from_ymd_opt(2024, 1, 2).unwrap(),
                             ended_on: None,
+                            replaces: None,
                         },
                     )?;
                 }

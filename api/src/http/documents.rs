@@ -30,7 +30,7 @@ use validator::Validate;
 
 use super::access::Caller;
 use super::error::{ApiError, ErrorBody, FieldError};
-use super::extract::{blocking, parse_json, ValidQuery, JSON_LIMIT};
+use super::extract::{blocking, parse_api_json, ValidQuery, JSON_LIMIT};
 use super::{AppState, ListQuery};
 
 /// The largest file accepted: 50 MiB.
@@ -209,7 +209,7 @@ pub(crate) async fn receive_text(field: &mut Field, limit: usize, what: &str) ->
 /// Reads and validates the `metadata` part.
 async fn receive_metadata(field: &mut Field) -> Result<NewDocument, ApiError> {
     let bytes = receive_text(field, JSON_LIMIT, "the metadata part").await?;
-    parse_json(&bytes).map_err(|error| match error {
+    parse_api_json(&bytes).map_err(|error| match error {
         ApiError::Invalid(fields) => ApiError::Invalid(
             fields
                 .into_iter()

@@ -115,6 +115,133 @@ pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, Api
     Ok(value)
 }
 
+/// Deserializes and validates a JSON request body of the API, after checking that its objects
+/// and lists stand where the OpenAPI document's schema of `T` has them: serde reads a struct
+/// from a list of its fields' values too (`[null, null]` for a struct of two fields), which the
+/// document does not allow and no client means.
+///
+/// A whole number written with a fraction (`30.0`) is an integer to JSON Schema, so where the
+/// document has an integer it is read as one.
+pub fn parse_api_json<T: DeserializeOwned + Validate + utoipa::ToSchema>(bytes: &[u8]) -> Result<T, ApiError> {
+    if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(bytes) {
+        let document = document();
+        if let Some(schema) = document["components"]["schemas"].get(T::name().as_ref()) {
+            if shape(&mut value, schema, document, String::new())? {
+                return parse_json(&serde_json::to_vec(&value).unwrap_or_default());
+            }
+        }
+    }
+    parse_json(bytes)
+}
+
+/// The OpenAPI document as JSON, made once.
+fn document() -> &'static serde_json::Value {
+    static DOCUMENT: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    DOCUMENT.get_or_init(|| serde_json::to_value(super::openapi()).unwrap_or_default())
+}
+
+/// Checks that `value` is an object or a list wherever `schema` says so, and turns a whole
+/// number written with a fraction into an integer where `schema` has an integer (nothing else:
+/// serde and the field rules check the rest, with their own messages). Whether it changed
+/// `value`.
+fn shape(
+    value: &mut serde_json::Value,
+    schema: &serde_json::Value,
+    document: &serde_json::Value,
+    path: String,
+) -> Result<bool, ApiError> {
+    use serde_json::Value;
+    let schema = match schema["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+    {
+        Some(name) => &document["components"]["schemas"][name],
+        None => schema,
+    };
+    for key in ["oneOf", "anyOf"] {
+        if let Some(branches) = schema[key].as_array() {
+            // A branch that reads the value as an integer wins over one that leaves it alone
+            // (`null` or a StaffId: 7.0 is the StaffId 7).
+            let mut first_error = None;
+            let mut fits = false;
+            for branch in branches {
+                let mut tried = value.clone();
+                match shape(&mut tried, branch, document, path.clone()) {
+                    Ok(true) => {
+                        *value = tried;
+                        return Ok(true);
+                    }
+                    Ok(false) => fits = true,
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+            return match first_error {
+                Some(error) if !fits => Err(error),
+                _ => Ok(false),
+            };
+        }
+    }
+    let mut changed = false;
+    if let Some(all) = schema["allOf"].as_array() {
+        for part in all {
+            changed |= shape(value, part, document, path.clone())?;
+        }
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(one) => vec![one.as_str()],
+        Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
+        _ => return Ok(changed),
+    };
+    if types.contains(&"integer") && value.is_f64() {
+        if let Some(whole) = value.as_f64().filter(|n| n.fract() == 0.0 && n.abs() < 9.0e15) {
+            *value = Value::from(whole as i64);
+            return Ok(true);
+        }
+    }
+    let at = |path: &str| {
+        if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path.to_owned()
+        }
+    };
+    let expected = match types.as_slice() {
+        ["object", ..] | [_, "object"] => "a JSON object",
+        ["array", ..] | [_, "array"] => "a list",
+        _ => "of another type",
+    };
+    match value {
+        Value::Object(fields) if types.contains(&"object") => {
+            for (name, item) in fields.iter_mut() {
+                if let Some(property) = schema["properties"].get(name) {
+                    let next = if path.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{path}.{name}")
+                    };
+                    changed |= shape(item, property, document, next)?;
+                }
+            }
+            Ok(changed)
+        }
+        Value::Array(items) if types.contains(&"array") => {
+            let list = at(&path);
+            for (i, item) in items.iter_mut().enumerate() {
+                changed |= shape(item, &schema["items"], document, format!("{list}[{i}]"))?;
+            }
+            Ok(changed)
+        }
+        Value::Object(_) | Value::Array(_) => Err(ApiError::invalid(
+            at(&path),
+            "type",
+            format!("has the wrong type: expected {expected}"),
+        )),
+        _ => Ok(changed),
+    }
+}
+
 /// Refuses text holding a NUL character (`\u0000`): no record has a use for it, and
 /// PostgreSQL cannot store it in text.
 fn refuse_nul(bytes: &[u8]) -> Result<(), ApiError> {
@@ -216,7 +343,7 @@ pub async fn read_body(payload: &mut Payload, limit: usize) -> Result<Bytes, Api
     Ok(body.freeze())
 }
 
-impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
+impl<T: DeserializeOwned + Validate + utoipa::ToSchema + 'static> FromRequest for ValidJson<T> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
@@ -242,7 +369,7 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
                 )));
             }
             let bytes = read_body(&mut payload, JSON_LIMIT).await?;
-            parse_json(&bytes).map(ValidJson)
+            parse_api_json(&bytes).map(ValidJson)
         })
     }
 }
@@ -280,6 +407,10 @@ mod tests {
     }
 
     fn invalid_field(result: Result<Form, ApiError>) -> (String, String) {
+        invalid(result)
+    }
+
+    fn invalid<T: std::fmt::Debug>(result: Result<T, ApiError>) -> (String, String) {
         match result {
             Err(ApiError::Invalid(fields)) => (fields[0].field.clone(), fields[0].rule.clone()),
             other => panic!("expected a 422, got {other:?}"),
@@ -371,6 +502,51 @@ mod tests {
         assert_eq!(
             invalid_field(parse_json(br#"{"name": "a\u0000b"}"#)),
             ("name".into(), "no_nul".into())
+        );
+    }
+
+    #[test]
+    fn a_list_where_the_document_has_an_object_is_refused() {
+        use pcmh_core::store::meetings::NewMeeting;
+        use pcmh_core::store::practices::PracticeUpdate;
+        // serde alone would read `[null, null]` as a PracticeUpdate of two absent fields.
+        assert_eq!(
+            invalid(parse_api_json::<PracticeUpdate>(b"[null, null]")),
+            ("body".into(), "type".into())
+        );
+        assert!(parse_api_json::<PracticeUpdate>(br#"{"time_zone": "America/Detroit"}"#).is_ok());
+        let meeting = |attendee: &str| {
+            format!(
+                r#"{{"held_on": "2026-03-02", "kind": "case_conference", "attendees": [{attendee}],
+                    "patients_reviewed": 3, "documented_in_chart": true}}"#
+            )
+        };
+        assert_eq!(
+            invalid(parse_api_json::<NewMeeting>(meeting(r#"["nurse", null]"#).as_bytes())),
+            ("attendees[0]".into(), "type".into())
+        );
+        assert!(parse_api_json::<NewMeeting>(meeting(r#"{"role": "nurse"}"#).as_bytes()).is_ok());
+        assert_eq!(
+            invalid(parse_api_json::<NewMeeting>(br#"{"attendees": {"role": "nurse"}}"#)),
+            ("attendees".into(), "type".into())
+        );
+    }
+
+    #[test]
+    fn a_whole_number_with_a_fraction_is_an_integer() {
+        use pcmh_core::store::meetings::NewMeeting;
+        let meeting = |reviewed: &str, staff: &str| {
+            format!(
+                r#"{{"held_on": "2026-03-02", "kind": "case_conference", "attendees": [{{"role": "nurse", "staff_id": {staff}}}],
+                    "patients_reviewed": {reviewed}, "documented_in_chart": true}}"#
+            )
+        };
+        let read = parse_api_json::<NewMeeting>(meeting("30.0", "7.0").as_bytes()).expect("30.0 is 30");
+        assert_eq!(read.patients_reviewed, 30);
+        assert_eq!(read.attendees[0].staff_id.map(|s| s.0), Some(7));
+        assert_eq!(
+            invalid(parse_api_json::<NewMeeting>(meeting("30.5", "null").as_bytes())),
+            ("patients_reviewed".into(), "type".into())
         );
     }
 

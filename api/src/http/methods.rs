@@ -42,25 +42,34 @@ fn documented() -> &'static [Documented] {
 }
 
 /// The methods `path` has, when the API documents it; `None` for a path it does not have.
+/// Where several documented paths fit, the most literal one wins: `/trainings/import` is the
+/// import, not a training whose id is `import`.
 pub fn allowed(path: &str) -> Option<Vec<Method>> {
     let asked: Vec<&str> = path.split('/').collect();
-    let mut found: Option<Vec<Method>> = None;
+    let mut best: Option<(usize, Vec<Method>)> = None;
     for item in documented() {
         let fits = item.segments.len() == asked.len()
             && item.segments.iter().zip(&asked).all(|(segment, asked)| match segment {
                 Some(literal) => literal == asked,
                 None => !asked.is_empty(),
             });
-        if fits {
-            let methods = found.get_or_insert_with(Vec::new);
-            for method in &item.methods {
-                if !methods.contains(method) {
-                    methods.push(method.clone());
+        if !fits {
+            continue;
+        }
+        let literals = item.segments.iter().filter(|s| s.is_some()).count();
+        match &mut best {
+            Some((most, methods)) if *most == literals => {
+                for method in &item.methods {
+                    if !methods.contains(method) {
+                        methods.push(method.clone());
+                    }
                 }
             }
+            Some((most, _)) if *most > literals => {}
+            _ => best = Some((literals, item.methods.clone())),
         }
     }
-    found
+    best.map(|(_, methods)| methods)
 }
 
 /// The value of an `Allow` header for `methods`.
@@ -81,6 +90,11 @@ mod tests {
         );
         assert!(!methods.contains(&Method::DELETE));
         assert_eq!(allowed("/healthz"), Some(vec![Method::GET]));
+        assert_eq!(
+            allowed("/api/v1/practices/7/trainings/import"),
+            Some(vec![Method::POST])
+        );
+        assert_eq!(allowed("/api/v1/practices/7/trainings/12"), Some(vec![Method::GET]));
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod staff;
 pub mod surveys;
 pub mod tokens;
 pub mod trainings;
+pub mod voids;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -238,6 +239,7 @@ fn routes(config: &mut ServiceConfig) {
             .configure(documents::configure)
             .configure(surveys::configure)
             .configure(reports::configure)
+            .configure(voids::configure)
             .configure(tokens::configure)
             .configure(audit::configure)
             .wrap(actix_web::middleware::from_fn(access::guard)),
@@ -255,6 +257,13 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     spec.info.version = env!("CARGO_PKG_VERSION").into();
     document_access(&mut spec);
     document_created(&mut spec);
+    // The upload form is no Rust struct that serde reads (the multipart reader refuses a part
+    // of another name), so its schema is told here.
+    if let Some(utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::Object(form))) =
+        spec.components.as_mut().and_then(|c| c.schemas.get_mut("UploadForm"))
+    {
+        form.additional_properties = Some(Box::new(utoipa::openapi::schema::AdditionalProperties::FreeForm(false)));
+    }
     document_rules(&mut spec);
     spec
 }
@@ -274,7 +283,7 @@ const RULES_BEYOND_THE_SCHEMA: &[(&str, &str)] = &[
     ),
     (
         "import_trainings",
-        "Every row as for one training (`vocabulary`, `same_practice`, `after_start`, `same_organization`), reported by line; one refused row refuses the file.",
+        "A file that is not well-formed UTF-8 CSV is a 400 (`malformed_csv`). Its header: an empty file (`required`), a column named twice (`duplicate_column`), an unknown column (`unknown_column`), both `staff_id` and `staff` (`conflicting_columns`), a required column missing (`required`); a header without rows (`not_empty`). Every row as for one training (`vocabulary`, `same_practice`, `after_start`, `same_organization`), reported by line; one refused row refuses the file.",
     ),
     (
         "create_meeting",
@@ -292,7 +301,7 @@ const RULES_BEYOND_THE_SCHEMA: &[(&str, &str)] = &[
     ),
     (
         "create_practice_attestation",
-        "`criterion` not a criterion of the practice's catalog version (`known_criterion`) or a PO criterion (`scope`); `not_applicable` for a criterion that does not allow it (`not_applicable_allowed`); `supersedes` not an attestation of the same criterion by the same practice (`same_criterion`); `evidence` naming a document twice or one not of the practice (`unique`, `same_organization`).",
+        "`criterion` not a criterion of the practice's catalog version (`known_criterion`) or a PO criterion (`scope`); `not_applicable` for a criterion that does not allow it (`not_applicable_allowed`); `supersedes` not an attestation of the same criterion by the same practice (`same_criterion`); `evidence` naming a document twice or one not of the practice or its PO (`unique`, `same_practice`).",
     ),
     (
         "create_organization_attestation",
@@ -316,7 +325,40 @@ const RULES_BEYOND_THE_SCHEMA: &[(&str, &str)] = &[
     ("get_organization_due", "`criterion` not a criterion of the catalogs the PO is assessed against (`known_criterion`); `practice_id` not a practice of this PO (`same_organization`)."),
     ("create_token", "A role with the wrong scope: an admin has none, a po_manager a PO, a practice_manager a practice, an auditor one of them (`scope`); a PO or practice that does not exist or is outside the caller's reach (`exists`)."),
     ("upgrade_practice_catalog", "`to_version` not a later version reachable by the catalog's mappings (`catalog_upgrade`)."),
-    ("upgrade_organization_catalog", "`to_version` not a later version reachable by the catalog's mappings for every practice of the PO (`catalog_upgrade`)."),
+    ("upgrade_organization_catalog", "`to_version` not a later version reachable by the catalog's mappings for every practice of the PO (`catalog_upgrade`)."),    ("create_staff", "A correction's `replaces.id` not a staff member of this practice (`same_owner`); one already voided is a 409, and so is one any record names. The record it replaces is voided in the same transaction as the new one is written: both, or neither."),
+    ("create_training", "A correction's `replaces.id` not a training record of this practice (`same_owner`); one already voided is a 409. The record it replaces is voided in the same transaction as the new one is written: both, or neither."),
+    ("create_meeting", "A correction's `replaces.id` not a meeting of this practice (`same_owner`); one already voided is a 409. The record it replaces is voided in the same transaction as the new one is written: both, or neither."),
+    ("create_care_plan", "A correction's `replaces.id` not a care plan of this practice (`same_owner`); one already voided is a 409. The record it replaces is voided in the same transaction as the new one is written: both, or neither."),
+    ("create_care_plan_share", "A correction's `replaces.id` not a share of this care plan (`same_owner`); one already voided is a 409. The record it replaces is voided in the same transaction as the new one is written: both, or neither."),
+    ("create_survey", "A correction's `replaces.id` not a survey result of this practice (`same_owner`); one already voided is a 409. The record it replaces is voided in the same transaction as the new one is written: both, or neither."),
+    ("create_practice_document", "A correction's `replaces.id` not a document of this practice (its own, not a PO-level one) (`same_owner`); one already voided is a 409. The record it replaces is voided in the same transaction as the new one is written: both, or neither."),
+    ("create_organization_document", "A correction's `replaces.id` not a PO-level document of this PO (`same_owner`); one already voided is a 409. The record it replaces is voided in the same transaction as the new one is written: both, or neither."),
+    ("create_report", "A correction's `replaces.id` not a report of this PO (`same_owner`); one already voided is a 409. The record it replaces is voided in the same transaction as the new one is written: both, or neither."),
+    ("create_training", "A voided staff member (`not_voided`)."),
+    ("create_meeting", "An attendee or follow-up owner who was voided (`not_voided`)."),
+    ("create_care_plan", "An `initiating_provider` who was voided (`not_voided`)."),
+    ("create_care_plan_share", "Sharing a voided care plan is a 409."),
+    ("complete_follow_up", "Completing a voided follow-up item, or one of a voided meeting, is a 409."),
+    ("void_staff", "A staff member any record not voided names (a training, a meeting attended, a follow-up owned, a care plan initiated) is a 409: record their last day instead."),
+];
+
+/// The order of each list, so that paging through it with `offset` sees every item once.
+const LIST_ORDER: &[(&str, &str)] = &[
+    ("list_organizations", "by id"),
+    ("list_practices", "by id"),
+    ("list_staff", "by id"),
+    ("list_trainings", "by completion day, then id"),
+    ("list_meetings", "by the day held, then id"),
+    ("list_care_plans", "by the day discussed, then id"),
+    ("list_practice_attestations", "by effective day, then id"),
+    ("list_organization_attestations", "by effective day, then id"),
+    ("list_practice_documents", "by effective day, then id"),
+    ("list_organization_documents", "by effective day, then id"),
+    ("list_surveys", "by the day conducted, then id"),
+    ("list_reports", "by period start, then id"),
+    ("list_practice_reports", "by period start, then id"),
+    ("list_tokens", "by id"),
+    ("list_audit_events", "by their place in the chain (`seq`)"),
 ];
 
 /// Appends to each operation's description the rules of [`RULES_BEYOND_THE_SCHEMA`] it
@@ -336,6 +378,15 @@ fn document_rules(spec: &mut utoipa::openapi::OpenApi) {
             let id = operation.operation_id.clone().unwrap_or_default();
             let takes_a_range = operation.parameters.iter().flatten().any(|p| p.name == "to")
                 && operation.parameters.iter().flatten().any(|p| p.name == "from");
+            let mut text = operation.description.clone().unwrap_or_default();
+            if let Some((_, order)) = LIST_ORDER.iter().find(|(name, _)| *name == id) {
+                if !text.is_empty() {
+                    text.push_str("\n\n");
+                }
+                text.push_str(&format!(
+                    "Items come oldest first, {order}: the order is stable, so `limit` and `offset` page through every item once."
+                ));
+            }
             let mut rules = Vec::new();
             for (at, (name, rule)) in RULES_BEYOND_THE_SCHEMA.iter().enumerate() {
                 let applies = match name.strip_suffix('*') {
@@ -348,9 +399,9 @@ fn document_rules(spec: &mut utoipa::openapi::OpenApi) {
                 }
             }
             if rules.is_empty() {
+                operation.description = (!text.is_empty()).then_some(text);
                 continue;
             }
-            let mut text = operation.description.clone().unwrap_or_default();
             if !text.is_empty() {
                 text.push_str("\n\n");
             }
@@ -358,6 +409,30 @@ fn document_rules(spec: &mut utoipa::openapi::OpenApi) {
             text.push_str(&rules.join(" "));
             operation.description = Some(text);
         }
+    }
+    let operations: Vec<&utoipa::openapi::path::Operation> = spec
+        .paths
+        .paths
+        .values()
+        .flat_map(|i| [&i.get, &i.post, &i.put, &i.patch, &i.delete])
+        .flatten()
+        .collect();
+    let id = |o: &utoipa::openapi::path::Operation| o.operation_id.clone().unwrap_or_default();
+    for (name, _) in LIST_ORDER {
+        assert!(
+            operations.iter().any(|o| id(o) == *name),
+            "LIST_ORDER names `{name}`, which no operation is"
+        );
+    }
+    for paged in operations
+        .iter()
+        .filter(|o| o.parameters.iter().flatten().any(|p| p.name == "offset"))
+    {
+        assert!(
+            LIST_ORDER.iter().any(|(name, _)| *name == id(paged)),
+            "LIST_ORDER does not say how `{}` is ordered",
+            id(paged)
+        );
     }
     for ((name, _), used) in RULES_BEYOND_THE_SCHEMA.iter().zip(used) {
         assert!(used, "RULES_BEYOND_THE_SCHEMA names `{name}`, which no operation is");
@@ -435,6 +510,11 @@ fn document_access(spec: &mut utoipa::openapi::OpenApi) {
                     .entry("403".into())
                     .or_insert_with(|| error("The token's role may not do this here").into());
             }
+            if writes && !export {
+                responses.entry("409".into()).or_insert_with(|| {
+                    error("The write conflicts with what is stored (for instance a record already voided, or one a correction or a share depends on); nothing was written").into()
+                });
+            }
         }
     }
 }
@@ -449,12 +529,15 @@ pub fn created<T: serde::Serialize>(location: String, record: &T) -> HttpRespons
 /// What a path of the API answers to a method it does not have: 405 with its methods in
 /// `Allow`; `None` when the API has no such path.
 pub fn method_not_allowed(req: &actix_web::HttpRequest) -> Option<HttpResponse> {
+    wrong_method(req).map(|error| actix_web::ResponseError::error_response(&error))
+}
+
+/// The 405 of a request whose path the API has with other methods.
+fn wrong_method(req: &actix_web::HttpRequest) -> Option<ApiError> {
     let allow = methods::allowed(req.path())?;
-    (!allow.contains(req.method())).then(|| {
-        actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed {
-            method: req.method().to_string(),
-            allow: methods::allow_header(&allow),
-        })
+    (!allow.contains(req.method())).then(|| ApiError::MethodNotAllowed {
+        method: req.method().to_string(),
+        allow: methods::allow_header(&allow),
     })
 }
 
@@ -472,10 +555,12 @@ pub async fn serve(state: AppState, bind: &str) -> std::io::Result<()> {
     let server = HttpServer::new(move || {
         let (app, _) = App::new()
             .app_data(data.clone())
-            .app_data(
-                web::PathConfig::default()
-                    .error_handler(|err, _| ApiError::NotFound(format!("no such record: {err}")).into()),
-            )
+            .app_data(web::PathConfig::default().error_handler(|err, req| {
+                // `GET /trainings/import` reaches the route of one training, whose id it is not.
+                wrong_method(req)
+                    .unwrap_or_else(|| ApiError::NotFound(format!("no such record: {err}")))
+                    .into()
+            }))
             .app_data(web::PayloadConfig::new(extract::JSON_LIMIT))
             .into_utoipa_app()
             .configure(routes)

@@ -27,6 +27,11 @@ pub struct OrganizationAsOf {
     /// The day (YYYY-MM-DD); today if omitted.
     #[check(date)]
     pub as_of: Option<NaiveDate>,
+    /// Evaluate the records as they were known at the end of this day (YYYY-MM-DD, UTC): those
+    /// recorded by then, records voided only later counting as not voided. If omitted, today's
+    /// corrected records (voided ones left out). The answer's `basis` says which.
+    #[check(date)]
+    pub as_known_on: Option<NaiveDate>,
 }
 
 /// Loads the PO's records.
@@ -67,12 +72,14 @@ async fn get_organization_compliance(
     let id = OrganizationId(path.into_inner());
     let as_of = query.as_of.unwrap_or_else(today);
     let app = state.clone();
+    let basis = pcmh_core::records::Basis::known_on(query.as_known_on);
     let compliance = blocking(move || {
-        Ok(organizations::organization_compliance(
+        Ok(organizations::organization_compliance_on(
             &app.store,
             &app.catalogs,
             id,
             as_of,
+            basis,
         )?)
     })
     .await?;

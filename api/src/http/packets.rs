@@ -67,7 +67,7 @@ fn io_error(what: &str, e: impl std::fmt::Display) -> ApiError {
     params(("practice_id" = i64, Path, description = "The practice's id")),
     request_body = PacketRequest,
     responses(
-        (status = 200, description = "The packet (a ZIP)", content_type = "application/zip", body = Vec<u8>),
+        (status = 200, description = "The packet (a ZIP)", content_type = "application/zip", body = pcmh_core::store::documents::FileContent),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
         (status = 404, description = "No such practice", body = ErrorBody),
         (status = 422, description = "The period breaks a rule", body = ErrorBody)

@@ -79,6 +79,11 @@ pub struct AsOf {
     /// The day (YYYY-MM-DD); the practice's today, in its time zone, if omitted.
     #[check(date)]
     pub as_of: Option<NaiveDate>,
+    /// Evaluate the records as they were known at the end of this day (YYYY-MM-DD, UTC): those
+    /// recorded by then, records voided only later counting as not voided. If omitted, today's
+    /// corrected records (voided ones left out). The answer's `basis` says which.
+    #[check(date)]
+    pub as_known_on: Option<NaiveDate>,
 }
 
 /// Evaluates every criterion for the practice as of a day, from its stored records.
@@ -102,12 +107,13 @@ async fn get_practice_compliance(
     let id = PracticeId(path.into_inner());
     let (store, catalogs) = (state.store.clone(), state.catalogs.clone());
     let compliance = blocking(move || {
-        Ok(pcmh_core::actions::compliance::practice_compliance(
+        Ok(pcmh_core::actions::compliance::practice_compliance_on(
             &store,
             &catalogs,
             id,
             query.as_of,
             chrono::Utc::now(),
+            pcmh_core::records::Basis::known_on(query.as_known_on),
         )?)
     })
     .await?;

@@ -561,6 +561,7 @@ impl Columns {
             hours,
             trainer,
             document_id: None::<DocumentId>,
+            replaces: None,
         };
         match form.validate() {
             Ok(()) => Ok(ImportRow { line, staff_name, form }),

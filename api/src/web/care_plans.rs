@@ -65,7 +65,15 @@ pub struct PartnerLine {
     /// Who they are.
     pub name: String,
     /// "Mar 4, 2026 · By fax", one per share; empty when not yet shared.
-    pub shares: Vec<String>,
+    pub shares: Vec<ShareLine>,
+}
+
+/// One share of a plan with a partner.
+pub struct ShareLine {
+    /// "Mar 4, 2026 · By fax", and its corrections.
+    pub words: String,
+    /// Its "Void" form, for a person who may write and a share not voided.
+    pub void: Option<super::corrections::VoidForm>,
 }
 
 /// One care plan, in words.
@@ -90,6 +98,10 @@ pub struct PlanLine {
     pub all_shared: bool,
     /// Its partners.
     pub partners: Vec<PartnerLine>,
+    /// Who voided it, when and why, if it was voided; what it corrects.
+    pub corrections: Vec<String>,
+    /// Its "Void" form, for a person who may write and a record not voided.
+    pub void: Option<super::corrections::VoidForm>,
 }
 
 /// One row of the partner inputs of the add form.
@@ -151,7 +163,12 @@ fn sharing_words(plan: &CarePlan) -> (String, bool) {
     let missing: Vec<&str> = plan
         .care_partners
         .iter()
-        .filter(|p| !plan.shares.iter().any(|s| s.partner_id == p.id))
+        .filter(|p| {
+            !plan
+                .shares
+                .iter()
+                .any(|s| s.partner_id == p.id && !s.correction.is_voided())
+        })
         .map(|p| p.name.as_str())
         .collect();
     let have = total - missing.len();
@@ -163,7 +180,7 @@ fn sharing_words(plan: &CarePlan) -> (String, bool) {
     (words, missing.is_empty())
 }
 
-fn plan_line(plan: &CarePlan, staff: &[Staff]) -> PlanLine {
+fn plan_line(plan: &CarePlan, staff: &[Staff], practice_id: i64, may_write: bool) -> PlanLine {
     let (sharing, all_shared) = sharing_words(plan);
     PlanLine {
         id: plan.id.0,
@@ -188,10 +205,31 @@ fn plan_line(plan: &CarePlan, staff: &[Staff]) -> PlanLine {
                     .shares
                     .iter()
                     .filter(|s| s.partner_id == p.id)
-                    .map(|s| format!("{} · {}", long_date(s.shared_on), method_words(s.method)))
+                    .map(|s| {
+                        let mut words = format!("{} · {}", long_date(s.shared_on), method_words(s.method));
+                        for note in super::corrections::notes("share", &s.correction) {
+                            words.push_str(&format!(" · {note}"));
+                        }
+                        ShareLine {
+                            words,
+                            void: super::corrections::void_form(
+                                may_write && !plan.correction.is_voided(),
+                                &s.correction,
+                                format!("/practices/{practice_id}/care-plans/{}/shares/{}/void", plan.id, s.id),
+                                format!("share {}", s.id),
+                            ),
+                        }
+                    })
                     .collect(),
             })
             .collect(),
+        corrections: super::corrections::notes("care plan", &plan.correction),
+        void: super::corrections::void_form(
+            may_write,
+            &plan.correction,
+            format!("/practices/{practice_id}/care-plans/{}/void", plan.id),
+            format!("care plan {}", plan.id),
+        ),
     }
 }
 
@@ -239,7 +277,11 @@ async fn render(
 ) -> Result<HttpResponse, WebError> {
     let (app, id) = (state.clone(), practice.id);
     let (records, view) = run(move || {
-        let (_, records) = app.store.read(|c| c.snapshot(|c| records::for_practice(c, id)))?;
+        // Every plan, voided ones too: they stay listed, marked voided.
+        let everything = pcmh_core::store::voids::Known::everything();
+        let (_, records) = app
+            .store
+            .read(|c| c.snapshot(|c| records::for_practice_known(c, id, everything)))?;
         let view = compliance::practice_compliance(&app.store, &app.catalogs, id, None, chrono::Utc::now())?;
         Ok((records, view))
     })
@@ -267,7 +309,10 @@ async fn render(
         .with_notice(notice),
         practice_id: practice.id.0,
         criterion_line,
-        plans: plans.into_iter().map(|p| plan_line(p, &records.staff)).collect(),
+        plans: plans
+            .into_iter()
+            .map(|p| plan_line(p, &records.staff, practice.id.0, viewer.may_write()))
+            .collect(),
         may_write: viewer.may_write(),
         kinds: [CarePlanKind::AdvanceCarePlan, CarePlanKind::SurvivorshipCarePlan]
             .into_iter()

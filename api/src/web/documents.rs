@@ -34,6 +34,10 @@ pub struct DocumentLine {
     pub id: i64,
     /// Its title.
     pub title: String,
+    /// Who voided it, when and why, if it was voided; what it corrects.
+    pub corrections: Vec<String>,
+    /// Its "Void" form, for a person who may write and a record not voided.
+    pub void: Option<super::corrections::VoidForm>,
     /// Its type.
     pub document_type: String,
     /// The day it is in force from.
@@ -114,6 +118,14 @@ async fn render(
             .map(|d| DocumentLine {
                 id: d.document.id.0,
                 title: d.document.title.clone(),
+                corrections: super::corrections::notes("document", &d.document.correction),
+                // A PO-level document is voided by its PO.
+                void: super::corrections::void_form(
+                    viewer.may_write() && d.document.owner == Owner::Practice(practice.id),
+                    &d.document.correction,
+                    format!("/practices/{}/documents/{}/void", practice.id, d.document.id),
+                    format!("document {}", d.document.id),
+                ),
                 document_type: Vocabulary::label(&catalog.vocabulary.document_types, &d.document.document_type)
                     .to_owned(),
                 effective: long_date(d.document.effective_on),

@@ -41,6 +41,10 @@ pub struct MeetingLine {
     attendees: String,
     patients: u32,
     documented: &'static str,
+    /// Who voided it, when and why, if it was voided; what it corrects.
+    corrections: Vec<String>,
+    /// Its "Void" form, for a person who may write and a meeting not voided.
+    void: Option<super::corrections::VoidForm>,
 }
 
 /// One follow-up of the list.
@@ -53,6 +57,8 @@ pub struct FollowUpLine {
     status: String,
     class: &'static str,
     open: bool,
+    /// Its "Void" form, for a person who may write and an item not voided.
+    void: Option<super::corrections::VoidForm>,
 }
 
 /// One follow-up row of the form, as typed, with its messages.
@@ -141,7 +147,11 @@ fn calendar(read: &Read, today: NaiveDate) -> Vec<MonthLine> {
         .rev()
         .filter_map(|back| this_month.checked_sub_months(Months::new(back)))
         .map(|start| {
-            let held = read.meetings.iter().filter(|m| month_start(m.held_on) == start).count();
+            let held = read
+                .meetings
+                .iter()
+                .filter(|m| !m.correction.is_voided() && month_start(m.held_on) == start)
+                .count();
             let count = match held {
                 0 => "none".to_owned(),
                 1 => "1 meeting".to_owned(),
@@ -171,7 +181,7 @@ fn name_of(roster: &[Staff], id: StaffId) -> String {
         .map_or_else(|| format!("Staff member {id}"), |s| s.name.clone())
 }
 
-fn lines(read: &Read, today: NaiveDate) -> (Vec<MeetingLine>, Vec<FollowUpLine>) {
+fn lines(read: &Read, today: NaiveDate, practice_id: i64, may_write: bool) -> (Vec<MeetingLine>, Vec<FollowUpLine>) {
     let kind = |k: &str| {
         read.kinds
             .iter()
@@ -195,6 +205,13 @@ fn lines(read: &Read, today: NaiveDate) -> (Vec<MeetingLine>, Vec<FollowUpLine>)
                 .join(", "),
             patients: m.patients_reviewed,
             documented: if m.documented_in_chart { "Yes" } else { "No" },
+            corrections: super::corrections::notes("meeting", &m.correction),
+            void: super::corrections::void_form(
+                may_write,
+                &m.correction,
+                format!("/practices/{practice_id}/meetings/{}/void", m.id),
+                format!("the meeting of {}", long_date(m.held_on)),
+            ),
         })
         .collect();
     let mut follow_ups: Vec<(u8, NaiveDate, FollowUpLine)> = read
@@ -202,10 +219,15 @@ fn lines(read: &Read, today: NaiveDate) -> (Vec<MeetingLine>, Vec<FollowUpLine>)
         .iter()
         .flat_map(|m| m.follow_ups.iter().map(move |f| (m, f)))
         .map(|(m, f)| {
-            let (rank, status, class) = match f.completed_on {
-                Some(done) => (2, format!("Done on {}", long_date(done)), "status-met"),
-                None if f.due_on < today => (0, "Overdue".to_owned(), "status-not-met"),
-                None => (1, "Open".to_owned(), "status-partial"),
+            // A voided item, or one of a voided meeting, falls due no more.
+            let voided = super::corrections::voided_words("follow-up", &f.correction).or_else(|| {
+                super::corrections::voided_words("meeting", &m.correction).map(|w| format!("Its meeting: {w}"))
+            });
+            let (rank, status, class) = match (&voided, f.completed_on) {
+                (Some(words), _) => (3, words.clone(), "status-na"),
+                (None, Some(done)) => (2, format!("Done on {}", long_date(done)), "status-met"),
+                (None, None) if f.due_on < today => (0, "Overdue".to_owned(), "status-not-met"),
+                (None, None) => (1, "Open".to_owned(), "status-partial"),
             };
             let line = FollowUpLine {
                 meeting: m.id.0,
@@ -217,7 +239,13 @@ fn lines(read: &Read, today: NaiveDate) -> (Vec<MeetingLine>, Vec<FollowUpLine>)
                 due: long_date(f.due_on),
                 status,
                 class,
-                open: f.completed_on.is_none(),
+                open: f.completed_on.is_none() && voided.is_none(),
+                void: super::corrections::void_form(
+                    may_write && voided.is_none(),
+                    &f.correction,
+                    format!("/practices/{practice_id}/meetings/{}/follow-ups/{}/void", m.id, f.id),
+                    format!("follow-up {}", f.id),
+                ),
             };
             (rank, f.due_on, line)
         })
@@ -266,7 +294,7 @@ async fn render(
     let read = read(state, practice).await?;
     let practice = &read.practice;
     let today = practice.today(chrono::Utc::now());
-    let (meetings, follow_ups) = lines(&read, today);
+    let (meetings, follow_ups) = lines(&read, today, practice.id.0, viewer.may_write());
     let failed = !errors.is_empty() || done.as_ref().is_some_and(|(_, e)| !e.is_empty());
     let (done_for, done_errors) = done.map_or((None, FormErrors::default()), |(id, e)| (Some(id), e));
     let picked = form.all("attendee");

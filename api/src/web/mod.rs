@@ -12,6 +12,7 @@ pub mod audit_trail;
 pub mod auth;
 pub mod care_plans;
 pub mod catalogs;
+pub mod corrections;
 pub mod criteria;
 pub mod dashboard;
 pub mod documents;
@@ -33,6 +34,7 @@ pub mod staff;
 pub mod surveys;
 pub mod tokens;
 pub mod trainings;
+pub mod voids;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -113,7 +115,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(audit_trail::configure)
         .configure(catalogs::configure)
         .configure(packet_verify::configure)
-        .configure(admin::configure);
+        .configure(admin::configure)
+        .configure(voids::configure);
 }
 
 /// One link of the navigation bar.

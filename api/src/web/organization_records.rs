@@ -84,6 +84,10 @@ pub struct DocumentLine {
     pub file_name: String,
     /// The criteria it supports.
     pub criteria: String,
+    /// Who voided it, when and why, if it was voided; what it corrects.
+    pub corrections: Vec<String>,
+    /// Its "Void" form, for a person who may write and a record not voided.
+    pub void: Option<super::corrections::VoidForm>,
 }
 
 /// One periodic report.
@@ -96,6 +100,10 @@ pub struct ReportLine {
     pub about: String,
     /// Its document's id, if any.
     pub document: Option<i64>,
+    /// Who voided it, when and why, if it was voided; what it corrects.
+    pub corrections: Vec<String>,
+    /// Its "Void" form, for a person who may write and a record not voided.
+    pub void: Option<super::corrections::VoidForm>,
 }
 
 /// A form as sent back: its fields and its errors.
@@ -272,6 +280,13 @@ async fn render(
                     .to_owned(),
                 effective: long_date(d.document.effective_on),
                 file_name: d.file.file_name.clone(),
+                corrections: super::corrections::notes("document", &d.document.correction),
+                void: super::corrections::void_form(
+                    viewer.may_write(),
+                    &d.document.correction,
+                    format!("/organizations/{}/documents/{}/void", organization.id, d.document.id),
+                    format!("document {}", d.document.id),
+                ),
                 criteria: d
                     .document
                     .criteria
@@ -288,6 +303,13 @@ async fn render(
                 period: format!("{} to {}", long_date(r.period_start), long_date(r.period_end)),
                 about: practice_name(r.owner),
                 document: r.document_id.map(|d| d.0),
+                corrections: super::corrections::notes("report", &r.correction),
+                void: super::corrections::void_form(
+                    viewer.may_write(),
+                    &r.correction,
+                    format!("/organizations/{}/reports/{}/void", organization.id, r.id),
+                    format!("report {}", r.id),
+                ),
             })
             .collect(),
         may_write: viewer.may_write(),

@@ -49,6 +49,10 @@ pub struct RosterLine {
     pub started: String,
     /// Last day, if they left.
     pub ended: Option<String>,
+    /// Who voided them, when and why, if they were entered by mistake; whom they correct.
+    pub corrections: Vec<String>,
+    /// Its "Void" form, for a person who may write and a record not voided.
+    pub void: Option<super::corrections::VoidForm>,
 }
 
 /// One cell of the training grid, in words.
@@ -109,6 +113,13 @@ async fn render(
                 role: super::dashboard::capitalized(s.role.label()),
                 started: long_date(s.started_on),
                 ended: s.ended_on.map(long_date),
+                corrections: super::corrections::notes("staff member", &s.correction),
+                void: super::corrections::void_form(
+                    viewer.may_write(),
+                    &s.correction,
+                    format!("/practices/{}/staff/{}/void", practice.id, s.id),
+                    format!("staff member {}", s.name),
+                ),
             })
             .collect(),
         topics: grid.topics.iter().map(|(_, label)| label.clone()).collect(),

@@ -37,6 +37,10 @@ pub struct SurveyLine {
     pub respondents: String,
     /// The score in percent.
     pub score: String,
+    /// Who voided it, when and why, if it was voided; what it corrects.
+    pub corrections: Vec<String>,
+    /// Its "Void" form, for a person who may write and a record not voided.
+    pub void: Option<super::corrections::VoidForm>,
 }
 
 /// One periodic report, in words.
@@ -49,6 +53,8 @@ pub struct ReportLine {
     pub scope: &'static str,
     /// The document that is the report: its link and title.
     pub document: Option<(String, String)>,
+    /// Who voided it, when and why, if it was voided; what it corrects.
+    pub corrections: Vec<String>,
 }
 
 /// A refused form: what was sent and what is wrong.
@@ -140,6 +146,13 @@ async fn render(
                 conducted: long_date(s.conducted_on),
                 respondents: s.respondents.to_string(),
                 score: format!("{}%", s.score),
+                corrections: super::corrections::notes("survey result", &s.correction),
+                void: super::corrections::void_form(
+                    viewer.may_write(),
+                    &s.correction,
+                    format!("/practices/{}/surveys/{}/void", practice.id, s.id),
+                    format!("survey result {}", s.id),
+                ),
             })
             .collect(),
         reports: report_lines
@@ -157,6 +170,7 @@ async fn render(
                         titles.get(&d.0).cloned().unwrap_or_else(|| format!("Document {d}")),
                     )
                 }),
+                corrections: super::corrections::notes("report", &r.correction),
             })
             .collect(),
         may_write: viewer.may_write(),

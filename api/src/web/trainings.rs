@@ -1,5 +1,7 @@
 //! Training: the log of completed trainings (newest first, filtered by date, paged), recording
-//! one, and importing a spreadsheet (CSV) after a preview of every row and its problems.
+//! one, importing a spreadsheet (CSV) after a preview of every row and its problems, and
+//! correcting a mistake: voiding a record with a reason, or amending it (the form filled in
+//! with the record, whose new version replaces it).
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -9,8 +11,10 @@ use askama::Template;
 use futures_util::StreamExt;
 use pcmh_core::actions::trainings as actions;
 use pcmh_core::catalog::Vocabulary;
+use pcmh_core::ids::TrainingId;
 use pcmh_core::records::{Practice, Staff, TrainingRecord};
 use pcmh_core::store::trainings::{self, ImportRow, Imported, NewTraining, RowError, TrainingFilter};
+use pcmh_core::store::voids::{Replaces, Void};
 use pcmh_core::store::{staff, DateRange, Listing, Page};
 
 use super::auth::run;
@@ -35,11 +39,16 @@ pub struct Choice {
 
 /// One line of the log.
 pub struct LogLine {
+    id: i64,
     date: String,
     who: String,
     topic: String,
     hours: String,
     trainer: String,
+    /// "Voided on DATE by WHO: REASON", for a voided record.
+    voided: Option<String>,
+    /// "Corrects training N", for a correction.
+    replaces: Option<String>,
 }
 
 /// What the page knows of the practice: its roster and topic labels.
@@ -106,6 +115,8 @@ struct TrainingsPage {
     filter_errors: FormErrors,
     previous: Option<String>,
     next: Option<String>,
+    /// The training the form amends, when it does.
+    amending: Option<String>,
     form: Fields,
     errors: FormErrors,
     import_errors: FormErrors,
@@ -202,11 +213,14 @@ async fn render(
                 .items
                 .iter()
                 .map(|t| LogLine {
+                    id: t.id.0,
                     date: long_date(t.completed_on),
                     who: look.name(t.staff_id),
                     topic: look.topic(t.topic.as_str()),
                     hours: format!("{}", t.hours),
                     trainer: t.trainer.clone().unwrap_or_default(),
+                    voided: super::corrections::voided_words("training", &t.correction),
+                    replaces: super::corrections::replaces_words("training", &t.correction),
                 })
                 .collect::<Vec<_>>();
             let end = listing.offset + listing.items.len() as i64;
@@ -236,7 +250,7 @@ async fn render(
         staff: look
             .roster
             .iter()
-            .filter(|s| s.ended_on.is_none_or(|end| end >= today))
+            .filter(|s| s.ended_on.is_none_or(|end| end >= today) && !s.correction.is_voided())
             .map(|s| Choice {
                 value: s.id.0.to_string(),
                 label: s.name.clone(),
@@ -249,6 +263,7 @@ async fn render(
         filter_errors: log.errors,
         previous,
         next,
+        amending: shown.form.get("replaces_id").map(str::to_owned),
         form: shown.form,
         errors: shown.errors,
         import_errors: shown.import_errors,
@@ -267,9 +282,27 @@ async fn trainings_page(
     let practice = viewer.practice(&state, path.into_inner()).await?;
     let mut filter = Fields::parse(req.query_string().as_bytes());
     filter.take("notice");
+    let amend = filter.take("amend").and_then(|id| id.parse::<i64>().ok());
+    // Amending: the form is filled in with the record, whose new version will replace it.
+    let form = match amend {
+        Some(id) if viewer.may_write() => {
+            let (app, practice_id) = (state.clone(), practice.id);
+            let record = run(move || Ok(app.store.read(|c| trainings::get(c, practice_id, TrainingId(id)))?)).await?;
+            Fields(vec![
+                ("staff_id".into(), record.staff_id.0.to_string()),
+                ("topic".into(), record.topic.to_string()),
+                ("completed_on".into(), record.completed_on.to_string()),
+                ("hours".into(), record.hours.to_string()),
+                ("trainer".into(), record.trainer.unwrap_or_default()),
+                ("replaces_id".into(), id.to_string()),
+            ])
+        }
+        _ => Fields::default(),
+    };
     let shown = Shown {
         notice: forms::notice(&req),
         filter,
+        form,
         ..Shown::default()
     };
     render(&state, &viewer, practice, shown).await
@@ -296,19 +329,106 @@ async fn record_training(
         errors,
         ..Shown::default()
     };
-    let form: NewTraining = match fields.read(&kinds) {
+    // An amendment names the record it replaces and why; the rest is the form of a new record.
+    let mut plain = fields.clone();
+    let replaces_id = plain.take("replaces_id").filter(|v| !v.is_empty());
+    let replaces_reason = plain.take("replaces_reason").unwrap_or_default();
+    let mut form: NewTraining = match plain.read(&kinds) {
         Ok(form) => form,
         Err(errors) => return render(&state, &viewer, practice, shown(errors)).await,
     };
+    if let Some(id) = replaces_id {
+        let Ok(id) = id.parse::<i64>() else {
+            return render(
+                &state,
+                &viewer,
+                practice,
+                shown(FormErrors::general("the training to amend is unknown")),
+            )
+            .await;
+        };
+        if replaces_reason.trim().is_empty() {
+            let mut errors = FormErrors::default();
+            errors
+                .fields
+                .insert("replaces_reason".into(), "say why the training is corrected".into());
+            return render(&state, &viewer, practice, shown(errors)).await;
+        }
+        form.replaces = Some(Replaces {
+            id,
+            reason: replaces_reason,
+        });
+    }
+    let amended = form.replaces.is_some();
     let (app, actor, id) = (state.clone(), viewer.actor(&practice), practice.id);
     let recorded =
         run(move || forms::outcome(actions::record_training(&app.store, &app.catalogs, &actor, id, &form))).await?;
     match recorded {
         Ok(_) => Ok(forms::redirect(
             &format!("/practices/{}/trainings", practice.id),
-            "The training was recorded.",
+            if amended {
+                "The training was corrected; the record it replaces is voided."
+            } else {
+                "The training was recorded."
+            },
         )),
-        Err(errors) => render(&state, &viewer, practice, shown(errors)).await,
+        Err(errors) => render(&state, &viewer, practice, shown(errors.keep_fields(&FORM_FIELDS))).await,
+    }
+}
+
+/// The fields the record form shows, beside which their messages appear.
+const FORM_FIELDS: [&str; 6] = [
+    "staff_id",
+    "topic",
+    "completed_on",
+    "hours",
+    "trainer",
+    "replaces_reason",
+];
+
+/// Voids a training entered by mistake, with a reason (the API's `void_training`).
+#[post("/practices/{id}/trainings/{training_id}/void")]
+async fn void_training(
+    state: web::Data<AppState>,
+    posted: Posted,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, WebError> {
+    let Posted { viewer, fields } = posted;
+    let (practice_id, training) = path.into_inner();
+    let practice = viewer.practice_to_write(&state, practice_id).await?;
+    let why = Void {
+        reason: fields.get("reason").unwrap_or_default().to_owned(),
+    };
+    let refused = |message: String| Shown {
+        errors: FormErrors::general(message),
+        ..Shown::default()
+    };
+    if validator::Validate::validate(&why).is_err() {
+        let message = format!("Training {training} was not voided: say why (at most 500 characters).");
+        return render(&state, &viewer, practice, refused(message)).await;
+    }
+    let (app, actor, id) = (state.clone(), viewer.actor(&practice), practice.id);
+    let voided = run(move || {
+        forms::outcome(actions::void_training(
+            &app.store,
+            &actor,
+            id,
+            TrainingId(training),
+            &why,
+        ))
+    })
+    .await?;
+    match voided {
+        Ok(_) => Ok(forms::redirect(
+            &format!("/practices/{}/trainings", practice.id),
+            "The training was voided: it stays in the log, and no longer counts.",
+        )),
+        Err(errors) => {
+            let mut messages: Vec<String> = errors.general;
+            messages.extend(errors.fields.into_values());
+            let message = format!("Training {training} was not voided: {}", messages.join("; "));
+            render(&state, &viewer, practice, refused(message)).await
+        }
     }
 }
 
@@ -583,6 +703,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
     config
         .service(trainings_page)
         .service(record_training)
+        .service(void_training)
         .service(import_preview)
         .service(import_confirm);
 }

@@ -2,17 +2,52 @@
 //! share with a partner.
 
 use crate::access::Actor;
-use crate::ids::{CarePlanId, PracticeId};
+use crate::ids::{CarePlanId, CarePlanShareId, PracticeId};
 use crate::records::{CarePlan, CarePlanShare};
 use crate::store::care_plans::{self, CarePlanUpdate, NewCarePlan, NewCarePlanShare};
+use crate::store::voids::Void;
 use crate::store::{audit, Store, StoreResult};
 
-use super::snapshot;
+use super::{link_replaced, snapshot, void_record, void_replaced};
 
 /// Records a care plan of `practice` with its care partners.
 pub fn add_care_plan(store: &Store, actor: &Actor, practice: PracticeId, form: &NewCarePlan) -> StoreResult<CarePlan> {
     store.write_audited(actor.audit("create", "care_plan"), |c, _| {
-        care_plans::create(c, practice, form)
+        let replaced = void_replaced(c, actor, form.replaces.as_ref(), |c, id, mark| {
+            care_plans::void(c, practice, CarePlanId(id), mark)
+        })?;
+        let created = care_plans::create(c, practice, form)?;
+        link_replaced(c, actor, "care_plan", replaced, created.id.0, |c, old, new| {
+            care_plans::link(c, practice, CarePlanId(old), CarePlanId(new))
+        })?;
+        care_plans::get(c, practice, created.id)
+    })
+}
+
+/// Voids the care plan `id` of `practice`, entered by mistake (its shares no longer count with it).
+pub fn void_care_plan(
+    store: &Store,
+    actor: &Actor,
+    practice: PracticeId,
+    id: CarePlanId,
+    why: &Void,
+) -> StoreResult<CarePlan> {
+    void_record(store, actor, "care_plan", why, |c, mark| {
+        care_plans::void(c, practice, id, mark)
+    })
+}
+
+/// Voids the share `share` of the care plan `plan` of `practice`, recorded by mistake.
+pub fn void_care_plan_share(
+    store: &Store,
+    actor: &Actor,
+    practice: PracticeId,
+    plan: CarePlanId,
+    share: CarePlanShareId,
+    why: &Void,
+) -> StoreResult<CarePlanShare> {
+    void_record(store, actor, "care_plan_share", why, |c, mark| {
+        care_plans::void_share(c, practice, plan, share, mark)
     })
 }
 
@@ -40,6 +75,13 @@ pub fn share_care_plan(
     form: &NewCarePlanShare,
 ) -> StoreResult<CarePlanShare> {
     store.write_audited(actor.audit("share", "care_plan_share"), |c, _| {
-        care_plans::share(c, practice, id, form)
+        let replaced = void_replaced(c, actor, form.replaces.as_ref(), |c, old, mark| {
+            care_plans::void_share(c, practice, id, CarePlanShareId(old), mark)
+        })?;
+        let created = care_plans::share(c, practice, id, form)?;
+        link_replaced(c, actor, "care_plan_share", replaced, created.id.0, |c, old, new| {
+            care_plans::link_share(c, practice, id, CarePlanShareId(old), CarePlanShareId(new))
+        })?;
+        care_plans::get_share(c, practice, id, created.id)
     })
 }

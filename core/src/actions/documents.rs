@@ -6,12 +6,14 @@
 
 use crate::access::Actor;
 use crate::catalog::{Catalog, CatalogSet};
+use crate::ids::DocumentId;
 use crate::records::Owner;
 use crate::store::documents::{self, DocumentFile, NewDocument, StoredDocument};
 use crate::store::files::{EvidenceFiles, Upload};
+use crate::store::voids::Void;
 use crate::store::{practices, Store, StoreError, StoreResult};
 
-use super::practice_catalog;
+use super::{link_replaced, practice_catalog, void_record, void_replaced};
 
 /// A file received, not yet kept: its bytes in a temporary file, its name and media type.
 #[derive(Debug)]
@@ -81,6 +83,27 @@ pub fn upload_document(
 ) -> StoreResult<StoredDocument> {
     let file = keep_file(files, catalog, form, received)?;
     store.write_audited(actor.audit("upload", "document"), |c, _| {
-        documents::create(c, owner, catalog, form, &file)
+        let replaced = void_replaced(c, actor, form.replaces.as_ref(), |c, id, mark| {
+            documents::void(c, owner, DocumentId(id), mark)
+        })?;
+        let created = documents::create(c, owner, catalog, form, &file)?;
+        link_replaced(c, actor, "document", replaced, created.document.id.0, |c, old, new| {
+            documents::link(c, owner, DocumentId(old), DocumentId(new))
+        })?;
+        documents::get(c, owner, created.document.id)
+    })
+}
+
+/// Voids the document `id` of `owner` (a practice's own, or a PO's PO-level one), uploaded by
+/// mistake: it and its file stay stored, and no evaluation counts it any more.
+pub fn void_document(
+    store: &Store,
+    actor: &Actor,
+    owner: Owner,
+    id: DocumentId,
+    why: &Void,
+) -> StoreResult<StoredDocument> {
+    void_record(store, actor, "document", why, |c, mark| {
+        documents::void(c, owner, id, mark)
     })
 }

@@ -3,10 +3,11 @@
 use crate::access::Actor;
 use crate::catalog::CatalogSet;
 use crate::ids::{PracticeId, TeamMeetingId};
-use crate::store::meetings::{self, FollowUpCompletion, MeetingRecord, NewMeeting};
+use crate::store::meetings::{self, FollowUpCompletion, FollowUpRecord, MeetingRecord, NewMeeting};
+use crate::store::voids::Void;
 use crate::store::{audit, Store, StoreResult};
 
-use super::{practice_catalog, snapshot};
+use super::{link_replaced, practice_catalog, snapshot, void_record, void_replaced};
 
 /// Records a meeting of `practice` with its attendees and follow-ups, all or nothing, its kind
 /// taken from the practice's catalog version.
@@ -19,7 +20,42 @@ pub fn record_meeting(
 ) -> StoreResult<MeetingRecord> {
     store.write_audited(actor.audit("create", "meeting"), |c, _| {
         let (_, catalog) = practice_catalog(c, catalogs, practice)?;
-        meetings::create(c, practice, catalog, form)
+        let replaced = void_replaced(c, actor, form.replaces.as_ref(), |c, id, mark| {
+            meetings::void(c, practice, TeamMeetingId(id), mark)
+        })?;
+        let created = meetings::create(c, practice, catalog, form)?;
+        link_replaced(c, actor, "meeting", replaced, created.id.0, |c, old, new| {
+            meetings::link(c, practice, TeamMeetingId(old), TeamMeetingId(new))
+        })?;
+        meetings::get(c, practice, created.id)
+    })
+}
+
+/// Voids the meeting `id` of `practice`, entered by mistake (its follow-up items no longer
+/// count with it).
+pub fn void_meeting(
+    store: &Store,
+    actor: &Actor,
+    practice: PracticeId,
+    id: TeamMeetingId,
+    why: &Void,
+) -> StoreResult<MeetingRecord> {
+    void_record(store, actor, "meeting", why, |c, mark| {
+        meetings::void(c, practice, id, mark)
+    })
+}
+
+/// Voids the follow-up item `follow_up` of the meeting `meeting` of `practice`, entered by mistake.
+pub fn void_follow_up(
+    store: &Store,
+    actor: &Actor,
+    practice: PracticeId,
+    meeting: TeamMeetingId,
+    follow_up: i64,
+    why: &Void,
+) -> StoreResult<FollowUpRecord> {
+    void_record(store, actor, "follow_up", why, |c, mark| {
+        meetings::void_follow_up(c, practice, meeting, follow_up, mark)
     })
 }
 

@@ -5,8 +5,9 @@ use chrono::NaiveDate;
 
 use crate::catalog::CatalogSet;
 use crate::ids::OrganizationId;
-use crate::records::OrganizationRecords;
+use crate::records::{Basis, OrganizationRecords};
 use crate::rules::view::{self, OrganizationCompliance};
+use crate::store::voids::Known;
 use crate::store::{records, Store, StoreError, StoreResult};
 
 /// Frees a PO's records on another thread: hundreds of thousands of small allocations take a
@@ -28,8 +29,22 @@ pub fn organization_compliance(
     organization: OrganizationId,
     as_of: NaiveDate,
 ) -> StoreResult<OrganizationCompliance> {
-    let loaded = records::organization(store, organization)?;
+    organization_compliance_on(store, catalogs, organization, as_of, Basis::corrected())
+}
+
+/// [`organization_compliance`] from the records `basis` names: today's corrected ones, or
+/// those known at the end of a past day.
+pub fn organization_compliance_on(
+    store: &Store,
+    catalogs: &CatalogSet,
+    organization: OrganizationId,
+    as_of: NaiveDate,
+    basis: Basis,
+) -> StoreResult<OrganizationCompliance> {
+    let loaded = records::organization_known(store, organization, Known::of(basis))?;
     let compliance = view::organization_compliance(catalogs, &loaded, as_of);
     free_later(loaded);
-    compliance.map_err(|e| StoreError::Internal(e.to_string()))
+    let mut compliance = compliance.map_err(|e| StoreError::Internal(e.to_string()))?;
+    compliance.basis = basis;
+    Ok(compliance)
 }

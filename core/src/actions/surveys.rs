@@ -2,13 +2,14 @@
 
 use crate::access::Actor;
 use crate::catalog::{Catalog, CatalogSet};
-use crate::ids::{OrganizationId, PracticeId};
+use crate::ids::{OrganizationId, PeriodicReportId, PracticeId, SurveyResultId};
 use crate::records::{Owner, PeriodicReport, SurveyResult};
 use crate::store::reports::{self, NewReport};
 use crate::store::surveys::{self, NewSurvey};
+use crate::store::voids::Void;
 use crate::store::{practices, Store, StoreError, StoreResult};
 
-use super::practice_catalog;
+use super::{link_replaced, practice_catalog, void_record, void_replaced};
 
 /// Records the result of a survey of `practice`, of a kind of the practice's catalog.
 pub fn add_survey(
@@ -20,7 +21,40 @@ pub fn add_survey(
 ) -> StoreResult<SurveyResult> {
     let catalog = store.read(|c| practice_catalog(c, catalogs, practice).map(|(_, catalog)| catalog))?;
     store.write_audited(actor.audit("create", "survey"), |c, _| {
-        surveys::create(c, practice, catalog, form)
+        let replaced = void_replaced(c, actor, form.replaces.as_ref(), |c, id, mark| {
+            surveys::void(c, practice, SurveyResultId(id), mark)
+        })?;
+        let created = surveys::create(c, practice, catalog, form)?;
+        link_replaced(c, actor, "survey", replaced, created.id.0, |c, old, new| {
+            surveys::link(c, practice, SurveyResultId(old), SurveyResultId(new))
+        })?;
+        surveys::get(c, practice, created.id)
+    })
+}
+
+/// Voids the survey result `id` of `practice`, entered by mistake.
+pub fn void_survey(
+    store: &Store,
+    actor: &Actor,
+    practice: PracticeId,
+    id: SurveyResultId,
+    why: &Void,
+) -> StoreResult<SurveyResult> {
+    void_record(store, actor, "survey", why, |c, mark| {
+        surveys::void(c, practice, id, mark)
+    })
+}
+
+/// Voids the periodic report `id` of `organization`, filed by mistake.
+pub fn void_report(
+    store: &Store,
+    actor: &Actor,
+    organization: OrganizationId,
+    id: PeriodicReportId,
+    why: &Void,
+) -> StoreResult<PeriodicReport> {
+    void_record(store, actor, "report", why, |c, mark| {
+        reports::void(c, organization, id, mark)
     })
 }
 
@@ -67,7 +101,14 @@ pub fn add_report(
 ) -> StoreResult<PeriodicReport> {
     let catalog = report_catalog(store, catalogs, organization, form.practice_id)?;
     store.write_audited(actor.audit("create", "report"), |c, event| {
+        let replaced = void_replaced(c, actor, form.replaces.as_ref(), |c, id, mark| {
+            reports::void(c, organization, PeriodicReportId(id), mark)
+        })?;
         let created = reports::create(c, organization, &catalog, form)?;
+        link_replaced(c, actor, "report", replaced, created.id.0, |c, old, new| {
+            reports::link(c, organization, PeriodicReportId(old), PeriodicReportId(new))
+        })?;
+        let created = reports::get(c, organization, created.id)?;
         // A report about one of the PO's practices concerns that practice too.
         if let Owner::Practice(practice) = created.owner {
             event.practice = Some(practice);

@@ -4,14 +4,16 @@ use serde_json::json;
 
 use crate::access::Actor;
 use crate::catalog::CatalogSet;
-use crate::ids::PracticeId;
+use crate::ids::{PracticeId, TrainingId};
 use crate::records::TrainingRecord;
 use crate::store::trainings::{self, ImportRow, Imported, NewTraining, RowError};
+use crate::store::voids::Void;
 use crate::store::{audit, Store, StoreResult};
 
-use super::{practice_catalog, snapshot};
+use super::{link_replaced, practice_catalog, snapshot, void_record, void_replaced};
 
-/// Records a completed training of one of `practice`'s staff, on a topic of its catalog version.
+/// Records a completed training of one of `practice`'s staff, on a topic of its catalog version;
+/// a correction (`replaces`) voids the record it replaces in the same transaction.
 pub fn record_training(
     store: &Store,
     catalogs: &CatalogSet,
@@ -21,7 +23,28 @@ pub fn record_training(
 ) -> StoreResult<TrainingRecord> {
     store.write_audited(actor.audit("create", "training"), |c, _| {
         let (_, catalog) = practice_catalog(c, catalogs, practice)?;
-        trainings::create(c, practice, catalog, form)
+        let replaced = void_replaced(c, actor, form.replaces.as_ref(), |c, id, mark| {
+            trainings::void(c, practice, TrainingId(id), mark)
+        })?;
+        let created = trainings::create(c, practice, catalog, form)?;
+        link_replaced(c, actor, "training", replaced, created.id.0, |c, old, new| {
+            trainings::link(c, practice, TrainingId(old), TrainingId(new))
+        })?;
+        trainings::get(c, practice, created.id)
+    })
+}
+
+/// Voids the training record `id` of `practice`, entered by mistake: it stays stored and
+/// listed, and no evaluation counts it any more.
+pub fn void_training(
+    store: &Store,
+    actor: &Actor,
+    practice: PracticeId,
+    id: TrainingId,
+    why: &Void,
+) -> StoreResult<TrainingRecord> {
+    void_record(store, actor, "training", why, |c, mark| {
+        trainings::void(c, practice, id, mark)
     })
 }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{Manifest, ManifestOrganization, ManifestPractice, PacketKey, PacketWriter, Period};
 use crate::catalog::{CatalogNotLoaded, CatalogSet};
-use crate::records::{Organization, Practice, Records};
+use crate::records::{Correction, Organization, Practice, Records};
 use crate::rules::view;
 use crate::store::audit::AuditEvent;
 use crate::store::documents::StoredDocument;
@@ -31,7 +31,8 @@ pub struct PacketInputs {
     pub practice: Practice,
     /// Its PO.
     pub organization: Organization,
-    /// All its records (and the PO-level ones that concern it).
+    /// All its records (and the PO-level ones that concern it), voided ones included and
+    /// flagged: the logs list them, the status leaves them out.
     pub records: Records,
     /// Its documents effective in the period, by date then id, with their stored files.
     pub documents: Vec<StoredDocument>,
@@ -50,6 +51,64 @@ fn text<T: Serialize>(value: &T) -> String {
 
 fn opt<T: ToString>(value: Option<T>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// The columns every log ends with: whether the record was voided (when, by whom, why) and
+/// the corrections it takes part in.
+const CORRECTION_COLUMNS: [&str; 5] = ["voided_at", "voided_by", "void_reason", "replaces", "replaced_by"];
+
+/// A log's header: its own columns, then [`CORRECTION_COLUMNS`].
+fn header<'a>(own: &[&'a str]) -> Vec<&'a str> {
+    own.iter().copied().chain(CORRECTION_COLUMNS).collect()
+}
+
+/// A row of a log: its own fields, then the record's correction columns.
+fn with_correction(mut fields: Vec<String>, correction: &Correction) -> Vec<String> {
+    let voided = correction.voided.as_ref();
+    fields.push(opt(voided.map(|v| crate::instant::rfc3339(v.at))));
+    fields.push(voided.map(|v| v.by.clone()).unwrap_or_default());
+    fields.push(voided.map(|v| v.reason.clone()).unwrap_or_default());
+    fields.push(opt(correction.replaces));
+    fields.push(opt(correction.replaced_by));
+    fields
+}
+
+/// One line per voided record of the period, for the report: what, when, by whom, why, and
+/// the record that replaced it.
+pub fn corrections(records: &Records, period: &Period, documents: &[StoredDocument]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut note = |what: String, correction: &Correction| {
+        if let Some(voided) = &correction.voided {
+            let replaced = correction
+                .replaced_by
+                .map(|id| format!("; replaced by {id}"))
+                .unwrap_or_default();
+            out.push(format!(
+                "{what} voided on {} by {}: {}{replaced}",
+                voided.at.format("%Y-%m-%d"),
+                voided.by,
+                voided.reason
+            ));
+        }
+    };
+    for t in records.trainings.iter().filter(|t| period.contains(t.completed_on)) {
+        note(format!("training record {}", t.id), &t.correction);
+    }
+    for m in records.meetings.iter().filter(|m| period.contains(m.held_on)) {
+        note(format!("team meeting {}", m.id), &m.correction);
+    }
+    for plan in &records.care_plans {
+        for share in plan.shares.iter().filter(|s| period.contains(s.shared_on)) {
+            note(
+                format!("share {} of care plan {}", share.id, plan.id),
+                &share.correction,
+            );
+        }
+    }
+    for d in documents {
+        note(format!("document {}", d.document.id), &d.document.correction);
+    }
+    out
 }
 
 /// The name of a document's evidence file in the packet.
@@ -76,15 +135,18 @@ fn logs(records: &Records, period: &Period, documents: &[StoredDocument]) -> Vec
         .iter()
         .filter(|t| period.contains(t.completed_on))
         .map(|t| {
-            vec![
-                t.id.0.to_string(),
-                t.staff_id.0.to_string(),
-                t.topic.as_str().to_owned(),
-                t.completed_on.to_string(),
-                t.hours.to_string(),
-                t.trainer.clone().unwrap_or_default(),
-                opt(t.document_id.map(|d| d.0)),
-            ]
+            with_correction(
+                vec![
+                    t.id.0.to_string(),
+                    t.staff_id.0.to_string(),
+                    t.topic.as_str().to_owned(),
+                    t.completed_on.to_string(),
+                    t.hours.to_string(),
+                    t.trainer.clone().unwrap_or_default(),
+                    opt(t.document_id.map(|d| d.0)),
+                ],
+                &t.correction,
+            )
         })
         .collect();
     let meetings: Vec<Vec<String>> = records
@@ -92,7 +154,7 @@ fn logs(records: &Records, period: &Period, documents: &[StoredDocument]) -> Vec
         .iter()
         .filter(|m| period.contains(m.held_on))
         .map(|m| {
-            vec![
+            let fields = vec![
                 m.id.0.to_string(),
                 m.held_on.to_string(),
                 m.kind.as_str().to_owned(),
@@ -105,29 +167,42 @@ fn logs(records: &Records, period: &Period, documents: &[StoredDocument]) -> Vec
                     .filter(|f| f.completed_on.is_some())
                     .count()
                     .to_string(),
-            ]
+            ];
+            with_correction(fields, &m.correction)
         })
         .collect();
     let mut shares = Vec::new();
     for plan in &records.care_plans {
         for share in plan.shares.iter().filter(|s| period.contains(s.shared_on)) {
             let partner = plan.care_partners.iter().find(|p| p.id == share.partner_id);
-            shares.push(vec![
-                plan.id.0.to_string(),
-                text(&plan.kind),
-                plan.discussed_on.to_string(),
-                share.id.0.to_string(),
-                share.partner_id.0.to_string(),
-                partner.map(|p| p.name.clone()).unwrap_or_default(),
-                share.shared_on.to_string(),
-                text(&share.method),
-            ]);
+            // A share of a voided plan counts no more than the plan: it carries the plan's void.
+            let correction = if share.correction.is_voided() || !plan.correction.is_voided() {
+                share.correction.clone()
+            } else {
+                Correction {
+                    voided: plan.correction.voided.clone(),
+                    ..share.correction.clone()
+                }
+            };
+            shares.push(with_correction(
+                vec![
+                    plan.id.0.to_string(),
+                    text(&plan.kind),
+                    plan.discussed_on.to_string(),
+                    share.id.0.to_string(),
+                    share.partner_id.0.to_string(),
+                    partner.map(|p| p.name.clone()).unwrap_or_default(),
+                    share.shared_on.to_string(),
+                    text(&share.method),
+                ],
+                &correction,
+            ));
         }
     }
     let index: Vec<Vec<String>> = documents
         .iter()
         .map(|d| {
-            vec![
+            let fields = vec![
                 d.document.id.0.to_string(),
                 d.document.title.clone(),
                 d.document.document_type.as_str().to_owned(),
@@ -143,14 +218,15 @@ fn logs(records: &Records, period: &Period, documents: &[StoredDocument]) -> Vec
                 d.file.size_bytes.to_string(),
                 d.file.sha256.clone(),
                 evidence_path(d),
-            ]
+            ];
+            with_correction(fields, &d.document.correction)
         })
         .collect();
     vec![
         (
             "logs/trainings.csv",
             super::csv(
-                &[
+                &header(&[
                     "id",
                     "staff_id",
                     "topic",
@@ -158,14 +234,14 @@ fn logs(records: &Records, period: &Period, documents: &[StoredDocument]) -> Vec
                     "hours",
                     "trainer",
                     "document_id",
-                ],
+                ]),
                 &trainings,
             ),
         ),
         (
             "logs/meetings.csv",
             super::csv(
-                &[
+                &header(&[
                     "id",
                     "held_on",
                     "kind",
@@ -174,14 +250,14 @@ fn logs(records: &Records, period: &Period, documents: &[StoredDocument]) -> Vec
                     "documented_in_chart",
                     "follow_ups",
                     "follow_ups_completed",
-                ],
+                ]),
                 &meetings,
             ),
         ),
         (
             "logs/care-plan-shares.csv",
             super::csv(
-                &[
+                &header(&[
                     "care_plan_id",
                     "care_plan_kind",
                     "discussed_on",
@@ -190,14 +266,14 @@ fn logs(records: &Records, period: &Period, documents: &[StoredDocument]) -> Vec
                     "partner_name",
                     "shared_on",
                     "method",
-                ],
+                ]),
                 &shares,
             ),
         ),
         (
             "logs/documents.csv",
             super::csv(
-                &[
+                &header(&[
                     "id",
                     "title",
                     "document_type",
@@ -208,7 +284,7 @@ fn logs(records: &Records, period: &Period, documents: &[StoredDocument]) -> Vec
                     "size_bytes",
                     "sha256",
                     "path_in_packet",
-                ],
+                ]),
                 &index,
             ),
         ),
@@ -224,7 +300,9 @@ pub fn assemble<W: Write + Seek>(
     key: &PacketKey,
     files: &dyn EvidenceFiles,
 ) -> Result<(W, Manifest), PacketError> {
-    let status = view::practice_compliance(catalogs, inputs.practice.clone(), &inputs.records, period.to)?;
+    // The status counts today's corrected records; the logs list every record, voided ones marked.
+    let counted = inputs.records.without_voided();
+    let status = view::practice_compliance(catalogs, inputs.practice.clone(), &counted, period.to)?;
     let manifest = Manifest {
         format: super::FORMAT.into(),
         practice: ManifestPractice {
@@ -254,7 +332,8 @@ pub fn assemble<W: Write + Seek>(
     names.extend(inputs.documents.iter().map(evidence_path));
 
     let mut writer = PacketWriter::new(out);
-    let html = super::report_html(&manifest, &status, &names);
+    let corrections = corrections(&inputs.records, &period, &inputs.documents);
+    let html = super::report_html(&manifest, &status, &names, &corrections);
     let write = |writer: &mut PacketWriter<W>, name: &str, bytes: &[u8]| writer.add_bytes(name, bytes);
     write(&mut writer, "report.html", html.as_bytes())?;
     write(&mut writer, "status.json", &json(&status)?)?;

@@ -373,6 +373,7 @@ mod tests {
             partner_id: foreign,
             shared_on: d("2026-03-02"),
             method: crate::records::ShareMethod::Fax,
+            correction: Default::default(),
         });
         let result = evaluate_sharing(&book.evaluation(&catalog, "2026-11-24"), &acp_sharing());
         assert_eq!(result.status, Status::PartiallyMet);

@@ -125,6 +125,7 @@ impl Book {
             role,
             started_on: d(started),
             ended_on: None,
+            correction: Default::default(),
         });
         id
     }
@@ -145,6 +146,7 @@ impl Book {
             hours: 1.5,
             trainer: None,
             document_id: None,
+            correction: Default::default(),
         });
         id
     }
@@ -160,6 +162,7 @@ impl Book {
             patients_reviewed: 4,
             documented_in_chart: documented,
             follow_ups: Vec::new(),
+            correction: Default::default(),
         });
         id
     }
@@ -171,6 +174,7 @@ impl Book {
                 owner: None,
                 due_on: d(due),
                 completed_on: completed.map(d),
+                correction: Default::default(),
             });
         }
     }
@@ -202,6 +206,7 @@ impl Book {
             documented_in_record: documented,
             care_partners,
             shares: Vec::new(),
+            correction: Default::default(),
         });
         id
     }
@@ -215,6 +220,7 @@ impl Book {
                 partner_id,
                 shared_on: d(shared),
                 method: ShareMethod::Electronic,
+                correction: Default::default(),
             });
         }
         id
@@ -263,6 +269,7 @@ impl Book {
             document_type: term(document_type),
             criteria: criteria.iter().map(|c| cid(c)).collect(),
             effective_on: d(effective),
+            correction: Default::default(),
         });
         id
     }
@@ -276,6 +283,7 @@ impl Book {
             conducted_on: d(conducted),
             respondents: 120,
             score: 87.5,
+            correction: Default::default(),
         });
         id
     }
@@ -289,6 +297,7 @@ impl Book {
             period_start: d(start),
             period_end: d(end),
             document_id: None,
+            correction: Default::default(),
         });
         id
     }

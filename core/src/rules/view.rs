@@ -88,6 +88,9 @@ pub struct PracticeCompliance {
     pub summary: StatusCounts,
     /// One result per criterion, in catalog order.
     pub criteria: Vec<AttestedCriterion>,
+    /// The records evaluated: today's corrected ones (voided records left out), or those known
+    /// on a past day (`as_known_on`).
+    pub basis: crate::records::Basis,
 }
 
 /// Whether `subject` assesses `criterion` under `catalog` (a criterion the catalog does not have
@@ -188,6 +191,7 @@ pub fn practice_compliance(
         as_of,
         summary,
         criteria,
+        basis: crate::records::Basis::corrected(),
     })
 }
 
@@ -239,6 +243,9 @@ pub struct OrganizationCompliance {
     /// The PO-level criteria, evaluated over all of the PO's practices and its own records, each
     /// beside the PO's current attestation.
     pub organization_criteria: Vec<AttestedCriterion>,
+    /// The records evaluated: today's corrected ones (voided records left out), or those known
+    /// on a past day (`as_known_on`).
+    pub basis: crate::records::Basis,
 }
 
 /// The catalog the PO-level criteria of `loaded` are evaluated against: the newest version its
@@ -391,6 +398,7 @@ pub fn organization_compliance(
         practices: rows,
         organization_summary,
         organization_criteria,
+        basis: crate::records::Basis::corrected(),
     })
 }
 

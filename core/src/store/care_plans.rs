@@ -14,6 +14,7 @@ use validator::Validate;
 
 use super::meetings::check_staff;
 use super::schema::{care_partners, care_plan_shares, care_plans};
+use super::voids::{self, Known, Replaces, VoidMark};
 use super::{now, on_backend, practices, Connection, DateRange, Listing, Page, StoreError, StoreResult};
 use crate::ids::{CarePartnerId, CarePlanId, CarePlanShareId, PracticeId, StaffId};
 use crate::records::{CarePartner, CarePlan, CarePlanKind, CarePlanShare, ShareMethod};
@@ -33,7 +34,12 @@ pub struct NewCarePlan {
     pub kind: CarePlanKind,
     /// The opaque practice-local patient reference: 3 to 64 letters, digits, `-` or `_`, with a
     /// digit, never a name or a date of birth.
-    #[check(custom = "pcmh_core::checks::patient_reference", pattern = "^[A-Za-z0-9_-]{3,64}$")]
+    #[check(
+        min_length = 3,
+        max_length = 64,
+        custom = "pcmh_core::checks::patient_reference",
+        pattern = "^[A-Za-z_-]*[0-9][A-Za-z0-9_-]*$"
+    )]
     #[schema(example = "PT-00042")]
     pub patient_ref: String,
     /// The provider who initiated the plan, a staff member of the practice.
@@ -50,8 +56,34 @@ pub struct NewCarePlan {
     /// characters; none if omitted).
     #[serde(default)]
     #[check(max_length = 30)]
+    #[schema(value_type = Vec<CarePartnerName>)]
     pub care_partners: Vec<String>,
+    /// The care plan this one corrects (of the same practice, not voided): it is voided in the
+    /// same transaction, with the reason given.
+    #[serde(default)]
+    #[check(nested)]
+    pub replaces: Option<Replaces>,
 }
+
+/// A care partner's name as the OpenAPI document states it: not blank, at most 200 characters.
+pub struct CarePartnerName;
+
+impl utoipa::PartialSchema for CarePartnerName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "A care partner's name: not blank, at most 200 characters, not the same partner twice.",
+            ))
+            .min_length(Some(1))
+            .max_length(Some(PARTNER_NAME_MAX))
+            .pattern(Some(crate::checks::NOT_BLANK_PATTERN))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for CarePartnerName {}
 
 /// What may be recorded on a care plan later; an omitted field is left as it is (null is refused:
 /// an established plan stays established).
@@ -87,6 +119,11 @@ pub struct NewCarePlanShare {
     pub shared_on: NaiveDate,
     /// How it was shared.
     pub method: ShareMethod,
+    /// The share of this plan this one corrects (not voided): it is voided in the same
+    /// transaction, with the reason given.
+    #[serde(default)]
+    #[check(nested)]
+    pub replaces: Option<Replaces>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -100,6 +137,16 @@ struct Row {
     discussed_on: NaiveDate,
     established_on: Option<NaiveDate>,
     documented_in_record: bool,
+    #[diesel(embed)]
+    corrections: Corrections,
+}
+
+voids::correction_columns!(care_plans);
+
+/// The void columns of a share.
+mod share_columns {
+    use crate::store::schema::care_plan_shares;
+    crate::store::voids::correction_columns!(care_plan_shares);
 }
 
 #[derive(Queryable, Selectable)]
@@ -118,6 +165,8 @@ struct ShareRow {
     partner_id: i64,
     shared_on: NaiveDate,
     method: String,
+    #[diesel(embed)]
+    corrections: share_columns::Corrections,
 }
 
 /// A value of a snake_case enum as stored.
@@ -194,6 +243,7 @@ pub fn create(conn: &mut Connection, practice: PracticeId, form: &NewCarePlan) -
             care_plans::established_on.eq(form.established_on),
             care_plans::documented_in_record.eq(form.documented_in_record),
             care_plans::recorded_at.eq(now()),
+            care_plans::replaces.eq(form.replaces.as_ref().map(|r| r.id)),
         ))
         .returning(care_plans::id)
         .get_result(c))?;
@@ -213,7 +263,7 @@ pub fn get(conn: &mut Connection, practice: PracticeId, id: CarePlanId) -> Store
         .first(c)
         .optional())?;
     let row = row.ok_or_else(|| StoreError::not_found("care plan", id))?;
-    assemble(conn, vec![row])?
+    assemble(conn, vec![row], Known::everything())?
         .pop()
         .ok_or_else(|| StoreError::not_found("care plan", id))
 }
@@ -229,7 +279,13 @@ pub fn update(
     if let Some(established) = form.established_on {
         check_established(current.discussed_on, Some(established))?;
         if current.established_on != Some(established) {
-            if let Some(first) = current.shares.iter().map(|s| s.shared_on).min() {
+            if let Some(first) = current
+                .shares
+                .iter()
+                .filter(|s| !s.correction.is_voided())
+                .map(|s| s.shared_on)
+                .min()
+            {
                 let was = current
                     .established_on
                     .map_or_else(|| "not set".to_owned(), |d| d.to_string());
@@ -260,6 +316,15 @@ pub fn share(
     form: &NewCarePlanShare,
 ) -> StoreResult<CarePlanShare> {
     let plan = get(conn, practice, id)?;
+    if let Some(voided) = &plan.correction.voided {
+        return Err(StoreError::Conflict {
+            message: format!(
+                "care plan {id} was voided on {} ({}): record the share on the plan that replaces it",
+                voided.at.format("%Y-%m-%d"),
+                voided.reason
+            ),
+        });
+    }
     if !plan.care_partners.iter().any(|p| p.id == form.partner_id) {
         return Err(StoreError::invalid(
             "partner_id",
@@ -294,15 +359,72 @@ pub fn share(
             care_plan_shares::shared_on.eq(form.shared_on),
             care_plan_shares::method.eq(enum_text(form.method)),
             care_plan_shares::recorded_at.eq(now()),
+            care_plan_shares::replaces.eq(form.replaces.as_ref().map(|r| r.id)),
         ))
         .returning(care_plan_shares::id)
         .get_result(c))?;
-    Ok(CarePlanShare {
-        id: CarePlanShareId(share),
-        partner_id: form.partner_id,
-        shared_on: form.shared_on,
-        method: form.method,
-    })
+    get_share(conn, practice, id, CarePlanShareId(share))
+}
+
+/// The share `share` of the care plan `plan` of `practice`.
+pub fn get_share(
+    conn: &mut Connection,
+    practice: PracticeId,
+    plan: CarePlanId,
+    share: CarePlanShareId,
+) -> StoreResult<CarePlanShare> {
+    get(conn, practice, plan)?
+        .shares
+        .into_iter()
+        .find(|s| s.id == share)
+        .ok_or_else(|| StoreError::not_found("care plan share", share))
+}
+
+/// Voids the care plan `id` of `practice` (unless it already is); returns it before and after.
+/// Its shares stay as they are, and no longer count with it.
+pub fn void(
+    conn: &mut Connection,
+    practice: PracticeId,
+    id: CarePlanId,
+    mark: &VoidMark,
+) -> StoreResult<(CarePlan, CarePlan)> {
+    let before = get(conn, practice, id)?;
+    voids::check_voided("care plan", id, &before.correction)?;
+    voids::void_row!(conn, care_plans, id.0, mark)?;
+    Ok((before, get(conn, practice, id)?))
+}
+
+/// Names `new` as the care plan that corrects the voided `old`, both of `practice`.
+pub fn link(conn: &mut Connection, practice: PracticeId, old: CarePlanId, new: CarePlanId) -> StoreResult<CarePlan> {
+    voids::link_replacement!(conn, care_plans, old.0, new.0)?;
+    get(conn, practice, old)
+}
+
+/// Voids the share `share` of the care plan `plan` of `practice` (unless it already is);
+/// returns it before and after.
+pub fn void_share(
+    conn: &mut Connection,
+    practice: PracticeId,
+    plan: CarePlanId,
+    share: CarePlanShareId,
+    mark: &VoidMark,
+) -> StoreResult<(CarePlanShare, CarePlanShare)> {
+    let before = get_share(conn, practice, plan, share)?;
+    voids::check_voided("care plan share", share, &before.correction)?;
+    voids::void_row!(conn, care_plan_shares, share.0, mark)?;
+    Ok((before, get_share(conn, practice, plan, share)?))
+}
+
+/// Names `new` as the share that corrects the voided `old`, both of the plan `plan` of `practice`.
+pub fn link_share(
+    conn: &mut Connection,
+    practice: PracticeId,
+    plan: CarePlanId,
+    old: CarePlanShareId,
+    new: CarePlanShareId,
+) -> StoreResult<CarePlanShare> {
+    voids::link_replacement!(conn, care_plan_shares, old.0, new.0)?;
+    get_share(conn, practice, plan, old)
 }
 
 /// A page of `practice`'s care plans discussed within `discussed`, of `kind` if given, oldest first.
@@ -337,15 +459,15 @@ pub fn list(
         Ok::<_, diesel::result::Error>((rows, total))
     })?;
     Ok(Listing {
-        items: assemble(conn, rows)?,
+        items: assemble(conn, rows, Known::everything())?,
         total,
         limit: page.limit,
         offset: page.offset,
     })
 }
 
-/// Loads the partners and shares of the plans in `rows` and puts each plan together.
-fn assemble(conn: &mut Connection, rows: Vec<Row>) -> StoreResult<Vec<CarePlan>> {
+/// Loads the partners and shares (those `known` counts) of the plans in `rows` and puts each plan together.
+fn assemble(conn: &mut Connection, rows: Vec<Row>, known: Known) -> StoreResult<Vec<CarePlan>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut partners: HashMap<i64, Vec<CarePartner>> = HashMap::new();
     let mut shares: HashMap<i64, Vec<CarePlanShare>> = HashMap::new();
@@ -358,6 +480,7 @@ fn assemble(conn: &mut Connection, rows: Vec<Row>) -> StoreResult<Vec<CarePlan>>
                 .load(c)?;
             let s = care_plan_shares::table
                 .filter(care_plan_shares::care_plan_id.eq_any(chunk))
+                .filter(voids::known!(care_plan_shares, known))
                 .order((care_plan_shares::shared_on, care_plan_shares::id))
                 .select(ShareRow::as_select())
                 .load(c)?;
@@ -375,6 +498,7 @@ fn assemble(conn: &mut Connection, rows: Vec<Row>) -> StoreResult<Vec<CarePlan>>
                 partner_id: CarePartnerId(row.partner_id),
                 shared_on: row.shared_on,
                 method: enum_from_text("share method", &row.method)?,
+                correction: row.corrections.into(),
             });
         }
     }
@@ -391,6 +515,7 @@ fn assemble(conn: &mut Connection, rows: Vec<Row>) -> StoreResult<Vec<CarePlan>>
                 documented_in_record: row.documented_in_record,
                 care_partners: partners.remove(&row.id).unwrap_or_default(),
                 shares: shares.remove(&row.id).unwrap_or_default(),
+                correction: row.corrections.into(),
             })
         })
         .collect()
@@ -401,6 +526,7 @@ fn assemble_of_organization(
     conn: &mut Connection,
     rows: Vec<Row>,
     organization: crate::ids::OrganizationId,
+    known: Known,
 ) -> StoreResult<Vec<CarePlan>> {
     let mut partners: HashMap<i64, Vec<CarePartner>> = HashMap::new();
     let mut shares: HashMap<i64, Vec<CarePlanShare>> = HashMap::new();
@@ -425,6 +551,7 @@ fn assemble_of_organization(
                             .select(care_plans::id),
                     ),
                 )
+                .filter(voids::known!(care_plan_shares, known))
                 .order((care_plan_shares::shared_on, care_plan_shares::id))
                 .select(ShareRow::as_select())
                 .load(c)?;
@@ -442,6 +569,7 @@ fn assemble_of_organization(
                 partner_id: CarePartnerId(row.partner_id),
                 shared_on: row.shared_on,
                 method: enum_from_text("share method", &row.method)?,
+                correction: row.corrections.into(),
             });
         }
     }
@@ -458,32 +586,36 @@ fn assemble_of_organization(
                 documented_in_record: row.documented_in_record,
                 care_partners: partners.remove(&row.id).unwrap_or_default(),
                 shares: shares.remove(&row.id).unwrap_or_default(),
+                correction: row.corrections.into(),
             })
         })
         .collect()
 }
 
-/// Every care plan of `practice` with its partners and shares, for the rules.
-pub(crate) fn all(conn: &mut Connection, practice: PracticeId) -> StoreResult<Vec<CarePlan>> {
+/// Every care plan of `practice` with its partners and shares, those `known` counts, for the rules.
+pub(crate) fn all(conn: &mut Connection, practice: PracticeId, known: Known) -> StoreResult<Vec<CarePlan>> {
     let rows: Vec<Row> = on_backend!(conn, |c| care_plans::table
         .filter(care_plans::practice_id.eq(practice.0))
+        .filter(voids::known!(care_plans, known))
         .order((care_plans::discussed_on, care_plans::id))
         .select(Row::as_select())
         .load(c))?;
-    assemble(conn, rows)
+    assemble(conn, rows, known)
 }
 
 /// Every care plan of every practice of `organization`, ordered by (discussed_on, id).
 pub(crate) fn all_of_organization(
     conn: &mut Connection,
     organization: crate::ids::OrganizationId,
+    known: Known,
 ) -> StoreResult<Vec<CarePlan>> {
     let rows: Vec<Row> = on_backend!(conn, |c| care_plans::table
         .filter(care_plans::practice_id.eq_any(super::practices::ids_of(organization)))
+        .filter(voids::known!(care_plans, known))
         .order((care_plans::discussed_on, care_plans::id))
         .select(Row::as_select())
         .load(c))?;
-    assemble_of_organization(conn, rows, organization)
+    assemble_of_organization(conn, rows, organization, known)
 }
 
 #[cfg(test)]

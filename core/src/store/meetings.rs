@@ -11,10 +11,11 @@ use serde::{Deserialize, Serialize};
 use validator::Validate;
 
 use super::schema::{meeting_attendees, meeting_follow_ups, team_meetings};
+use super::voids::{self, Known, Replaces, VoidMark};
 use super::{now, on_backend, practices, staff, Connection, DateRange, Listing, Page, StoreError, StoreResult};
 use crate::catalog::Catalog;
 use crate::ids::{PracticeId, StaffId, TeamMeetingId, Term};
-use crate::records::{Attendee, FollowUp, Role, TeamMeeting};
+use crate::records::{Attendee, Correction, FollowUp, Role, TeamMeeting};
 
 /// The most ids sent in one `IN (...)` list.
 const CHUNK: usize = 500;
@@ -41,6 +42,11 @@ pub struct NewMeeting {
     #[serde(default)]
     #[check(max_length = 50, nested)]
     pub follow_ups: Vec<NewFollowUp>,
+    /// The meeting this one corrects (of the same practice, not voided): it is voided in the
+    /// same transaction, with the reason given.
+    #[serde(default)]
+    #[check(nested)]
+    pub replaces: Option<Replaces>,
 }
 
 /// One attendee of a meeting being recorded.
@@ -95,6 +101,9 @@ pub struct FollowUpRecord {
     pub due_on: NaiveDate,
     /// When it was done, if it was.
     pub completed_on: Option<NaiveDate>,
+    /// Whether it was voided.
+    #[serde(flatten)]
+    pub correction: Correction,
 }
 
 /// A team meeting as stored: the domain meeting plus the ids of its follow-ups and its catalog version.
@@ -120,6 +129,9 @@ pub struct MeetingRecord {
     pub catalog_id: String,
     /// That catalog's version.
     pub catalog_version: String,
+    /// Whether it was voided, and what it corrects or was corrected by.
+    #[serde(flatten)]
+    pub correction: Correction,
 }
 
 impl From<MeetingRecord> for TeamMeeting {
@@ -140,8 +152,10 @@ impl From<MeetingRecord> for TeamMeeting {
                     owner: f.owner,
                     due_on: f.due_on,
                     completed_on: f.completed_on,
+                    correction: f.correction,
                 })
                 .collect(),
+            correction: record.correction,
         }
     }
 }
@@ -157,6 +171,16 @@ struct Row {
     documented_in_chart: bool,
     catalog_id: String,
     catalog_version: String,
+    #[diesel(embed)]
+    corrections: Corrections,
+}
+
+voids::correction_columns!(team_meetings);
+
+/// The void columns of a follow-up item.
+mod follow_up_columns {
+    use crate::store::schema::meeting_follow_ups;
+    crate::store::voids::correction_columns!(meeting_follow_ups);
 }
 
 #[derive(Queryable, Selectable)]
@@ -176,6 +200,8 @@ struct FollowUpRow {
     owner_id: Option<i64>,
     due_on: NaiveDate,
     completed_on: Option<NaiveDate>,
+    #[diesel(embed)]
+    corrections: follow_up_columns::Corrections,
 }
 
 /// A stored value this release cannot read (written by a newer one, or damaged).
@@ -185,9 +211,14 @@ fn unreadable(what: &str, text: &str) -> StoreError {
     ))
 }
 
-/// Refuses `id` unless it is a staff member of `practice`, naming `field`.
+/// Refuses `id` unless it is a staff member of `practice` (not voided), naming `field`.
 pub(crate) fn check_staff(conn: &mut Connection, practice: PracticeId, id: StaffId, field: String) -> StoreResult<()> {
     match staff::get(conn, practice, id) {
+        Ok(member) if member.correction.is_voided() => Err(StoreError::invalid(
+            field,
+            "not_voided",
+            format!("staff member {id} was voided (entered by mistake): name the staff member who replaces them"),
+        )),
         Ok(_) => Ok(()),
         Err(StoreError::NotFound { .. }) => Err(StoreError::invalid(
             field,
@@ -291,6 +322,7 @@ pub fn create(
             team_meetings::catalog_id.eq(&catalog.id),
             team_meetings::catalog_version.eq(&version),
             team_meetings::recorded_at.eq(recorded_at),
+            team_meetings::replaces.eq(form.replaces.as_ref().map(|r| r.id)),
         ))
         .returning(team_meetings::id)
         .get_result(c))?;
@@ -311,6 +343,7 @@ pub fn create(
                 meeting_follow_ups::owner_id.eq(item.owner.map(|s| s.0)),
                 meeting_follow_ups::due_on.eq(item.due_on),
                 meeting_follow_ups::completed_on.eq(item.completed_on),
+                meeting_follow_ups::recorded_at.eq(Some(recorded_at)),
             ))
             .execute(c))?;
     }
@@ -329,7 +362,7 @@ pub fn get(conn: &mut Connection, practice: PracticeId, id: TeamMeetingId) -> St
         .first(c)
         .optional())?;
     let row = row.ok_or_else(|| StoreError::not_found("team meeting", id))?;
-    assemble(conn, vec![row])?
+    assemble(conn, vec![row], Known::everything())?
         .pop()
         .ok_or_else(|| StoreError::not_found("team meeting", id))
 }
@@ -343,8 +376,17 @@ pub fn complete_follow_up(
     form: &FollowUpCompletion,
 ) -> StoreResult<MeetingRecord> {
     let current = get(conn, practice, meeting)?;
-    if !current.follow_ups.iter().any(|f| f.id == follow_up) {
+    let Some(item) = current.follow_ups.iter().find(|f| f.id == follow_up) else {
         return Err(StoreError::not_found("follow-up", follow_up));
+    };
+    if let Some(voided) = current.correction.voided.as_ref().or(item.correction.voided.as_ref()) {
+        return Err(StoreError::Conflict {
+            message: format!(
+                "follow-up {follow_up} of meeting {meeting} was voided on {} ({}): it cannot be completed",
+                voided.at.format("%Y-%m-%d"),
+                voided.reason
+            ),
+        });
     }
     check_not_before_meeting("completed_on".into(), form.completed_on, current.held_on)?;
     on_backend!(conn, |c| diesel::update(
@@ -382,7 +424,7 @@ pub fn list(
         Ok::<_, diesel::result::Error>((rows, total))
     })?;
     Ok(Listing {
-        items: assemble(conn, rows)?,
+        items: assemble(conn, rows, Known::everything())?,
         total,
         limit: page.limit,
         offset: page.offset,
@@ -397,11 +439,82 @@ pub fn all_records(conn: &mut Connection, practice: PracticeId) -> StoreResult<V
         .order((team_meetings::held_on.desc(), team_meetings::id.desc()))
         .select(Row::as_select())
         .load(c))?;
-    assemble(conn, rows)
+    assemble(conn, rows, Known::everything())
 }
 
-/// Loads the attendees and follow-ups of the meetings in `rows` and puts each meeting together.
-fn assemble(conn: &mut Connection, rows: Vec<Row>) -> StoreResult<Vec<MeetingRecord>> {
+/// Voids the meeting `id` of `practice` (unless it already is); returns it before and after.
+/// Its follow-up items no longer count with it.
+pub fn void(
+    conn: &mut Connection,
+    practice: PracticeId,
+    id: TeamMeetingId,
+    mark: &VoidMark,
+) -> StoreResult<(MeetingRecord, MeetingRecord)> {
+    let before = get(conn, practice, id)?;
+    voids::check_voided("team meeting", id, &before.correction)?;
+    voids::void_row!(conn, team_meetings, id.0, mark)?;
+    Ok((before, get(conn, practice, id)?))
+}
+
+/// Names `new` as the meeting that corrects the voided `old`, both of `practice`.
+pub fn link(
+    conn: &mut Connection,
+    practice: PracticeId,
+    old: TeamMeetingId,
+    new: TeamMeetingId,
+) -> StoreResult<MeetingRecord> {
+    voids::link_replacement!(conn, team_meetings, old.0, new.0)?;
+    get(conn, practice, old)
+}
+
+/// The follow-up item `follow_up` of the meeting `meeting` of `practice`.
+pub fn get_follow_up(
+    conn: &mut Connection,
+    practice: PracticeId,
+    meeting: TeamMeetingId,
+    follow_up: i64,
+) -> StoreResult<FollowUpRecord> {
+    get(conn, practice, meeting)?
+        .follow_ups
+        .into_iter()
+        .find(|f| f.id == follow_up)
+        .ok_or_else(|| StoreError::not_found("follow-up", follow_up))
+}
+
+/// Voids the follow-up item `follow_up` of the meeting `meeting` of `practice` (unless it
+/// already is); returns it before and after.
+pub fn void_follow_up(
+    conn: &mut Connection,
+    practice: PracticeId,
+    meeting: TeamMeetingId,
+    follow_up: i64,
+    mark: &VoidMark,
+) -> StoreResult<(FollowUpRecord, FollowUpRecord)> {
+    let before = get_follow_up(conn, practice, meeting, follow_up)?;
+    voids::check_voided("follow-up", follow_up, &before.correction)?;
+    voids::void_row!(conn, meeting_follow_ups, follow_up, mark)?;
+    Ok((before, get_follow_up(conn, practice, meeting, follow_up)?))
+}
+
+/// The filter of [`Known`] on follow-up items (those recorded before their own moment was kept
+/// count from their meeting's).
+macro_rules! known_follow_up {
+    ($known:expr) => {{
+        let known: Known = $known;
+        meeting_follow_ups::recorded_at
+            .is_null()
+            .or(meeting_follow_ups::recorded_at.lt(known.recorded_before))
+            .and(
+                meeting_follow_ups::voided_at
+                    .is_null()
+                    .or(meeting_follow_ups::voided_at.ge(known.voids_from)),
+            )
+    }};
+}
+
+/// Loads the attendees and follow-ups (those `known` counts) of the meetings in `rows` and puts
+/// each meeting together.
+fn assemble(conn: &mut Connection, rows: Vec<Row>, known: Known) -> StoreResult<Vec<MeetingRecord>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut attendees: HashMap<i64, Vec<Attendee>> = HashMap::new();
     let mut follow_ups: HashMap<i64, Vec<FollowUpRecord>> = HashMap::new();
@@ -414,6 +527,7 @@ fn assemble(conn: &mut Connection, rows: Vec<Row>) -> StoreResult<Vec<MeetingRec
                 .load(c)?;
             let f = meeting_follow_ups::table
                 .filter(meeting_follow_ups::meeting_id.eq_any(chunk))
+                .filter(known_follow_up!(known))
                 .order(meeting_follow_ups::id)
                 .select(FollowUpRow::as_select())
                 .load(c)?;
@@ -432,6 +546,7 @@ fn assemble(conn: &mut Connection, rows: Vec<Row>) -> StoreResult<Vec<MeetingRec
                 owner: row.owner_id.map(StaffId),
                 due_on: row.due_on,
                 completed_on: row.completed_on,
+                correction: row.corrections.into(),
             });
         }
     }
@@ -448,6 +563,7 @@ fn assemble(conn: &mut Connection, rows: Vec<Row>) -> StoreResult<Vec<MeetingRec
                 follow_ups: follow_ups.remove(&row.id).unwrap_or_default(),
                 catalog_id: row.catalog_id,
                 catalog_version: row.catalog_version,
+                correction: row.corrections.into(),
             })
         })
         .collect()
@@ -458,6 +574,7 @@ fn assemble_of_organization(
     conn: &mut Connection,
     rows: Vec<Row>,
     organization: crate::ids::OrganizationId,
+    known: Known,
 ) -> StoreResult<Vec<MeetingRecord>> {
     let mut attendees: HashMap<i64, Vec<Attendee>> = HashMap::new();
     let mut follow_ups: HashMap<i64, Vec<FollowUpRecord>> = HashMap::new();
@@ -482,6 +599,7 @@ fn assemble_of_organization(
                             .select(team_meetings::id),
                     ),
                 )
+                .filter(known_follow_up!(known))
                 .order(meeting_follow_ups::id)
                 .select(FollowUpRow::as_select())
                 .load(c)?;
@@ -500,6 +618,7 @@ fn assemble_of_organization(
                 owner: row.owner_id.map(StaffId),
                 due_on: row.due_on,
                 completed_on: row.completed_on,
+                correction: row.corrections.into(),
             });
         }
     }
@@ -516,32 +635,39 @@ fn assemble_of_organization(
                 follow_ups: follow_ups.remove(&row.id).unwrap_or_default(),
                 catalog_id: row.catalog_id,
                 catalog_version: row.catalog_version,
+                correction: row.corrections.into(),
             })
         })
         .collect()
 }
 
-/// Every meeting of `practice`, for the rules.
-pub(crate) fn all(conn: &mut Connection, practice: PracticeId) -> StoreResult<Vec<TeamMeeting>> {
+/// Every meeting of `practice` that `known` counts, for the rules.
+pub(crate) fn all(conn: &mut Connection, practice: PracticeId, known: Known) -> StoreResult<Vec<TeamMeeting>> {
     let rows: Vec<Row> = on_backend!(conn, |c| team_meetings::table
         .filter(team_meetings::practice_id.eq(practice.0))
+        .filter(voids::known!(team_meetings, known))
         .order((team_meetings::held_on, team_meetings::id))
         .select(Row::as_select())
         .load(c))?;
-    Ok(assemble(conn, rows)?.into_iter().map(TeamMeeting::from).collect())
+    Ok(assemble(conn, rows, known)?
+        .into_iter()
+        .map(TeamMeeting::from)
+        .collect())
 }
 
 /// Every team meeting of every practice of `organization`, ordered by (held_on, id).
 pub(crate) fn all_of_organization(
     conn: &mut Connection,
     organization: crate::ids::OrganizationId,
+    known: Known,
 ) -> StoreResult<Vec<TeamMeeting>> {
     let rows: Vec<Row> = on_backend!(conn, |c| team_meetings::table
         .filter(team_meetings::practice_id.eq_any(super::practices::ids_of(organization)))
+        .filter(voids::known!(team_meetings, known))
         .order((team_meetings::held_on, team_meetings::id))
         .select(Row::as_select())
         .load(c))?;
-    Ok(assemble_of_organization(conn, rows, organization)?
+    Ok(assemble_of_organization(conn, rows, organization, known)?
         .into_iter()
         .map(TeamMeeting::from)
         .collect())

@@ -24,6 +24,7 @@ pub mod surveys;
 pub mod tokens;
 pub mod trainings;
 pub mod users;
+pub mod voids;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -28,7 +28,8 @@ fn all_pages<T>(
 /// What the packet of practice `id` for `period` is made from. Call it inside
 /// [`Connection::snapshot`] so that every part is read at one moment.
 pub fn inputs(conn: &mut Connection, id: PracticeId, period: Period) -> StoreResult<PacketInputs> {
-    let (practice, records) = super::records::for_practice(conn, id)?;
+    // Every record, voided ones flagged: the logs list them, the status leaves them out.
+    let (practice, records) = super::records::for_practice_known(conn, id, super::voids::Known::everything())?;
     let organization = organizations::get(conn, practice.organization_id)?;
     let range = DateRange {
         from: Some(period.from),

@@ -30,11 +30,7 @@ pub struct NewPractice {
     pub joined_on: Option<chrono::NaiveDate>,
     /// The practice's time zone, an IANA name (default America/Detroit): its "today".
     #[serde(default)]
-    #[check(
-        custom = "pcmh_core::checks::time_zone",
-        pattern = "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$",
-        max_length = 64
-    )]
+    #[check(time_zone)]
     pub time_zone: Option<String>,
 }
 
@@ -51,11 +47,7 @@ pub struct PracticeUpdate {
     pub joined_on: Option<chrono::NaiveDate>,
     /// The practice's time zone, an IANA name; left as it is when omitted.
     #[serde(default)]
-    #[check(
-        custom = "pcmh_core::checks::time_zone",
-        pattern = "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$",
-        max_length = 64
-    )]
+    #[check(time_zone)]
     pub time_zone: Option<String>,
 }
 

@@ -1,5 +1,6 @@
 //! Everything the rules need about a practice, loaded in one go.
 
+use super::voids::Known;
 use super::{attestations, care_plans, documents, meetings, practices, reports, staff, surveys, trainings};
 use super::{organizations, Connection, Store, StoreResult};
 use std::collections::HashMap;
@@ -8,19 +9,25 @@ use crate::ids::{OrganizationId, PracticeId};
 pub use crate::records::OrganizationRecords;
 use crate::records::{Owner, Practice, Records};
 
-/// The practice and all its records (and the PO-level records that concern it). Call it inside
-/// [`Connection::snapshot`] for a view of one moment.
+/// The practice and all its records that count today, voided ones left out (and the PO-level
+/// records that concern it). Call it inside [`Connection::snapshot`] for a view of one moment.
 pub fn for_practice(conn: &mut Connection, id: PracticeId) -> StoreResult<(Practice, Records)> {
+    for_practice_known(conn, id, Known::of(crate::records::Basis::corrected()))
+}
+
+/// The practice and its records that `known` counts: those not voided today, those known on a
+/// past day, or every one (voided ones flagged).
+pub fn for_practice_known(conn: &mut Connection, id: PracticeId, known: Known) -> StoreResult<(Practice, Records)> {
     let practice = practices::get(conn, id)?;
     let records = Records {
-        staff: staff::all(conn, id)?,
-        trainings: trainings::all(conn, id)?,
-        meetings: meetings::all(conn, id)?,
-        care_plans: care_plans::all(conn, id)?,
+        staff: staff::all(conn, id, known)?,
+        trainings: trainings::all(conn, id, known)?,
+        meetings: meetings::all(conn, id, known)?,
+        care_plans: care_plans::all(conn, id, known)?,
         attestations: attestations::all(conn, practice.organization_id, Some(id))?,
-        documents: documents::all(conn, practice.organization_id, Some(id))?,
-        surveys: surveys::all(conn, id)?,
-        reports: reports::all(conn, practice.organization_id, Some(id))?,
+        documents: documents::all(conn, practice.organization_id, Some(id), known)?,
+        surveys: surveys::all(conn, id, known)?,
+        reports: reports::all(conn, practice.organization_id, Some(id), known)?,
         practices: vec![practice.clone()],
     };
     Ok((practice, records))
@@ -60,25 +67,26 @@ type Activities = (
 fn first_half(
     conn: &mut Connection,
     id: OrganizationId,
+    known: Known,
 ) -> StoreResult<(crate::records::Organization, Vec<Practice>, PeopleAndAttestations)> {
     let organization = organizations::get(conn, id)?;
     let practices = practices::all_of_organization(conn, id)?;
     let people = (
-        staff::all_of_organization(conn, id)?,
-        trainings::all_of_organization(conn, id)?,
-        surveys::all_of_organization(conn, id)?,
+        staff::all_of_organization(conn, id, known)?,
+        trainings::all_of_organization(conn, id, known)?,
+        surveys::all_of_organization(conn, id, known)?,
         attestations::all_of_organization(conn, id)?,
-        documents::all_of_organization(conn, id)?,
+        documents::all_of_organization(conn, id, known)?,
     );
     Ok((organization, practices, people))
 }
 
 /// The second half of a PO's tables.
-fn second_half(conn: &mut Connection, id: OrganizationId) -> StoreResult<Activities> {
+fn second_half(conn: &mut Connection, id: OrganizationId, known: Known) -> StoreResult<Activities> {
     Ok((
-        meetings::all_of_organization(conn, id)?,
-        care_plans::all_of_organization(conn, id)?,
-        reports::all_of_organization(conn, id)?,
+        meetings::all_of_organization(conn, id, known)?,
+        care_plans::all_of_organization(conn, id, known)?,
+        reports::all_of_organization(conn, id, known)?,
     ))
 }
 
@@ -111,7 +119,12 @@ fn assemble(
 /// time on PostgreSQL ([`Store::read_in_parallel`]), and groups the rows by practice in memory;
 /// each practice's records come out in the same order as [`for_practice`] gives them.
 pub fn organization(store: &Store, id: OrganizationId) -> StoreResult<OrganizationRecords> {
-    let (first, second) = store.read_in_parallel(|c| first_half(c, id), |c| second_half(c, id))?;
+    organization_known(store, id, Known::of(crate::records::Basis::corrected()))
+}
+
+/// [`organization`], with the records `known` counts (those known on a past day, say).
+pub fn organization_known(store: &Store, id: OrganizationId, known: Known) -> StoreResult<OrganizationRecords> {
+    let (first, second) = store.read_in_parallel(|c| first_half(c, id, known), |c| second_half(c, id, known))?;
     Ok(assemble(first, second))
 }
 

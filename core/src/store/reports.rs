@@ -7,6 +7,7 @@ use serde::Deserialize;
 use validator::Validate;
 
 use super::schema::{documents, periodic_reports};
+use super::voids::{self, Known, Replaces, VoidMark};
 use super::{now, on_backend, organizations, practices, Connection, DateRange, Listing, Page, StoreError, StoreResult};
 use crate::catalog::Catalog;
 use crate::ids::{DocumentId, OrganizationId, PeriodicReportId, PracticeId, Term};
@@ -32,6 +33,11 @@ pub struct NewReport {
     pub practice_id: Option<PracticeId>,
     /// The report itself, a document kept by the PO (or by the practice the report is about).
     pub document_id: Option<DocumentId>,
+    /// The report of this PO this one corrects (not voided): it is voided in the same
+    /// transaction, with the reason given.
+    #[serde(default)]
+    #[check(nested)]
+    pub replaces: Option<Replaces>,
 }
 
 /// Which reports a list shows.
@@ -55,7 +61,11 @@ struct Row {
     period_start: NaiveDate,
     period_end: NaiveDate,
     document_id: Option<i64>,
+    #[diesel(embed)]
+    corrections: Corrections,
 }
+
+voids::correction_columns!(periodic_reports);
 
 impl Row {
     fn into_report(self) -> StoreResult<PeriodicReport> {
@@ -74,6 +84,7 @@ impl Row {
             period_start: self.period_start,
             period_end: self.period_end,
             document_id: self.document_id.map(DocumentId),
+            correction: self.corrections.into(),
         })
     }
 }
@@ -171,6 +182,7 @@ pub fn create(
             periodic_reports::catalog_id.eq(&catalog.id),
             periodic_reports::catalog_version.eq(&version),
             periodic_reports::recorded_at.eq(now()),
+            periodic_reports::replaces.eq(form.replaces.as_ref().map(|r| r.id)),
         ))
         .returning(periodic_reports::id)
         .get_result(c))?;
@@ -280,16 +292,42 @@ fn list_in(
     })
 }
 
+/// Voids the report `id` of `organization` (unless it already is); returns it before and after.
+pub fn void(
+    conn: &mut Connection,
+    organization: OrganizationId,
+    id: PeriodicReportId,
+    mark: &VoidMark,
+) -> StoreResult<(PeriodicReport, PeriodicReport)> {
+    let before = get(conn, organization, id)?;
+    voids::check_voided("periodic report", id, &before.correction)?;
+    voids::void_row!(conn, periodic_reports, id.0, mark)?;
+    Ok((before, get(conn, organization, id)?))
+}
+
+/// Names `new` as the report that corrects the voided `old`, both of `organization`.
+pub fn link(
+    conn: &mut Connection,
+    organization: OrganizationId,
+    old: PeriodicReportId,
+    new: PeriodicReportId,
+) -> StoreResult<PeriodicReport> {
+    voids::link_replacement!(conn, periodic_reports, old.0, new.0)?;
+    get(conn, organization, old)
+}
+
 /// The records the rules read for a practice: its own and its PO's (`practice: None` gives the
-/// PO's own records only).
+/// PO's own records only), those `known` counts.
 pub(crate) fn all(
     conn: &mut Connection,
     organization: OrganizationId,
     practice: Option<PracticeId>,
+    known: Known,
 ) -> StoreResult<Vec<PeriodicReport>> {
     let rows: Vec<Row> = on_backend!(conn, |c| {
         let mut query = periodic_reports::table
             .filter(periodic_reports::organization_id.eq(organization.0))
+            .filter(voids::known!(periodic_reports, known))
             .into_boxed();
         query = match practice {
             Some(p) => query.filter(
@@ -308,9 +346,11 @@ pub(crate) fn all(
 pub(crate) fn all_of_organization(
     conn: &mut Connection,
     organization: OrganizationId,
+    known: Known,
 ) -> StoreResult<Vec<PeriodicReport>> {
     let rows: Vec<Row> = on_backend!(conn, |c| periodic_reports::table
         .filter(periodic_reports::organization_id.eq(organization.0))
+        .filter(voids::known!(periodic_reports, known))
         .order(periodic_reports::id)
         .select(Row::as_select())
         .load(c))?;
@@ -376,6 +416,7 @@ mod tests {
             period_end: NaiveDate::from_ymd_opt(2026, month, 28).unwrap(),
             practice_id: practice,
             document_id: None,
+            replaces: None,
         };
         let (maple, po_wide, own) = store
             .write(|c| {
@@ -409,7 +450,9 @@ mod tests {
                 Ok((maple, po_wide, own))
             })
             .unwrap();
-        let seen = store.read(|c| all(c, maple.organization_id, Some(maple.id))).unwrap();
+        let seen = store
+            .read(|c| all(c, maple.organization_id, Some(maple.id), Known::everything()))
+            .unwrap();
         assert_eq!(seen, vec![po_wide.clone(), own.clone()]);
         assert_eq!(po_wide.owner, Owner::Organization(maple.organization_id));
         assert_eq!(own.owner, Owner::Practice(maple.id));

@@ -34,6 +34,13 @@ diesel::table! {
         started_on -> Date,
         ended_on -> Nullable<Date>,
         recorded_at -> Timestamp,
+        voided_at -> Nullable<Timestamp>,
+        voided_by_user -> Nullable<BigInt>,
+        voided_by_token -> Nullable<BigInt>,
+        voided_by -> Nullable<Text>,
+        void_reason -> Nullable<Text>,
+        replaces -> Nullable<BigInt>,
+        replaced_by -> Nullable<BigInt>,
     }
 }
 
@@ -53,6 +60,13 @@ diesel::table! {
         catalog_id -> Text,
         catalog_version -> Text,
         recorded_at -> Timestamp,
+        voided_at -> Nullable<Timestamp>,
+        voided_by_user -> Nullable<BigInt>,
+        voided_by_token -> Nullable<BigInt>,
+        voided_by -> Nullable<Text>,
+        void_reason -> Nullable<Text>,
+        replaces -> Nullable<BigInt>,
+        replaced_by -> Nullable<BigInt>,
     }
 }
 
@@ -69,6 +83,13 @@ diesel::table! {
         catalog_id -> Text,
         catalog_version -> Text,
         recorded_at -> Timestamp,
+        voided_at -> Nullable<Timestamp>,
+        voided_by_user -> Nullable<BigInt>,
+        voided_by_token -> Nullable<BigInt>,
+        voided_by -> Nullable<Text>,
+        void_reason -> Nullable<Text>,
+        replaces -> Nullable<BigInt>,
+        replaced_by -> Nullable<BigInt>,
     }
 }
 
@@ -83,6 +104,13 @@ diesel::table! {
         catalog_id -> Text,
         catalog_version -> Text,
         recorded_at -> Timestamp,
+        voided_at -> Nullable<Timestamp>,
+        voided_by_user -> Nullable<BigInt>,
+        voided_by_token -> Nullable<BigInt>,
+        voided_by -> Nullable<Text>,
+        void_reason -> Nullable<Text>,
+        replaces -> Nullable<BigInt>,
+        replaced_by -> Nullable<BigInt>,
     }
 }
 
@@ -103,6 +131,14 @@ diesel::table! {
         owner_id -> Nullable<BigInt>,
         due_on -> Date,
         completed_on -> Nullable<Date>,
+        voided_at -> Nullable<Timestamp>,
+        voided_by_user -> Nullable<BigInt>,
+        voided_by_token -> Nullable<BigInt>,
+        voided_by -> Nullable<Text>,
+        void_reason -> Nullable<Text>,
+        replaces -> Nullable<BigInt>,
+        replaced_by -> Nullable<BigInt>,
+        recorded_at -> Nullable<Timestamp>,
     }
 }
 
@@ -117,6 +153,13 @@ diesel::table! {
         established_on -> Nullable<Date>,
         documented_in_record -> Bool,
         recorded_at -> Timestamp,
+        voided_at -> Nullable<Timestamp>,
+        voided_by_user -> Nullable<BigInt>,
+        voided_by_token -> Nullable<BigInt>,
+        voided_by -> Nullable<Text>,
+        void_reason -> Nullable<Text>,
+        replaces -> Nullable<BigInt>,
+        replaced_by -> Nullable<BigInt>,
     }
 }
 
@@ -136,6 +179,13 @@ diesel::table! {
         shared_on -> Date,
         method -> Text,
         recorded_at -> Timestamp,
+        voided_at -> Nullable<Timestamp>,
+        voided_by_user -> Nullable<BigInt>,
+        voided_by_token -> Nullable<BigInt>,
+        voided_by -> Nullable<Text>,
+        void_reason -> Nullable<Text>,
+        replaces -> Nullable<BigInt>,
+        replaced_by -> Nullable<BigInt>,
     }
 }
 
@@ -169,6 +219,13 @@ diesel::table! {
         catalog_id -> Text,
         catalog_version -> Text,
         recorded_at -> Timestamp,
+        voided_at -> Nullable<Timestamp>,
+        voided_by_user -> Nullable<BigInt>,
+        voided_by_token -> Nullable<BigInt>,
+        voided_by -> Nullable<Text>,
+        void_reason -> Nullable<Text>,
+        replaces -> Nullable<BigInt>,
+        replaced_by -> Nullable<BigInt>,
     }
 }
 
@@ -184,6 +241,13 @@ diesel::table! {
         catalog_id -> Text,
         catalog_version -> Text,
         recorded_at -> Timestamp,
+        voided_at -> Nullable<Timestamp>,
+        voided_by_user -> Nullable<BigInt>,
+        voided_by_token -> Nullable<BigInt>,
+        voided_by -> Nullable<Text>,
+        void_reason -> Nullable<Text>,
+        replaces -> Nullable<BigInt>,
+        replaced_by -> Nullable<BigInt>,
     }
 }
 

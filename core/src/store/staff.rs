@@ -5,7 +5,8 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use validator::Validate;
 
-use super::schema::staff;
+use super::schema::{care_plans, meeting_attendees, meeting_follow_ups, staff, team_meetings, training_records};
+use super::voids::{self, Known, Replaces, VoidMark};
 use super::{now, on_backend, practices, Connection, DateRange, Listing, Page, StoreError, StoreResult};
 use crate::ids::{PracticeId, StaffId};
 use crate::records::{Role, Staff};
@@ -26,6 +27,11 @@ pub struct NewStaff {
     /// Their last day, if they left.
     #[check(date)]
     pub ended_on: Option<NaiveDate>,
+    /// The staff member this one corrects (of the same practice, not voided, with no records):
+    /// they are voided in the same transaction, with the reason given.
+    #[serde(default)]
+    #[check(nested)]
+    pub replaces: Option<Replaces>,
 }
 
 /// A staff member leaving (or a correction of their last day).
@@ -47,7 +53,11 @@ struct Row {
     role: String,
     started_on: NaiveDate,
     ended_on: Option<NaiveDate>,
+    #[diesel(embed)]
+    corrections: Corrections,
 }
+
+voids::correction_columns!(staff);
 
 impl From<Row> for Staff {
     fn from(row: Row) -> Self {
@@ -58,6 +68,7 @@ impl From<Row> for Staff {
             role: role_from_text(&row.role),
             started_on: row.started_on,
             ended_on: row.ended_on,
+            correction: row.corrections.into(),
         }
     }
 }
@@ -98,6 +109,7 @@ pub fn create(conn: &mut Connection, practice: PracticeId, form: &NewStaff) -> S
             staff::started_on.eq(form.started_on),
             staff::ended_on.eq(form.ended_on),
             staff::recorded_at.eq(now()),
+            staff::replaces.eq(form.replaces.as_ref().map(|r| r.id)),
         ))
         .returning(staff::id)
         .get_result(c))?;
@@ -150,10 +162,68 @@ pub fn list(conn: &mut Connection, practice: PracticeId, active: DateRange, page
     })
 }
 
-/// Every staff member of `practice`, for the rules.
-pub(crate) fn all(conn: &mut Connection, practice: PracticeId) -> StoreResult<Vec<Staff>> {
+/// How many records not voided name staff member `id`: trainings, meetings attended, follow-ups owned, care plans initiated.
+fn records_naming(conn: &mut Connection, id: StaffId) -> StoreResult<i64> {
+    let counts: [i64; 4] = on_backend!(conn, |c| {
+        Ok::<_, diesel::result::Error>([
+            training_records::table
+                .filter(training_records::staff_id.eq(id.0))
+                .filter(training_records::voided_at.is_null())
+                .count()
+                .get_result(c)?,
+            meeting_attendees::table
+                .inner_join(team_meetings::table)
+                .filter(meeting_attendees::staff_id.eq(id.0))
+                .filter(team_meetings::voided_at.is_null())
+                .count()
+                .get_result(c)?,
+            meeting_follow_ups::table
+                .filter(meeting_follow_ups::owner_id.eq(id.0))
+                .filter(meeting_follow_ups::voided_at.is_null())
+                .count()
+                .get_result(c)?,
+            care_plans::table
+                .filter(care_plans::initiating_provider.eq(id.0))
+                .filter(care_plans::voided_at.is_null())
+                .count()
+                .get_result(c)?,
+        ])
+    })?;
+    Ok(counts.iter().sum())
+}
+
+/// Voids the staff member `id` of `practice`, entered by mistake: refused once voided, and
+/// refused for a staff member any record names (their last day is recorded instead).
+/// Returns them before and after.
+pub fn void(conn: &mut Connection, practice: PracticeId, id: StaffId, mark: &VoidMark) -> StoreResult<(Staff, Staff)> {
+    let before = get(conn, practice, id)?;
+    voids::check_voided("staff member", id, &before.correction)?;
+    let naming = records_naming(conn, id)?;
+    if naming > 0 {
+        return Err(StoreError::Conflict {
+            message: format!(
+                "staff member {id} ({}) cannot be voided: {naming} record{} name{} them; record their last day (ended_on) instead",
+                before.name,
+                if naming == 1 { "" } else { "s" },
+                if naming == 1 { "s" } else { "" },
+            ),
+        });
+    }
+    voids::void_row!(conn, staff, id.0, mark)?;
+    Ok((before, get(conn, practice, id)?))
+}
+
+/// Names `new` as the staff member who corrects the voided `old`, both of `practice`.
+pub fn link(conn: &mut Connection, practice: PracticeId, old: StaffId, new: StaffId) -> StoreResult<Staff> {
+    voids::link_replacement!(conn, staff, old.0, new.0)?;
+    get(conn, practice, old)
+}
+
+/// Every staff member of `practice` that `known` counts, for the rules.
+pub(crate) fn all(conn: &mut Connection, practice: PracticeId, known: Known) -> StoreResult<Vec<Staff>> {
     let rows: Vec<Row> = on_backend!(conn, |c| staff::table
         .filter(staff::practice_id.eq(practice.0))
+        .filter(voids::known!(staff, known))
         .order(staff::id)
         .select(Row::as_select())
         .load(c))?;
@@ -164,9 +234,11 @@ pub(crate) fn all(conn: &mut Connection, practice: PracticeId) -> StoreResult<Ve
 pub(crate) fn all_of_organization(
     conn: &mut Connection,
     organization: crate::ids::OrganizationId,
+    known: Known,
 ) -> StoreResult<Vec<Staff>> {
     let rows: Vec<Row> = on_backend!(conn, |c| staff::table
         .filter(staff::practice_id.eq_any(super::practices::ids_of(organization)))
+        .filter(voids::known!(staff, known))
         .order(staff::id)
         .select(Row::as_select())
         .load(c))?;

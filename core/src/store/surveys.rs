@@ -7,6 +7,7 @@ use serde::Deserialize;
 use validator::Validate;
 
 use super::schema::survey_results;
+use super::voids::{self, Known, Replaces, VoidMark};
 use super::{now, on_backend, practices, Connection, DateRange, Listing, Page, StoreError, StoreResult};
 use crate::catalog::{Catalog, Term};
 use crate::ids::{PracticeId, SurveyResultId};
@@ -31,6 +32,11 @@ pub struct NewSurvey {
     /// The overall score, in percent: 0 to 100.
     #[check(minimum = 0.0, maximum = 100.0)]
     pub score: f64,
+    /// The survey result this one corrects (of the same practice, not voided): it is voided in
+    /// the same transaction, with the reason given.
+    #[serde(default)]
+    #[check(nested)]
+    pub replaces: Option<Replaces>,
 }
 
 /// Which survey results to list.
@@ -51,7 +57,11 @@ struct Row {
     conducted_on: NaiveDate,
     respondents: i32,
     score: f64,
+    #[diesel(embed)]
+    corrections: Corrections,
 }
+
+voids::correction_columns!(survey_results);
 
 impl Row {
     fn into_result(self) -> StoreResult<SurveyResult> {
@@ -65,6 +75,7 @@ impl Row {
             conducted_on: self.conducted_on,
             respondents: u32::try_from(self.respondents).map_err(|e| corrupt(Box::new(e)))?,
             score: self.score,
+            correction: self.corrections.into(),
         })
     }
 }
@@ -114,6 +125,7 @@ pub fn create(
             survey_results::catalog_id.eq(&catalog.id),
             survey_results::catalog_version.eq(&version),
             survey_results::recorded_at.eq(now()),
+            survey_results::replaces.eq(form.replaces.as_ref().map(|r| r.id)),
         ))
         .returning(survey_results::id)
         .get_result(c))?;
@@ -171,10 +183,35 @@ pub fn list(
     })
 }
 
-/// Every record of `practice`, for the rules.
-pub(crate) fn all(conn: &mut Connection, practice: PracticeId) -> StoreResult<Vec<SurveyResult>> {
+/// Voids the survey result `id` of `practice` (unless it already is); returns it before and after.
+pub fn void(
+    conn: &mut Connection,
+    practice: PracticeId,
+    id: SurveyResultId,
+    mark: &VoidMark,
+) -> StoreResult<(SurveyResult, SurveyResult)> {
+    let before = get(conn, practice, id)?;
+    voids::check_voided("survey result", id, &before.correction)?;
+    voids::void_row!(conn, survey_results, id.0, mark)?;
+    Ok((before, get(conn, practice, id)?))
+}
+
+/// Names `new` as the survey result that corrects the voided `old`, both of `practice`.
+pub fn link(
+    conn: &mut Connection,
+    practice: PracticeId,
+    old: SurveyResultId,
+    new: SurveyResultId,
+) -> StoreResult<SurveyResult> {
+    voids::link_replacement!(conn, survey_results, old.0, new.0)?;
+    get(conn, practice, old)
+}
+
+/// Every record of `practice` that `known` counts, for the rules.
+pub(crate) fn all(conn: &mut Connection, practice: PracticeId, known: Known) -> StoreResult<Vec<SurveyResult>> {
     let rows: Vec<Row> = on_backend!(conn, |c| survey_results::table
         .filter(survey_results::practice_id.eq(practice.0))
+        .filter(voids::known!(survey_results, known))
         .order(survey_results::id)
         .select(Row::as_select())
         .load(c))?;
@@ -185,9 +222,11 @@ pub(crate) fn all(conn: &mut Connection, practice: PracticeId) -> StoreResult<Ve
 pub(crate) fn all_of_organization(
     conn: &mut Connection,
     organization: crate::ids::OrganizationId,
+    known: Known,
 ) -> StoreResult<Vec<SurveyResult>> {
     let rows: Vec<Row> = on_backend!(conn, |c| survey_results::table
         .filter(survey_results::practice_id.eq_any(super::practices::ids_of(organization)))
+        .filter(voids::known!(survey_results, known))
         .order(survey_results::id)
         .select(Row::as_select())
         .load(c))?;
@@ -205,6 +244,7 @@ mod tests {
             conducted_on: chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
             respondents: 10,
             score,
+            replaces: None,
         };
         for good in [0.0, 55.5, 100.0] {
             assert!(survey(good).validate().is_ok(), "{good}");

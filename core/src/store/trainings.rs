@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use validator::Validate;
 
 use super::schema::{documents, training_records};
+use super::voids::{self, Known, Replaces, VoidMark};
 use super::{now, on_backend, practices, staff, Connection, DateRange, Listing, Page, StoreError, StoreResult};
 use crate::catalog::{Catalog, Term};
 use crate::ids::{DocumentId, PracticeId, StaffId, TrainingId};
@@ -41,6 +42,11 @@ pub struct NewTraining {
     pub trainer: Option<String>,
     /// The training material or certificate, a document of the practice or its PO.
     pub document_id: Option<DocumentId>,
+    /// The training record this one corrects (of the same practice, not voided): it is voided
+    /// in the same transaction, with the reason given.
+    #[serde(default)]
+    #[check(nested)]
+    pub replaces: Option<Replaces>,
 }
 
 /// Which training records to list.
@@ -88,7 +94,11 @@ struct Row {
     hours: f64,
     trainer: Option<String>,
     document_id: Option<i64>,
+    #[diesel(embed)]
+    corrections: Corrections,
 }
+
+voids::correction_columns!(training_records);
 
 impl Row {
     fn into_record(self) -> StoreResult<TrainingRecord> {
@@ -100,6 +110,7 @@ impl Row {
             hours: self.hours,
             trainer: self.trainer,
             document_id: self.document_id.map(DocumentId),
+            correction: self.corrections.into(),
         })
     }
 }
@@ -160,6 +171,16 @@ impl<'a> Checker<'a> {
                 found
             }
         };
+        if member.as_ref().is_some_and(|m| m.correction.is_voided()) {
+            return Err(StoreError::invalid(
+                "staff_id",
+                "not_voided",
+                format!(
+                    "staff member {} was voided (entered by mistake): name the staff member who replaces them",
+                    form.staff_id
+                ),
+            ));
+        }
         let Some(member) = member else {
             return Err(StoreError::invalid(
                 "staff_id",
@@ -248,6 +269,7 @@ fn insert(
                     training_records::catalog_id.eq(catalog.id.as_str()),
                     training_records::catalog_version.eq(version.as_str()),
                     training_records::recorded_at.eq(recorded_at),
+                    training_records::replaces.eq(form.replaces.as_ref().map(|r| r.id)),
                 )
             })
             .collect();
@@ -328,7 +350,7 @@ pub type Resolved = (Vec<(u64, NewTraining)>, Vec<RowError>);
 pub fn resolve_names(conn: &mut Connection, practice: PracticeId, rows: &[ImportRow]) -> StoreResult<Resolved> {
     let mut roster: HashMap<String, Vec<StaffId>> = HashMap::new();
     if rows.iter().any(|r| r.staff_name.is_some()) {
-        for member in staff::all(conn, practice)? {
+        for member in staff::all(conn, practice, Known::of(crate::records::Basis::corrected()))? {
             roster.entry(comparable_name(&member.name)).or_default().push(member.id);
         }
     }
@@ -453,10 +475,35 @@ pub fn list(
     })
 }
 
-/// Every record of `practice`, for the rules.
-pub(crate) fn all(conn: &mut Connection, practice: PracticeId) -> StoreResult<Vec<TrainingRecord>> {
+/// Voids the training record `id` of `practice` (unless it already is); returns it before and after.
+pub fn void(
+    conn: &mut Connection,
+    practice: PracticeId,
+    id: TrainingId,
+    mark: &VoidMark,
+) -> StoreResult<(TrainingRecord, TrainingRecord)> {
+    let before = get(conn, practice, id)?;
+    voids::check_voided("training record", id, &before.correction)?;
+    voids::void_row!(conn, training_records, id.0, mark)?;
+    Ok((before, get(conn, practice, id)?))
+}
+
+/// Names `new` as the record that corrects the voided `old`, both of `practice`.
+pub fn link(
+    conn: &mut Connection,
+    practice: PracticeId,
+    old: TrainingId,
+    new: TrainingId,
+) -> StoreResult<TrainingRecord> {
+    voids::link_replacement!(conn, training_records, old.0, new.0)?;
+    get(conn, practice, old)
+}
+
+/// Every record of `practice` that `known` counts, for the rules.
+pub(crate) fn all(conn: &mut Connection, practice: PracticeId, known: Known) -> StoreResult<Vec<TrainingRecord>> {
     let rows: Vec<Row> = on_backend!(conn, |c| training_records::table
         .filter(training_records::practice_id.eq(practice.0))
+        .filter(voids::known!(training_records, known))
         .order(training_records::id)
         .select(Row::as_select())
         .load(c))?;
@@ -467,9 +514,11 @@ pub(crate) fn all(conn: &mut Connection, practice: PracticeId) -> StoreResult<Ve
 pub(crate) fn all_of_organization(
     conn: &mut Connection,
     organization: crate::ids::OrganizationId,
+    known: Known,
 ) -> StoreResult<Vec<(PracticeId, TrainingRecord)>> {
     let rows: Vec<(i64, Row)> = on_backend!(conn, |c| training_records::table
         .filter(training_records::practice_id.eq_any(super::practices::ids_of(organization)))
+        .filter(voids::known!(training_records, known))
         .order(training_records::id)
         .select((training_records::practice_id, Row::as_select()))
         .load(c))?;
@@ -491,6 +540,7 @@ mod tests {
             hours,
             trainer: None,
             document_id: None,
+            replaces: None,
         };
         for good in [0.25, 1.0, 40.0] {
             assert!(training(good).validate().is_ok(), "{good}");
