@@ -750,6 +750,10 @@ fn a_two_gigabyte_packet_is_refused_before_it_is_read(backend: Backend) {
 
 both_backends! {
     a_training_is_voided_and_amended_on_its_page => a_training_is_voided_and_amended_on_its_page;
+    a_survey_result_is_amended_on_its_page => a_survey_result_is_amended_on_its_page;
+    a_staff_member_is_amended_on_the_staff_page => a_staff_member_is_amended_on_the_staff_page;
+    a_care_plan_is_amended_on_its_page => a_care_plan_is_amended_on_its_page;
+    a_meeting_is_amended_on_its_page => a_meeting_is_amended_on_its_page;
     every_po_and_admin_write_applies_the_access_rule => every_po_and_admin_write_applies_the_access_rule;
     a_two_gigabyte_packet_is_refused_before_it_is_read => a_two_gigabyte_packet_is_refused_before_it_is_read;
     cookies_are_secure_behind_an_https_public_url => cookies_are_secure_behind_an_https_public_url;
@@ -890,4 +894,370 @@ fn a_training_is_voided_and_amended_on_its_page(backend: Backend) {
         server.get(&format!("{api}/staff/{staff}")).json()["voided"],
         Value::Null
     );
+}
+
+/// One record amended on its page, as a practice manager does it: the list row's "Amend WHAT N"
+/// link opens `page?amend=N` with the form filled in (`filled` is in it); posting `fields` to
+/// `post_to` without a reason comes back 422 with the message beside the reason field and
+/// writes nothing; with a reason it records the correction, and the list then shows the old
+/// record voided ("replaced by WHAT M") and the new one. Returns the new record's id.
+struct Amendment<'a> {
+    /// The page that lists the record and holds its form.
+    page: &'a str,
+    /// Where the form posts.
+    post_to: &'a str,
+    /// The record in the API ("/api/v1/practices/1/surveys"), without its id.
+    api: &'a str,
+    /// The kind in the page's words ("survey result").
+    what: &'a str,
+    /// The record amended.
+    id: i64,
+    /// Something the filled-in form shows of the record.
+    filled: &'a str,
+    /// The corrected form's fields.
+    fields: &'a [(&'a str, &'a str)],
+}
+
+fn amend_on_page(server: &Server, person: &mut Person<'_>, amendment: &Amendment<'_>) -> i64 {
+    let Amendment {
+        page,
+        post_to,
+        api,
+        what,
+        id,
+        filled,
+        fields,
+    } = *amendment;
+    let list = person.get(page).text();
+    let link = format!("{page}?amend={id}#");
+    assert!(list.contains(&link), "an Amend link on the row: {link}");
+    assert!(
+        list.contains(&format!("Amend {what} {id}</a>")),
+        "the link names the record"
+    );
+
+    let form = person.get(&format!("{page}?amend={id}"));
+    assert_eq!(form.status, 200);
+    let text = form.text();
+    assert!(text.contains(&format!("Amend {what} {id}</h2>")), "{text}");
+    assert!(text.contains(filled), "the form is filled in with the record: {filled}");
+    assert!(
+        text.contains(&format!("name=\"replaces_id\" value=\"{id}\"")),
+        "the form names the record it replaces"
+    );
+    assert!(
+        text.contains(&format!(
+            "<label for=\"replaces_reason\">Why {what} {id} is corrected</label>"
+        )),
+        "the reason field is labelled"
+    );
+
+    let id_text = id.to_string();
+    let mut blank = fields.to_vec();
+    blank.extend([("replaces_id", id_text.as_str()), ("replaces_reason", " ")]);
+    let refused = person.post(post_to, &blank);
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    let text = refused.text();
+    assert!(
+        text.contains(&format!(
+            "id=\"replaces_reason-error\">say why the {what} is corrected</p>"
+        )),
+        "the message is beside the reason field: {text}"
+    );
+    assert!(
+        text.contains(&format!("Amend {what} {id}</h2>")),
+        "still the amend form"
+    );
+    assert_eq!(
+        server.get(&format!("{api}/{id}")).json()["voided"],
+        Value::Null,
+        "nothing written"
+    );
+
+    let mut corrected = fields.to_vec();
+    corrected.extend([
+        ("replaces_id", id_text.as_str()),
+        ("replaces_reason", "a typo on the form"),
+    ]);
+    let amended = person.post(post_to, &corrected);
+    assert_eq!(amended.status, 303, "{}", amended.text());
+    let old = server.get(&format!("{api}/{id}")).json();
+    assert_eq!(old["voided"]["reason"], "a typo on the form", "{old}");
+    let new = old["replaced_by"].as_i64().expect("the correction's id");
+    assert_eq!(server.get(&format!("{api}/{new}")).json()["replaces"], id);
+
+    let list = person.get(page).text();
+    assert!(
+        list.contains(&format!("a typo on the form (replaced by {what} {new})")),
+        "the list shows the old record voided and what replaced it: {list}"
+    );
+    assert!(list.contains(&format!("Corrects {what} {id}")), "and the new record");
+    assert!(
+        !list.contains(&format!("{page}?amend={id}#")),
+        "a voided record is not amended again"
+    );
+    assert!(list.contains(&format!("{page}?amend={new}#")), "the new one may be");
+    new
+}
+
+/// A survey result with a typo is amended from the surveys page; the list shows the chain.
+fn a_survey_result_is_amended_on_its_page(backend: Backend) {
+    let server = Server::start(backend);
+    let (_, practice) = organization_with_practice(&server, "Birch");
+    let api = format!("/api/v1/practices/{practice}/surveys");
+    let survey = server.create(
+        &api,
+        &json!({"kind": "office_efficiency", "conducted_on": "2026-05-10", "respondents": 10, "score": 80.0}),
+    )["id"]
+        .as_i64()
+        .expect("an id");
+    let p = practice.to_string();
+    let mut ana = invited(
+        &server,
+        "ana@example.org",
+        &["--role", "practice_manager", "--practice", &p],
+        "a long password 1",
+    );
+    let page = format!("/practices/{practice}/surveys");
+    let new = amend_on_page(
+        &server,
+        &mut ana,
+        &Amendment {
+            page: &page,
+            post_to: &page,
+            api: &api,
+            what: "survey result",
+            id: survey,
+            filled: "value=\"2026-05-10\"",
+            fields: &[
+                ("kind", "office_efficiency"),
+                ("conducted_on", "2026-05-11"),
+                ("respondents", "10"),
+                ("score", "80"),
+            ],
+        },
+    );
+    assert_eq!(server.get(&format!("{api}/{new}")).json()["conducted_on"], "2026-05-11");
+}
+
+/// A staff member entered with a misspelt name is amended from the staff page; one whom records
+/// name is not (the page says why, and nothing is written).
+fn a_staff_member_is_amended_on_the_staff_page(backend: Backend) {
+    let server = Server::start(backend);
+    let (_, practice) = organization_with_practice(&server, "Cedar");
+    let api = format!("/api/v1/practices/{practice}/staff");
+    let add = |name: &str| {
+        server.create(
+            &api,
+            &json!({"name": name, "role": "office_leader", "started_on": "2025-01-06"}),
+        )["id"]
+            .as_i64()
+            .expect("an id")
+    };
+    let (misspelt, trained) = (add("Jon Smiht"), add("Ana Lopez"));
+    server.create(
+        &format!("/api/v1/practices/{practice}/trainings"),
+        &json!({"staff_id": trained, "topic": "pcmh_n_model", "completed_on": "2026-06-01", "hours": 1.5}),
+    );
+    let p = practice.to_string();
+    let mut ana = invited(
+        &server,
+        "ana@example.org",
+        &["--role", "practice_manager", "--practice", &p],
+        "a long password 1",
+    );
+    let page = format!("/practices/{practice}/staff");
+    let new = amend_on_page(
+        &server,
+        &mut ana,
+        &Amendment {
+            page: &page,
+            post_to: &page,
+            api: &api,
+            what: "staff member",
+            id: misspelt,
+            filled: "value=\"Jon Smiht\"",
+            fields: &[
+                ("name", "Jon Smith"),
+                ("role", "office_leader"),
+                ("started_on", "2025-01-06"),
+                ("ended_on", ""),
+            ],
+        },
+    );
+    assert_eq!(server.get(&format!("{api}/{new}")).json()["name"], "Jon Smith");
+
+    let refused = ana.post(
+        &page,
+        &[
+            ("name", "Ana López"),
+            ("role", "office_leader"),
+            ("started_on", "2025-01-06"),
+            ("replaces_id", &trained.to_string()),
+            ("replaces_reason", "an accent was missing"),
+        ],
+    );
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(
+        refused.text().contains("role=\"alert\""),
+        "the page says why: {}",
+        refused.text()
+    );
+    assert_eq!(server.get(&format!("{api}/{trained}")).json()["voided"], Value::Null);
+}
+
+/// A care plan recorded for the wrong patient reference is amended from the care plans page:
+/// the form comes filled in with the plan and its partners.
+fn a_care_plan_is_amended_on_its_page(backend: Backend) {
+    let server = Server::start(backend);
+    let (_, practice) = organization_with_practice(&server, "Dogwood");
+    let provider = server.create(
+        &format!("/api/v1/practices/{practice}/staff"),
+        &json!({"name": "Dr. Ruth Park", "role": "physician", "started_on": "2019-03-04"}),
+    )["id"]
+        .as_i64()
+        .expect("an id");
+    let api = format!("/api/v1/practices/{practice}/care-plans");
+    let plan = server.create(
+        &api,
+        &json!({
+            "kind": "advance_care_plan",
+            "patient_ref": "PT-00042",
+            "initiating_provider": provider,
+            "discussed_on": "2026-04-02",
+            "documented_in_record": true,
+            "care_partners": ["Home care agency", "Cardiology"]
+        }),
+    )["id"]
+        .as_i64()
+        .expect("an id");
+    let p = practice.to_string();
+    let mut ana = invited(
+        &server,
+        "ana@example.org",
+        &["--role", "practice_manager", "--practice", &p],
+        "a long password 1",
+    );
+    let page = format!("/practices/{practice}/care-plans");
+    let form = ana.get(&format!("{page}?amend={plan}")).text();
+    assert!(
+        form.contains("value=\"Cardiology\""),
+        "the partners are filled in: {form}"
+    );
+    assert!(
+        form.contains("type=\"checkbox\" value=\"on\" checked"),
+        "and whether it is documented"
+    );
+    let provider = provider.to_string();
+    let new = amend_on_page(
+        &server,
+        &mut ana,
+        &Amendment {
+            page: &page,
+            post_to: &page,
+            api: &api,
+            what: "care plan",
+            id: plan,
+            filled: "value=\"PT-00042\"",
+            fields: &[
+                ("kind", "advance_care_plan"),
+                ("patient_ref", "PT-00024"),
+                ("initiating_provider", &provider),
+                ("discussed_on", "2026-04-02"),
+                ("established_on", ""),
+                ("documented_in_record", "on"),
+                ("care_partners", "Home care agency"),
+                ("care_partners", "Cardiology"),
+            ],
+        },
+    );
+    let new = server.get(&format!("{api}/{new}")).json();
+    assert_eq!(new["patient_ref"], "PT-00024");
+    assert_eq!(new["care_partners"].as_array().map(Vec::len), Some(2), "{new}");
+}
+
+/// A meeting entered with the wrong day is amended from the meetings page: the form comes
+/// filled in with its attendees and follow-ups.
+fn a_meeting_is_amended_on_its_page(backend: Backend) {
+    let server = Server::start(backend);
+    let (_, practice) = organization_with_practice(&server, "Elm");
+    let staff = format!("/api/v1/practices/{practice}/staff");
+    let add = |name: &str, role: &str| {
+        server.create(&staff, &json!({"name": name, "role": role, "started_on": "2019-03-04"}))["id"]
+            .as_i64()
+            .expect("an id")
+    };
+    let (doctor, manager) = (add("Dr. Ruth Park", "physician"), add("Cara Diaz", "care_manager"));
+    let api = format!("/api/v1/practices/{practice}/meetings");
+    let meeting = server.create(
+        &api,
+        &json!({
+            "held_on": "2026-03-12",
+            "kind": "case_conference",
+            "attendees": [{"role": "physician", "staff_id": doctor}, {"role": "care_manager", "staff_id": manager}],
+            "patients_reviewed": 6,
+            "documented_in_chart": true,
+            "follow_ups": [
+                {"description": "Call the cardiology office", "owner": manager, "due_on": "2026-03-19"},
+                {"description": "Update the care plan", "due_on": "2026-03-26", "completed_on": "2026-03-20"}
+            ]
+        }),
+    )["id"]
+        .as_i64()
+        .expect("an id");
+    let p = practice.to_string();
+    let mut ana = invited(
+        &server,
+        "ana@example.org",
+        &["--role", "practice_manager", "--practice", &p],
+        "a long password 1",
+    );
+    let page = format!("/practices/{practice}/meetings");
+    let form = ana.get(&format!("{page}?amend={meeting}")).text();
+    assert!(
+        form.contains("value=\"Call the cardiology office\""),
+        "the follow-ups are filled in: {form}"
+    );
+    assert!(
+        form.contains(&format!("name=\"attendee\" value=\"{manager}\" checked")),
+        "and the attendees"
+    );
+    assert!(
+        form.contains("name=\"fu_done\" type=\"date\" min=\"1900-01-01\" max=\"2100-12-31\" value=\"2026-03-20\""),
+        "and the day a follow-up was done"
+    );
+    let (doctor, manager) = (doctor.to_string(), manager.to_string());
+    let new = amend_on_page(
+        &server,
+        &mut ana,
+        &Amendment {
+            page: &page,
+            post_to: &page,
+            api: &api,
+            what: "meeting",
+            id: meeting,
+            filled: "value=\"2026-03-12\"",
+            fields: &[
+                ("held_on", "2026-03-13"),
+                ("kind", "case_conference"),
+                ("attendee", &doctor),
+                ("attendee", &manager),
+                ("patients_reviewed", "6"),
+                ("documented_in_chart", "on"),
+                ("fu_what", "Call the cardiology office"),
+                ("fu_owner", &manager),
+                ("fu_due", "2026-03-19"),
+                ("fu_done", ""),
+                ("fu_what", "Update the care plan"),
+                ("fu_owner", ""),
+                ("fu_due", "2026-03-26"),
+                ("fu_done", "2026-03-20"),
+            ],
+        },
+    );
+    let new = server.get(&format!("{api}/{new}")).json();
+    assert_eq!(new["held_on"], "2026-03-13");
+    assert_eq!(new["attendees"].as_array().map(Vec::len), Some(2), "{new}");
+    assert_eq!(new["follow_ups"].as_array().map(Vec::len), Some(2), "{new}");
+    assert_eq!(new["follow_ups"][1]["completed_on"], "2026-03-20", "{new}");
 }

@@ -42,8 +42,9 @@ const NO_NUL: &str = "^[^\\u0000]*$";
 /// Characters Rust's `char::is_whitespace` (Unicode `White_Space`) knows, as a regex class body.
 const WHITE_SPACE: &str = "\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
 
-/// A day between 1900-01-01 and 2100-12-31 (`format: date` says the rest).
-const PLAUSIBLE_DATE: &str = "^(19[0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$";
+/// A day between 1900-01-01 and 2100-12-31, and only a real one (February 29 of leap years
+/// only): every text it matches is a date, so a generator drawing from it wastes nothing.
+const PLAUSIBLE_DATE: &str = "^(?:(?:19[0-9]{2}|20[0-9]{2}|2100)-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)|(?:19(?:0[48]|[2468][048]|[13579][26])|20(?:0[048]|[2468][048]|[13579][26]))-02-29)$";
 
 /// Rewrites `#[check(...)]` on a struct's fields into `#[validate(...)]` and `#[schema(...)]`
 /// (or `#[param(...)]` when the struct derives `IntoParams`; neither when it derives only

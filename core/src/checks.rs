@@ -225,6 +225,35 @@ mod tests {
     }
 
     #[test]
+    fn every_day_the_document_allows_is_one_the_server_takes() {
+        let day = stated::<crate::store::staff::NewStaff>("started_on");
+        let mut date = NaiveDate::from_ymd_opt(1899, 12, 1).unwrap();
+        while date <= NaiveDate::from_ymd_opt(2101, 1, 31).unwrap() {
+            let text = date.format("%Y-%m-%d").to_string();
+            assert_eq!(
+                day.is_valid(&serde_json::json!(text)),
+                plausible_date(&date).is_ok(),
+                "{text}"
+            );
+            date = date.succ_opt().unwrap();
+        }
+        for not_a_day in [
+            "2026-02-29",
+            "2100-02-29",
+            "1900-02-29",
+            "2026-04-31",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-1-1",
+        ] {
+            assert!(!day.is_valid(&serde_json::json!(not_a_day)), "{not_a_day}");
+        }
+        for leap in ["2000-02-29", "2024-02-29", "1904-02-29", "2096-02-29"] {
+            assert!(day.is_valid(&serde_json::json!(leap)), "{leap}");
+        }
+    }
+
+    #[test]
     fn the_stated_date_range_is_the_enforced_one() {
         let day = stated::<crate::store::staff::NewStaff>("started_on");
         for (text, ok) in [
@@ -271,6 +300,11 @@ mod tests {
             &"9".repeat(64),
             &"9".repeat(65),
             &format!("{}1", "a".repeat(63)),
+            "1ab",
+            "a1b",
+            "ab1",
+            "a1",
+            "1-",
         ] {
             if patient_reference(text).is_ok() {
                 assert!(reference.is_valid(&serde_json::json!(text)), "{text}");

@@ -1,6 +1,8 @@
 //! Care plans: advance care plans and survivorship care plans by patient reference, which care
 //! partners have a copy and which do not yet, adding a plan with its partners, recording its
-//! execution date, and recording each share. The 4.22 status line heads the page.
+//! execution date, and recording each share. The 4.22 status line heads the page. A plan
+//! entered by mistake is voided, or amended: the add form filled in with the plan, whose new
+//! version replaces it.
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -12,13 +14,14 @@ use pcmh_core::store::care_plans::{CarePlanUpdate, NewCarePlan, NewCarePlanShare
 use pcmh_core::store::records;
 
 use super::auth::run;
+use super::corrections::{amend_asked, amending, read_replaces, Amending};
 use super::forms::{self, Fields, FormErrors, Kind};
 use super::staff::Choice;
 use super::{long_date, status_words, Chrome, Posted, Viewer, WebError};
 use crate::http::AppState;
 
 /// The fields the add form shows.
-const ADD_FIELDS: [&str; 7] = [
+const ADD_FIELDS: [&str; 8] = [
     "kind",
     "patient_ref",
     "initiating_provider",
@@ -26,6 +29,7 @@ const ADD_FIELDS: [&str; 7] = [
     "established_on",
     "documented_in_record",
     "care_partners",
+    "replaces_reason",
 ];
 
 /// How many partner rows the add form shows at least.
@@ -102,6 +106,8 @@ pub struct PlanLine {
     pub corrections: Vec<String>,
     /// Its "Void" form, for a person who may write and a record not voided.
     pub void: Option<super::corrections::VoidForm>,
+    /// Whether it may be amended: by a person who may write, and not voided.
+    pub amendable: bool,
 }
 
 /// One row of the partner inputs of the add form.
@@ -137,6 +143,8 @@ struct CarePlansPage {
     methods: Vec<Choice>,
     partner_inputs: Vec<PartnerInput>,
     form: Fields,
+    /// The care plan the add form amends, when it does.
+    amending: Option<Amending>,
     errors: FormErrors,
     share: Option<PlanForm>,
     execution: Option<PlanForm>,
@@ -230,6 +238,7 @@ fn plan_line(plan: &CarePlan, staff: &[Staff], practice_id: i64, may_write: bool
             format!("/practices/{practice_id}/care-plans/{}/void", plan.id),
             format!("care plan {}", plan.id),
         ),
+        amendable: may_write && !plan.correction.is_voided(),
     }
 }
 
@@ -338,6 +347,7 @@ async fn render(
             })
             .collect(),
         partner_inputs: partner_inputs(&form, &errors),
+        amending: amending("care plan", "add-heading", &form, &errors),
         form,
         errors,
         share,
@@ -363,7 +373,37 @@ async fn care_plans_page(
     req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let practice = viewer.practice(&state, path.into_inner()).await?;
-    render(&state, &viewer, practice, forms::notice(&req), no_form(), None, None).await
+    let mut query = Fields::parse(req.query_string().as_bytes());
+    // Amending: the add form is filled in with the plan, whose new version will replace it.
+    let added = match amend_asked(&mut query) {
+        Some(id) if viewer.may_write() => {
+            let (app, practice_id) = (state.clone(), practice.id);
+            let plan = run(move || {
+                Ok(app
+                    .store
+                    .read(|c| pcmh_core::store::care_plans::get(c, practice_id, CarePlanId(id)))?)
+            })
+            .await?;
+            let mut form = vec![
+                ("kind".into(), value_of(plan.kind)),
+                ("patient_ref".into(), plan.patient_ref),
+                ("initiating_provider".into(), plan.initiating_provider.0.to_string()),
+                ("discussed_on".into(), plan.discussed_on.to_string()),
+                (
+                    "established_on".into(),
+                    plan.established_on.map(|d| d.to_string()).unwrap_or_default(),
+                ),
+            ];
+            if plan.documented_in_record {
+                form.push(("documented_in_record".into(), "on".into()));
+            }
+            form.extend(plan.care_partners.into_iter().map(|p| ("care_partners".into(), p.name)));
+            form.push(("replaces_id".into(), id.to_string()));
+            (Fields(form), FormErrors::default())
+        }
+        _ => no_form(),
+    };
+    render(&state, &viewer, practice, forms::notice(&req), added, None, None).await
 }
 
 /// Adds a care plan with its partners (the API's `create_care_plan`).
@@ -384,7 +424,7 @@ async fn add_care_plan(
         ("documented_in_record", Kind::Flag),
         ("care_partners", Kind::List),
     ];
-    let form: NewCarePlan = match fields.read(&kinds) {
+    let mut form: NewCarePlan = match fields.read(&kinds) {
         Ok(form) => form,
         Err(errors) => {
             return render(
@@ -399,12 +439,23 @@ async fn add_care_plan(
             .await
         }
     };
+    // An amendment names the plan it replaces and why; the rest is the form of a new plan.
+    if let Err(errors) = read_replaces(&fields, "care plan", &mut form.replaces) {
+        return render(&state, &viewer, practice, None, (fields, errors), None, None).await;
+    }
+    let amended = form.replaces.as_ref().map(|r| r.id);
     let (app, actor, id) = (state.clone(), viewer.actor(&practice), practice.id);
     let added = run(move || forms::outcome(actions::add_care_plan(&app.store, &actor, id, &form))).await?;
     match added {
         Ok(plan) => Ok(back(
             &practice,
-            &format!("The {} for patient {} was added.", plan.kind.label(), plan.patient_ref),
+            &match amended {
+                Some(old) => format!(
+                    "Care plan {old} was corrected by care plan {}; it stays listed, voided.",
+                    plan.id
+                ),
+                None => format!("The {} for patient {} was added.", plan.kind.label(), plan.patient_ref),
+            },
         )),
         Err(errors) => {
             render(

@@ -1,5 +1,7 @@
 //! Team meetings: twelve months against what the catalog expects (4.21), the meetings held,
-//! recording one with its attendees and follow-ups, and the follow-ups still open.
+//! recording one with its attendees and follow-ups, and the follow-ups still open. A meeting
+//! entered by mistake is voided, or amended: the form filled in with the meeting (its attendees
+//! on the roster and its follow-ups not voided), whose new version replaces it.
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -13,6 +15,7 @@ use pcmh_core::store::{staff, DateRange, Page};
 use serde_json::{json, Value};
 
 use super::auth::run;
+use super::corrections::{amend_asked, amending, read_replaces, Amending};
 use super::forms::{self, read_json, Fields, FormErrors, Kind};
 use super::{long_date, Chrome, Posted, Viewer, WebError};
 use crate::http::AppState;
@@ -36,6 +39,7 @@ pub struct MonthLine {
 
 /// One meeting of the list.
 pub struct MeetingLine {
+    id: i64,
     held: String,
     kind: String,
     attendees: String,
@@ -45,6 +49,8 @@ pub struct MeetingLine {
     corrections: Vec<String>,
     /// Its "Void" form, for a person who may write and a meeting not voided.
     void: Option<super::corrections::VoidForm>,
+    /// Whether it may be amended: by a person who may write, and not voided.
+    amendable: bool,
 }
 
 /// One follow-up of the list.
@@ -66,9 +72,12 @@ pub struct FollowUpInput {
     what: String,
     owner: String,
     due: String,
+    /// The day it was done, if it already was.
+    done: String,
     what_error: Option<String>,
     owner_error: Option<String>,
     due_error: Option<String>,
+    done_error: Option<String>,
 }
 
 #[derive(Template)]
@@ -87,6 +96,8 @@ struct MeetingsPage {
     owners: Vec<Choice>,
     rows: Vec<FollowUpInput>,
     form: Fields,
+    /// The meeting the form amends, when it does.
+    amending: Option<Amending>,
     errors: FormErrors,
     done_for: Option<i64>,
     done_errors: FormErrors,
@@ -192,6 +203,7 @@ fn lines(read: &Read, today: NaiveDate, practice_id: i64, may_write: bool) -> (V
         .meetings
         .iter()
         .map(|m| MeetingLine {
+            id: m.id.0,
             held: long_date(m.held_on),
             kind: kind(m.kind.as_str()),
             attendees: m
@@ -212,6 +224,7 @@ fn lines(read: &Read, today: NaiveDate, practice_id: i64, may_write: bool) -> (V
                 format!("/practices/{practice_id}/meetings/{}/void", m.id),
                 format!("the meeting of {}", long_date(m.held_on)),
             ),
+            amendable: may_write && !m.correction.is_voided(),
         })
         .collect();
     let mut follow_ups: Vec<(u8, NaiveDate, FollowUpLine)> = read
@@ -256,8 +269,18 @@ fn lines(read: &Read, today: NaiveDate, practice_id: i64, may_write: bool) -> (V
 
 /// The follow-up rows of the form as typed (at least [`FOLLOW_UP_ROWS`]).
 fn follow_up_inputs(form: &Fields, errors: &FormErrors) -> Vec<FollowUpInput> {
-    let (what, owner, due) = (form.all("fu_what"), form.all("fu_owner"), form.all("fu_due"));
-    let count = what.len().max(owner.len()).max(due.len()).max(FOLLOW_UP_ROWS);
+    let (what, owner, due, done) = (
+        form.all("fu_what"),
+        form.all("fu_owner"),
+        form.all("fu_due"),
+        form.all("fu_done"),
+    );
+    let count = what
+        .len()
+        .max(owner.len())
+        .max(due.len())
+        .max(done.len())
+        .max(FOLLOW_UP_ROWS);
     let mut sent = 0;
     (0..count)
         .map(|i| {
@@ -266,15 +289,22 @@ fn follow_up_inputs(form: &Fields, errors: &FormErrors) -> Vec<FollowUpInput> {
                 what: cell(&what),
                 owner: cell(&owner),
                 due: cell(&due),
+                done: cell(&done),
                 what_error: None,
                 owner_error: None,
                 due_error: None,
+                done_error: None,
             };
-            if !(input.what.trim().is_empty() && input.owner.is_empty() && input.due.is_empty()) {
+            if !(input.what.trim().is_empty()
+                && input.owner.is_empty()
+                && input.due.is_empty()
+                && input.done.is_empty())
+            {
                 let message = |f: &str| errors.get(&format!("follow_ups[{sent}].{f}")).map(str::to_owned);
                 input.what_error = message("description");
                 input.owner_error = message("owner");
-                input.due_error = message("due_on").or_else(|| message("completed_on"));
+                input.due_error = message("due_on");
+                input.done_error = message("completed_on");
                 sent += 1;
             }
             input
@@ -344,6 +374,7 @@ async fn render(
             })
             .collect(),
         rows: follow_up_inputs(&form, &errors),
+        amending: amending("meeting", "record-heading", &form, &errors),
         errors: errors.keep_fields(&[
             "held_on",
             "kind",
@@ -351,6 +382,7 @@ async fn render(
             "patients_reviewed",
             "documented_in_chart",
             "follow_ups",
+            "replaces_reason",
         ]),
         form,
         done_for,
@@ -368,16 +400,57 @@ async fn meetings_page(
     req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let practice = viewer.practice(&state, path.into_inner()).await?;
+    let mut query = Fields::parse(req.query_string().as_bytes());
+    // Amending: the form is filled in with the meeting, whose new version will replace it.
+    let form = match amend_asked(&mut query) {
+        Some(id) if viewer.may_write() => {
+            let (app, practice_id) = (state.clone(), practice.id);
+            let meeting =
+                run(move || Ok(app.store.read(|c| meetings::get(c, practice_id, TeamMeetingId(id)))?)).await?;
+            meeting_fields(meeting)
+        }
+        _ => Fields::default(),
+    };
     render(
         &state,
         &viewer,
         practice,
         forms::notice(&req),
-        Fields::default(),
+        form,
         FormErrors::default(),
         None,
     )
     .await
+}
+
+/// The form's fields filled in with `meeting`, to amend it: attendees on the roster and the
+/// follow-ups not voided, with the day each was done.
+fn meeting_fields(meeting: MeetingRecord) -> Fields {
+    let mut form: Vec<(String, String)> = vec![
+        ("held_on".into(), meeting.held_on.to_string()),
+        ("kind".into(), meeting.kind.to_string()),
+        ("patients_reviewed".into(), meeting.patients_reviewed.to_string()),
+    ];
+    if meeting.documented_in_chart {
+        form.push(("documented_in_chart".into(), "on".into()));
+    }
+    form.extend(
+        meeting
+            .attendees
+            .iter()
+            .filter_map(|a| a.staff_id.map(|id| ("attendee".into(), id.0.to_string()))),
+    );
+    for f in meeting.follow_ups.iter().filter(|f| !f.correction.is_voided()) {
+        form.push(("fu_what".into(), f.description.clone()));
+        form.push(("fu_owner".into(), f.owner.map(|o| o.0.to_string()).unwrap_or_default()));
+        form.push(("fu_due".into(), f.due_on.to_string()));
+        form.push((
+            "fu_done".into(),
+            f.completed_on.map(|d| d.to_string()).unwrap_or_default(),
+        ));
+    }
+    form.push(("replaces_id".into(), meeting.id.0.to_string()));
+    Fields(form)
 }
 
 /// The JSON body of `create_meeting` that the form's fields make: attendees with the role the
@@ -397,23 +470,32 @@ fn meeting_json(fields: &Fields, roster: &[Staff]) -> Value {
             None => json!({"staff_id": id, "role": "other"}),
         })
         .collect();
-    let (what, owner, due) = (fields.all("fu_what"), fields.all("fu_owner"), fields.all("fu_due"));
-    let follow_ups: Vec<Value> = (0..what.len().max(owner.len()).max(due.len()))
+    let (what, owner, due, done) = (
+        fields.all("fu_what"),
+        fields.all("fu_owner"),
+        fields.all("fu_due"),
+        fields.all("fu_done"),
+    );
+    let follow_ups: Vec<Value> = (0..what.len().max(owner.len()).max(due.len()).max(done.len()))
         .map(|i| {
             (
                 what.get(i).map_or("", |v| v.trim()),
                 owner.get(i).copied().unwrap_or(""),
                 due.get(i).copied().unwrap_or(""),
+                done.get(i).copied().unwrap_or(""),
             )
         })
-        .filter(|(w, o, d)| !(w.is_empty() && o.is_empty() && d.is_empty()))
-        .map(|(w, o, d)| {
+        .filter(|(w, o, d, c)| !(w.is_empty() && o.is_empty() && d.is_empty() && c.is_empty()))
+        .map(|(w, o, d, c)| {
             let mut item = json!({"description": w});
             if !o.is_empty() {
                 item["owner"] = o.parse::<i64>().map_or_else(|_| json!(o), |n| json!(n));
             }
             if !d.is_empty() {
                 item["due_on"] = json!(d);
+            }
+            if !c.is_empty() {
+                item["completed_on"] = json!(c);
             }
             item
         })
@@ -440,17 +522,28 @@ async fn record_meeting(
             .items)
     })
     .await?;
-    let form: NewMeeting = match read_json(&meeting_json(&fields, &roster)) {
+    let mut form: NewMeeting = match read_json(&meeting_json(&fields, &roster)) {
         Ok(form) => form,
         Err(errors) => return render(&state, &viewer, practice, None, fields, attendee_errors(errors), None).await,
     };
+    // An amendment names the meeting it replaces and why; the rest is the form of a new meeting.
+    if let Err(errors) = read_replaces(&fields, "meeting", &mut form.replaces) {
+        return render(&state, &viewer, practice, None, fields, errors, None).await;
+    }
+    let amended = form.replaces.as_ref().map(|r| r.id);
     let (app, actor) = (state.clone(), viewer.actor(&practice));
     let recorded =
         run(move || forms::outcome(actions::record_meeting(&app.store, &app.catalogs, &actor, id, &form))).await?;
     match recorded {
         Ok(meeting) => Ok(forms::redirect(
             &format!("/practices/{}/meetings", practice.id),
-            &format!("The meeting of {} was recorded.", long_date(meeting.held_on)),
+            &match amended {
+                Some(old) => format!(
+                    "Meeting {old} was corrected by meeting {}; it stays listed, voided.",
+                    meeting.id
+                ),
+                None => format!("The meeting of {} was recorded.", long_date(meeting.held_on)),
+            },
         )),
         Err(errors) => render(&state, &viewer, practice, None, fields, attendee_errors(errors), None).await,
     }

@@ -1,5 +1,7 @@
 //! Staff: the roster with roles and first and last days, the training grid (staff × required
-//! topic), adding a staff member and recording a last day.
+//! topic), adding a staff member, recording a last day, and correcting a staff member entered
+//! by mistake: voiding them, or amending them (the form filled in, whose new version replaces
+//! them; refused for a staff member whom records name).
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -7,10 +9,11 @@ use pcmh_core::actions::staff as actions;
 use pcmh_core::ids::StaffId;
 use pcmh_core::records::{Practice, Role, Staff};
 use pcmh_core::rules::training_grid::{training_grid, Standing};
-use pcmh_core::store::records;
 use pcmh_core::store::staff::{NewStaff, StaffUpdate};
+use pcmh_core::store::{records, DateRange, Page};
 
 use super::auth::run;
+use super::corrections::{amend_asked, amending, read_replaces, Amending};
 use super::forms::{self, Fields, FormErrors, Kind};
 use super::{long_date, Chrome, Posted, Viewer, WebError};
 use crate::http::AppState;
@@ -23,15 +26,20 @@ pub struct Choice {
     pub label: String,
 }
 
+/// A role as the value a form sends.
+fn role_value(role: Role) -> String {
+    serde_json::to_value(role)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 /// Every role, as choices.
 pub fn role_choices() -> Vec<Choice> {
     Role::ALL
         .iter()
         .map(|r| Choice {
-            value: serde_json::to_value(r)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            value: role_value(*r),
             label: super::dashboard::capitalized(r.label()),
         })
         .collect()
@@ -53,6 +61,8 @@ pub struct RosterLine {
     pub corrections: Vec<String>,
     /// Its "Void" form, for a person who may write and a record not voided.
     pub void: Option<super::corrections::VoidForm>,
+    /// Whether it may be amended: by a person who may write, and not voided.
+    pub amendable: bool,
 }
 
 /// One cell of the training grid, in words.
@@ -74,6 +84,8 @@ struct StaffPage {
     roles: Vec<Choice>,
     may_write: bool,
     form: Fields,
+    /// The staff member the add form amends, when it does.
+    amending: Option<Amending>,
     errors: FormErrors,
     last_day_for: Option<i64>,
     last_day_errors: FormErrors,
@@ -90,15 +102,27 @@ async fn render(
 ) -> Result<HttpResponse, WebError> {
     let app = state.clone();
     let id = practice.id;
-    let (practice, records, catalog) = run(move || {
-        let (practice, records) = app.store.read(|c| c.snapshot(|c| records::for_practice(c, id)))?;
+    let (practice, records, everyone, catalog) = run(move || {
+        let ((practice, records), everyone) = app.store.read(|c| {
+            c.snapshot(|c| {
+                // The roster lists staff voided as entered by mistake too, marked voided.
+                let all = Page {
+                    limit: 10_000,
+                    offset: 0,
+                };
+                Ok((
+                    records::for_practice(c, id)?,
+                    pcmh_core::store::staff::list(c, id, DateRange::default(), all)?.items,
+                ))
+            })
+        })?;
         let catalog = app.catalog(&practice.catalog_id, &practice.catalog_version)?.clone();
-        Ok((practice, records, catalog))
+        Ok((practice, records, everyone, catalog))
     })
     .await?;
     let today = practice.today(chrono::Utc::now());
     let grid = training_grid(&catalog, &records, today);
-    let mut roster: Vec<&Staff> = records.staff.iter().collect();
+    let mut roster: Vec<&Staff> = everyone.iter().collect();
     roster.sort_by(|a, b| a.name.cmp(&b.name));
     let failed = !errors.is_empty() || last_day.as_ref().is_some_and(|(_, e)| !e.is_empty());
     let (last_day_for, last_day_errors) = last_day.map_or((None, FormErrors::default()), |(id, e)| (Some(id), e));
@@ -120,6 +144,7 @@ async fn render(
                     format!("/practices/{}/staff/{}/void", practice.id, s.id),
                     format!("staff member {}", s.name),
                 ),
+                amendable: viewer.may_write() && !s.correction.is_voided(),
             })
             .collect(),
         topics: grid.topics.iter().map(|(_, label)| label.clone()).collect(),
@@ -156,6 +181,7 @@ async fn render(
             .collect(),
         roles: role_choices(),
         may_write: viewer.may_write(),
+        amending: amending("staff member", "add-heading", &form, &errors),
         form,
         errors,
         last_day_for,
@@ -173,12 +199,36 @@ async fn staff_page(
     req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let practice = viewer.practice(&state, path.into_inner()).await?;
+    let mut query = Fields::parse(req.query_string().as_bytes());
+    // Amending: the add form is filled in with the staff member, whose new version will replace them.
+    let form = match amend_asked(&mut query) {
+        Some(id) if viewer.may_write() => {
+            let (app, practice_id) = (state.clone(), practice.id);
+            let staff = run(move || {
+                Ok(app
+                    .store
+                    .read(|c| pcmh_core::store::staff::get(c, practice_id, StaffId(id)))?)
+            })
+            .await?;
+            Fields(vec![
+                ("name".into(), staff.name),
+                ("role".into(), role_value(staff.role)),
+                ("started_on".into(), staff.started_on.to_string()),
+                (
+                    "ended_on".into(),
+                    staff.ended_on.map(|d| d.to_string()).unwrap_or_default(),
+                ),
+                ("replaces_id".into(), id.to_string()),
+            ])
+        }
+        _ => Fields::default(),
+    };
     render(
         &state,
         &viewer,
         practice,
         forms::notice(&req),
-        Fields::default(),
+        form,
         FormErrors::default(),
         None,
     )
@@ -196,16 +246,27 @@ async fn add_staff(state: web::Data<AppState>, posted: Posted, path: web::Path<i
         ("started_on", Kind::Text),
         ("ended_on", Kind::Text),
     ];
-    let form: NewStaff = match fields.read(&kinds) {
+    let mut form: NewStaff = match fields.read(&kinds) {
         Ok(form) => form,
         Err(errors) => return render(&state, &viewer, practice, None, fields, errors, None).await,
     };
+    // An amendment names the staff member it replaces and why; the rest is the form of a new one.
+    if let Err(errors) = read_replaces(&fields, "staff member", &mut form.replaces) {
+        return render(&state, &viewer, practice, None, fields, errors, None).await;
+    }
+    let amended = form.replaces.as_ref().map(|r| r.id);
     let (app, actor, id) = (state.clone(), viewer.actor(&practice), practice.id);
     let added = run(move || forms::outcome(actions::add_staff(&app.store, &actor, id, &form))).await?;
     match added {
         Ok(staff) => Ok(forms::redirect(
             &format!("/practices/{}/staff", practice.id),
-            &format!("{} was added to the roster.", staff.name),
+            &match amended {
+                Some(old) => format!(
+                    "Staff member {old} was corrected by staff member {}; the old entry stays listed, voided.",
+                    staff.id
+                ),
+                None => format!("{} was added to the roster.", staff.name),
+            },
         )),
         Err(errors) => render(&state, &viewer, practice, None, fields, errors, None).await,
     }

@@ -1,6 +1,7 @@
 //! Surveys & reports: a practice's survey results and the periodic reports that concern it (its
 //! own and its PO's PO-wide ones), with forms to record a survey result and to file a report
-//! about the practice.
+//! about the practice, and correcting a survey result: voiding it, or amending it (the form
+//! filled in with the result, whose new version replaces it).
 
 use std::collections::BTreeMap;
 
@@ -8,7 +9,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
 use pcmh_core::actions::surveys as actions;
 use pcmh_core::catalog::Vocabulary;
-use pcmh_core::ids::Term;
+use pcmh_core::ids::{SurveyResultId, Term};
 use pcmh_core::records::{Owner, Practice};
 use pcmh_core::store::documents::{self, DocumentFilter};
 use pcmh_core::store::reports::{self, NewReport, ReportFilter};
@@ -16,19 +17,22 @@ use pcmh_core::store::surveys::{self, NewSurvey, SurveyFilter};
 use pcmh_core::store::{DateRange, Page};
 
 use super::auth::run;
+use super::corrections::{amend_asked, amending, read_replaces, Amending};
 use super::forms::{self, Fields, FormErrors, Kind};
 use super::staff::Choice;
 use super::{long_date, Chrome, Posted, Viewer, WebError};
 use crate::http::AppState;
 
 /// The fields the survey form shows.
-const SURVEY_FIELDS: [&str; 4] = ["kind", "conducted_on", "respondents", "score"];
+const SURVEY_FIELDS: [&str; 5] = ["kind", "conducted_on", "respondents", "score", "replaces_reason"];
 
 /// The fields the report form shows.
 const REPORT_FIELDS: [&str; 4] = ["report_type", "period_start", "period_end", "document_id"];
 
 /// One survey result, in words.
 pub struct SurveyLine {
+    /// The result's id.
+    pub id: i64,
     /// Its kind.
     pub kind: String,
     /// The last day of the survey.
@@ -41,6 +45,8 @@ pub struct SurveyLine {
     pub corrections: Vec<String>,
     /// Its "Void" form, for a person who may write and a record not voided.
     pub void: Option<super::corrections::VoidForm>,
+    /// Whether it may be amended: by a person who may write, and not voided.
+    pub amendable: bool,
 }
 
 /// One periodic report, in words.
@@ -78,6 +84,8 @@ struct SurveysPage {
     report_types: Vec<Choice>,
     documents: Vec<Choice>,
     survey: Refused,
+    /// The survey result the survey form amends, when it does.
+    amending: Option<Amending>,
     report: Refused,
 }
 
@@ -142,6 +150,7 @@ async fn render(
         surveys: survey_lines
             .iter()
             .map(|s| SurveyLine {
+                id: s.id.0,
                 kind: Vocabulary::label(&vocabulary.survey_kinds, &s.kind).to_owned(),
                 conducted: long_date(s.conducted_on),
                 respondents: s.respondents.to_string(),
@@ -153,6 +162,7 @@ async fn render(
                     format!("/practices/{}/surveys/{}/void", practice.id, s.id),
                     format!("survey result {}", s.id),
                 ),
+                amendable: viewer.may_write() && !s.correction.is_voided(),
             })
             .collect(),
         reports: report_lines
@@ -184,6 +194,7 @@ async fn render(
                 label: format!("{} ({})", d.document.title, long_date(d.document.effective_on)),
             })
             .collect(),
+        amending: amending("survey result", "add-survey-heading", &survey.form, &survey.errors),
         survey,
         report,
     };
@@ -203,12 +214,31 @@ async fn surveys_page(
     req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let practice = viewer.practice(&state, path.into_inner()).await?;
+    let mut query = Fields::parse(req.query_string().as_bytes());
+    // Amending: the survey form is filled in with the result, whose new version will replace it.
+    let survey = match amend_asked(&mut query) {
+        Some(id) if viewer.may_write() => {
+            let (app, practice_id) = (state.clone(), practice.id);
+            let record = run(move || Ok(app.store.read(|c| surveys::get(c, practice_id, SurveyResultId(id)))?)).await?;
+            Refused {
+                form: Fields(vec![
+                    ("kind".into(), record.kind.to_string()),
+                    ("conducted_on".into(), record.conducted_on.to_string()),
+                    ("respondents".into(), record.respondents.to_string()),
+                    ("score".into(), record.score.to_string()),
+                    ("replaces_id".into(), id.to_string()),
+                ]),
+                errors: FormErrors::default(),
+            }
+        }
+        _ => Refused::default(),
+    };
     render(
         &state,
         &viewer,
         practice,
         forms::notice(&req),
-        Refused::default(),
+        survey,
         Refused::default(),
     )
     .await
@@ -229,7 +259,7 @@ async fn add_survey(
         ("respondents", Kind::Number),
         ("score", Kind::Number),
     ];
-    let form: NewSurvey = match fields.read(&kinds) {
+    let mut form: NewSurvey = match fields.read(&kinds) {
         Ok(form) => form,
         Err(errors) => {
             let errors = errors.keep_fields(&SURVEY_FIELDS);
@@ -237,15 +267,27 @@ async fn add_survey(
             return render(&state, &viewer, practice, None, refused, Refused::default()).await;
         }
     };
+    // An amendment names the result it replaces and why; the rest is the form of a new result.
+    if let Err(errors) = read_replaces(&fields, "survey result", &mut form.replaces) {
+        let refused = Refused { form: fields, errors };
+        return render(&state, &viewer, practice, None, refused, Refused::default()).await;
+    }
+    let amended = form.replaces.as_ref().map(|r| r.id);
     let (app, actor, id) = (state.clone(), viewer.actor(&practice), practice.id);
     let added = run(move || forms::outcome(actions::add_survey(&app.store, &app.catalogs, &actor, id, &form))).await?;
     match added {
         Ok(survey) => Ok(back(
             &practice,
-            &format!(
-                "The survey conducted on {} is recorded.",
-                long_date(survey.conducted_on)
-            ),
+            &match amended {
+                Some(old) => format!(
+                    "Survey result {old} was corrected by survey result {}; it stays listed, voided.",
+                    survey.id
+                ),
+                None => format!(
+                    "The survey conducted on {} is recorded.",
+                    long_date(survey.conducted_on)
+                ),
+            },
         )),
         Err(errors) => {
             let errors = errors.keep_fields(&SURVEY_FIELDS);

@@ -14,10 +14,11 @@ use pcmh_core::catalog::Vocabulary;
 use pcmh_core::ids::TrainingId;
 use pcmh_core::records::{Practice, Staff, TrainingRecord};
 use pcmh_core::store::trainings::{self, ImportRow, Imported, NewTraining, RowError, TrainingFilter};
-use pcmh_core::store::voids::{Replaces, Void};
+use pcmh_core::store::voids::Void;
 use pcmh_core::store::{staff, DateRange, Listing, Page};
 
 use super::auth::run;
+use super::corrections::{amend_asked, amending, read_replaces, Amending};
 use super::forms::{self, Fields, FormErrors, Kind};
 use super::{long_date, Chrome, Posted, Viewer, WebError};
 use crate::http::trainings::{read_import, ImportRefusal, TrainingQuery};
@@ -116,7 +117,7 @@ struct TrainingsPage {
     previous: Option<String>,
     next: Option<String>,
     /// The training the form amends, when it does.
-    amending: Option<String>,
+    amending: Option<Amending>,
     form: Fields,
     errors: FormErrors,
     import_errors: FormErrors,
@@ -263,7 +264,7 @@ async fn render(
         filter_errors: log.errors,
         previous,
         next,
-        amending: shown.form.get("replaces_id").map(str::to_owned),
+        amending: amending("training", "record-heading", &shown.form, &shown.errors),
         form: shown.form,
         errors: shown.errors,
         import_errors: shown.import_errors,
@@ -282,7 +283,7 @@ async fn trainings_page(
     let practice = viewer.practice(&state, path.into_inner()).await?;
     let mut filter = Fields::parse(req.query_string().as_bytes());
     filter.take("notice");
-    let amend = filter.take("amend").and_then(|id| id.parse::<i64>().ok());
+    let amend = amend_asked(&mut filter);
     // Amending: the form is filled in with the record, whose new version will replace it.
     let form = match amend {
         Some(id) if viewer.may_write() => {
@@ -329,35 +330,13 @@ async fn record_training(
         errors,
         ..Shown::default()
     };
-    // An amendment names the record it replaces and why; the rest is the form of a new record.
-    let mut plain = fields.clone();
-    let replaces_id = plain.take("replaces_id").filter(|v| !v.is_empty());
-    let replaces_reason = plain.take("replaces_reason").unwrap_or_default();
-    let mut form: NewTraining = match plain.read(&kinds) {
+    let mut form: NewTraining = match fields.read(&kinds) {
         Ok(form) => form,
         Err(errors) => return render(&state, &viewer, practice, shown(errors)).await,
     };
-    if let Some(id) = replaces_id {
-        let Ok(id) = id.parse::<i64>() else {
-            return render(
-                &state,
-                &viewer,
-                practice,
-                shown(FormErrors::general("the training to amend is unknown")),
-            )
-            .await;
-        };
-        if replaces_reason.trim().is_empty() {
-            let mut errors = FormErrors::default();
-            errors
-                .fields
-                .insert("replaces_reason".into(), "say why the training is corrected".into());
-            return render(&state, &viewer, practice, shown(errors)).await;
-        }
-        form.replaces = Some(Replaces {
-            id,
-            reason: replaces_reason,
-        });
+    // An amendment names the record it replaces and why; the rest is the form of a new record.
+    if let Err(errors) = read_replaces(&fields, "training", &mut form.replaces) {
+        return render(&state, &viewer, practice, shown(errors)).await;
     }
     let amended = form.replaces.is_some();
     let (app, actor, id) = (state.clone(), viewer.actor(&practice), practice.id);

@@ -1,6 +1,7 @@
 //! Voiding a record entered by mistake from the page that lists it: a "Void" button with a
 //! reason on each row (the API's `void_*` operations). The page comes back with a notice: the
-//! record stays listed, marked voided, and no longer counts. (Training has its own, with Amend.)
+//! record stays listed, marked voided, and no longer counts. (Training voids on its own page;
+//! amending is each record's form, through `corrections::read_replaces`.)
 
 use actix_web::{post, web, HttpResponse};
 use pcmh_core::access::Actor;

@@ -38,7 +38,7 @@ pub struct NewCarePlan {
         min_length = 3,
         max_length = 64,
         custom = "pcmh_core::checks::patient_reference",
-        pattern = "^[A-Za-z_-]*[0-9][A-Za-z0-9_-]*$"
+        pattern = "^(?:[A-Za-z0-9_-]{2,}[0-9]|[A-Za-z0-9_-][0-9][A-Za-z0-9_-]|[0-9][A-Za-z0-9_-]{2})[A-Za-z0-9_-]*$"
     )]
     #[schema(example = "PT-00042")]
     pub patient_ref: String,
