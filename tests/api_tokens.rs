@@ -289,7 +289,7 @@ fn admins_and_po_managers_make_tokens_within_scope(backend: Backend) {
 }
 
 fn the_secret_is_shown_once_and_nowhere_else(backend: Backend) {
-    let w = world(backend);
+    let mut w = world(backend);
     let (id, token, info) = w.issue(
         Some(w.server.admin_token.as_str()),
         &json!({"label": "Maple reviewer", "role": "auditor", "practice_id": w.a1, "expires_in_days": 7}),
@@ -369,6 +369,37 @@ fn the_secret_is_shown_once_and_nowhere_else(backend: Backend) {
     ] {
         assert_eq!(w.get_as(&wrong, &a1).status, 401, "{wrong}");
     }
+
+    // Every request has its log line, naming the token by its id; no line carries the secret,
+    // not even one sent in a query string (query strings are never logged).
+    let practice_route = "/api/v1/practices/{practice_id}";
+    w.get_as(&token, &format!("{a1}?secret={secret}"));
+    let log = w.server.log_text();
+    leaks("the server log", &log);
+    assert!(
+        log.lines().any(|l| l.contains(&format!("route=\"{practice_route}\""))
+            && l.contains(&format!("token_id={id}"))
+            && l.contains("status=200")),
+        "a request line for GET {a1} by token {id}:\n{log}"
+    );
+    // The same in JSON, one object per line.
+    w.server.kill();
+    w.server.launch(&["--log-format", "json"]);
+    assert_eq!(w.get_as(&token, &a1).status, 200);
+    assert_eq!(w.get_as(&format!("{prefix}{digest}"), &a1).status, 401);
+    w.get_as(&token, &format!("{a1}?secret={secret}"));
+    let json_log = w.server.log_text()[log.len()..].to_owned();
+    leaks("the server's JSON log", &json_log);
+    let lines: Vec<Value> = json_log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("a log line that is not JSON ({e}): {l}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["route"] == practice_route && l["token_id"] == id && l["status"] == 200),
+        "a JSON request line for GET {a1} by token {id}:\n{json_log}"
+    );
 }
 
 fn a_revoked_token_stops_at_once(backend: Backend) {

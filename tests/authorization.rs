@@ -174,9 +174,11 @@ fn operations() -> BTreeMap<&'static str, (Access, Body)> {
     use Rw::{Read, Write};
     let table: Vec<(&'static str, Access, Body)> = vec![
         ("get_health", Access::Public, Body::None),
+        ("get_readiness", Access::Public, Body::None),
         ("list_catalogs", Access::Catalogs, Body::None),
         ("get_catalog", Access::Catalogs, Body::None),
         ("get_criterion", Access::Catalogs, Body::None),
+        ("get_catalog_oscal", Access::Catalogs, Body::None),
         ("list_organizations", Access::OrganizationList, Body::None),
         (
             "create_organization",
@@ -187,6 +189,7 @@ fn operations() -> BTreeMap<&'static str, (Access, Body)> {
         ("get_organization_compliance", Organization(Read), Body::None),
         ("get_organization_due", Organization(Read), Body::None),
         ("get_organization_compliance_trend", Organization(Read), Body::None),
+        ("get_organization_compliance_oscal", Organization(Read), Body::None),
         ("list_practices", Organization(Read), Body::None),
         (
             "upgrade_organization_catalog",
@@ -225,6 +228,7 @@ fn operations() -> BTreeMap<&'static str, (Access, Body)> {
             Body::Json(|_| json!({"initial_focus_population": "adults with diabetes"})),
         ),
         ("get_practice_compliance", Practice(Read), Body::None),
+        ("get_practice_compliance_oscal", Practice(Read), Body::None),
         (
             "upgrade_practice_catalog",
             Practice(Write),
@@ -285,6 +289,7 @@ fn operations() -> BTreeMap<&'static str, (Access, Body)> {
             Body::Json(|_| json!({"completed_on": "2026-11-18"})),
         ),
         ("list_care_plans", Practice(Read), Body::None),
+        ("get_care_plans_fhir", Practice(Read), Body::None),
         ("get_care_plan", Practice(Read), Body::None),
         (
             "create_care_plan",
@@ -818,6 +823,9 @@ fn parameters(template: &str) -> Vec<String> {
         .collect()
 }
 
+/// The query a read needs to answer 200, for the operations whose query parameters are required.
+const REQUIRED_QUERIES: &[(&str, &str)] = &[("get_care_plans_fhir", "from=2026-01-01&to=2026-12-31")];
+
 const SCOPE_PARAMETERS: [&str; 5] = ["organization_id", "practice_id", "catalog", "version", "criterion"];
 
 /// The calls of one operation: its path filled in for each variant of scope.
@@ -935,6 +943,9 @@ fn calls_of(
                 }
             };
             path = path.replace(&format!("{{{param}}}"), &value);
+        }
+        if let Some((_, query)) = REQUIRED_QUERIES.iter().find(|(name, _)| *name == op) {
+            path = format!("{path}?{query}");
         }
         calls.push(Call {
             op,
@@ -1758,7 +1769,7 @@ fn status_with_authorization(address: &str, path: &str, authorization: &str) -> 
 fn public_endpoints_need_no_token_and_only_bearer_counts(backend: Backend) {
     let _serial = serial(backend);
     let server = Server::start(backend);
-    for path in ["/healthz", "/openapi.json", "/docs/"] {
+    for path in ["/healthz", "/readyz", "/openapi.json", "/docs/"] {
         for token in [None, Some("not-a-token")] {
             let response = server.request_as(token, "GET", path, None, b"");
             assert_eq!(response.status, 200, "GET {path} with {token:?}: {}", response.text());

@@ -355,6 +355,91 @@ fn show_refuses_an_unknown_format() {
     );
 }
 
+// ---- export ----
+
+#[test]
+fn export_prints_an_oscal_catalog() {
+    let root = catalog_root(&[("1.0.0.yaml", V1)]);
+    let path = file(&root, "1.0.0.yaml");
+    let output = pcmh(&["catalog", "export", "--format", "oscal", &path]);
+    assert_exit(&output, 0);
+    assert_eq!(
+        pcmh(&["catalog", "export", "--format", "oscal", &path]).stdout,
+        output.stdout,
+        "the same catalog gives the same bytes"
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("valid JSON");
+    let catalog = &json["catalog"];
+    assert_eq!(catalog["metadata"]["oscal-version"], "1.1.3");
+    assert_eq!(catalog["metadata"]["version"], "1.0.0");
+    assert_eq!(catalog["metadata"]["last-modified"], "2026-01-01T00:00:00Z");
+    let groups: Vec<(&str, Vec<&str>)> = catalog["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| {
+            let ids = g["controls"]
+                .as_array()
+                .expect("controls")
+                .iter()
+                .filter_map(|c| c["id"].as_str())
+                .collect();
+            (g["id"].as_str().unwrap_or_default(), ids)
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            ("practice", vec!["pcmh-4.1", "pcmh-4.2"]),
+            ("physician-organization", vec!["pcmh-4.10"])
+        ]
+    );
+    let second = &catalog["groups"][0]["controls"][1];
+    assert_eq!(second["props"][0], serde_json::json!({"name": "label", "value": "4.2"}));
+    assert_eq!(
+        second["links"],
+        serde_json::json!([{"href": "#pcmh-4.1", "rel": "related"}])
+    );
+    let first = &catalog["groups"][0]["controls"][0];
+    assert_eq!(first["parts"][0]["prose"], "The practice does the first thing.");
+    assert_eq!(
+        first["parts"][1]["prose"],
+        "The records show all of the following:\n\n- A current attestation that the criterion is in \
+         place, effective within the last year.\n- A document of type Care management workflow, in \
+         force from within the last year."
+    );
+}
+
+#[test]
+fn export_needs_a_known_format_and_a_good_catalog() {
+    let root = catalog_root(&[("1.0.0.yaml", V1)]);
+    let path = file(&root, "1.0.0.yaml");
+    assert_exit(&pcmh(&["catalog", "export", &path]), 2);
+    assert_exit(&pcmh(&["catalog", "export", "--format", "xml", &path]), 2);
+    let broken = V1.replace("scope: practice\n    related", "scope: everyone\n    related");
+    let root = catalog_root(&[("1.0.0.yaml", &broken)]);
+    let output = pcmh(&["catalog", "export", "--format", "oscal", &file(&root, "1.0.0.yaml")]);
+    assert_exit(&output, 1);
+    assert!(stderr(&output).contains("everyone"), "{}", stderr(&output));
+    assert!(stdout(&output).is_empty());
+}
+
+#[test]
+fn real_catalogs_export_as_oscal() {
+    for path in real_catalogs() {
+        let output = pcmh(&["catalog", "export", "--format", "oscal", &path]);
+        assert_exit(&output, 0);
+        let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("valid JSON");
+        let controls: usize = json["catalog"]["groups"]
+            .as_array()
+            .expect("groups")
+            .iter()
+            .map(|g| g["controls"].as_array().map_or(0, Vec::len))
+            .sum();
+        assert_eq!(controls, 28, "{path}: every criterion is a control");
+    }
+}
+
 // ---- diff ----
 
 #[test]

@@ -17,6 +17,7 @@ both_backends! {
     the_signing_key_is_the_packets => the_signing_key_is_the_packets;
     bad_periods_are_refused => bad_periods_are_refused;
     every_instant_in_a_packet_has_its_offset => every_instant_in_a_packet_has_its_offset;
+    a_tampered_standard_export_is_named => a_tampered_standard_export_is_named;
 }
 
 const PDF: &[u8] = b"%PDF-1.7\r\nworkflow evidence\r\n%%EOF";
@@ -175,6 +176,8 @@ fn a_packet_verifies_and_tampering_is_named(backend: Backend) {
             "logs/care-plan-shares.csv",
             "logs/documents.csv",
             "audit-events.json",
+            "fhir/care-plans.json",
+            "oscal/assessment-results.json",
             "evidence/1-workflow.pdf",
             "manifest.json",
             "manifest.sig",
@@ -185,7 +188,7 @@ fn a_packet_verifies_and_tampering_is_named(backend: Backend) {
     let manifest: Value = serde_json::from_slice(&entry(&packet, "manifest.json")).unwrap();
     assert_eq!(manifest["period"], json!({"from": "2026-01-01", "to": "2026-06-30"}));
     assert_eq!(manifest["practice"]["id"], practice);
-    assert_eq!(manifest["files"].as_array().unwrap().len(), 9);
+    assert_eq!(manifest["files"].as_array().unwrap().len(), 11);
     let status: Value = serde_json::from_slice(&entry(&packet, "status.json")).unwrap();
     assert_eq!(status["as_of"], "2026-06-30");
     let compliance = server
@@ -222,7 +225,7 @@ fn a_packet_verifies_and_tampering_is_named(backend: Backend) {
     std::fs::write(&path, &packet).unwrap();
     let (ok, text) = verify(&path, &[]);
     assert!(ok, "{text}");
-    assert!(text.starts_with("packet verified: 9 files, signed by "), "{text}");
+    assert!(text.starts_with("packet verified: 11 files, signed by "), "{text}");
     assert!(text.contains("own key"), "{text}");
 
     // One byte of a log changed: named.
@@ -483,8 +486,10 @@ fn every_instant_in_a_packet_has_its_offset(backend: Backend) {
         }
     }
     for (at, text) in &found {
+        // The standards' exports write the practice's own time of day with its offset.
+        let local = at.starts_with("fhir/") || at.starts_with("oscal/");
         assert!(
-            text.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(text).is_ok(),
+            (local || text.ends_with('Z')) && chrono::DateTime::parse_from_rfc3339(text).is_ok(),
             "{at}: {text} is not RFC 3339 in UTC with Z"
         );
     }
@@ -503,4 +508,48 @@ fn every_instant_in_a_packet_has_its_offset(backend: Backend) {
     std::fs::write(&path, &packet).unwrap();
     let (ok, text) = verify(&path, &[]);
     assert!(ok, "{text}");
+}
+
+/// The OSCAL assessment results and the FHIR bundle inside a packet are hashed and signed like
+/// every other file: one of them rewritten (still a well-formed document of its standard, the
+/// finding's verdict or the share's day changed) fails `pcmh packet verify`, which names it.
+fn a_tampered_standard_export_is_named(backend: Backend) {
+    let server = Server::start(backend);
+    let (_, practice) = practice_with_records(&server);
+    let packet = export(&server, practice);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("packet.zip");
+    std::fs::write(&path, &packet).unwrap();
+    let (ok, text) = verify(&path, &[]);
+    assert!(ok, "{text}");
+
+    let mut results: Value = serde_json::from_slice(&entry(&packet, "oscal/assessment-results.json")).unwrap();
+    let state = &mut results["assessment-results"]["results"][0]["findings"][0]["target"]["status"]["state"];
+    assert!(state.is_string(), "a finding's state: {state}");
+    *state = json!(if state == "satisfied" {
+        "not-satisfied"
+    } else {
+        "satisfied"
+    });
+    let mut bundle: Value = serde_json::from_slice(&entry(&packet, "fhir/care-plans.json")).unwrap();
+    let communication = bundle["entry"]
+        .as_array_mut()
+        .expect("the bundle's entries")
+        .iter_mut()
+        .find(|e| e["resource"]["resourceType"] == "Communication")
+        .expect("the share is a Communication");
+    assert!(communication["resource"]["sent"].is_string(), "{communication}");
+    communication["resource"]["sent"] = json!("2026-03-04T09:00:00-05:00");
+
+    for (name, tampered) in [
+        ("oscal/assessment-results.json", results),
+        ("fhir/care-plans.json", bundle),
+    ] {
+        let bytes = serde_json::to_vec(&tampered).unwrap();
+        assert_ne!(bytes, entry(&packet, name), "{name} is changed");
+        std::fs::write(&path, rewrite(&packet, name, &bytes)).unwrap();
+        let (ok, text) = verify(&path, &[]);
+        assert!(!ok, "{name} tampered, yet: {text}");
+        assert!(text.contains(name), "{name}: {text}");
+    }
 }

@@ -522,12 +522,14 @@ fn every_page_write_applies_the_access_rule(backend: Backend) {
         "/criteria/4.1",
         "/settings",
         "/packet",
+        "/packet/oscal",
+        "/packet/fhir",
     ];
     let before = server.get("/api/v1/audit-events?limit=500").json()["total"].clone();
     for write in writes {
         let path = format!("/practices/{mine}{write}");
         let status = auditor.post(&path, &[("name", "x")]).status;
-        if write == "/packet" {
+        if write.starts_with("/packet") {
             assert!(status == 200 || status == 422, "auditor POST {path}: {status}");
         } else {
             assert_eq!(status, 403, "auditor POST {path}");
@@ -748,7 +750,103 @@ fn a_two_gigabyte_packet_is_refused_before_it_is_read(backend: Backend) {
     assert!(text.contains("512 MiB"), "the page says the limit");
 }
 
+/// The packet page also gives the period's exports for other tools (the same bytes as the API's),
+/// and a bad period comes back as the same page with the message beside the field; the PO page
+/// and a catalog version's page link their OSCAL documents.
+fn the_standards_exports_download_from_the_pages(backend: Backend) {
+    let server = Server::start(backend);
+    let (po, practice) = organization_with_practice(&server, "Dogwood");
+    let provider = server.create(
+        &format!("/api/v1/practices/{practice}/staff"),
+        &json!({"name": "Dr. Ruth Park", "role": "physician", "started_on": "2019-03-04"}),
+    )["id"]
+        .as_i64()
+        .expect("an id");
+    let plan = server.create(
+        &format!("/api/v1/practices/{practice}/care-plans"),
+        &json!({
+            "kind": "advance_care_plan",
+            "patient_ref": "PT-00042",
+            "initiating_provider": provider,
+            "discussed_on": "2026-04-02",
+            "established_on": "2026-04-09",
+            "documented_in_record": true,
+            "care_partners": ["Home care agency", "Cardiology"]
+        }),
+    );
+    let partner = plan["care_partners"][1]["id"].as_i64().expect("a partner id");
+    server.create(
+        &format!("/api/v1/practices/{practice}/care-plans/{}/shares", plan["id"]),
+        &json!({"partner_id": partner, "shared_on": "2026-04-10", "method": "fax"}),
+    );
+    let p = practice.to_string();
+    let mut auditor = invited(
+        &server,
+        "au@example.org",
+        &["--role", "auditor", "--practice", &p],
+        "a long password 1",
+    );
+    let page = auditor.get(&format!("/practices/{practice}/packet")).text();
+    assert!(page.contains(&format!("formaction=\"/practices/{practice}/packet/fhir\"")), "{page}");
+    let period = [("from", "2026-01-01"), ("to", "2026-06-30")];
+
+    let fhir = auditor.post(&format!("/practices/{practice}/packet/fhir"), &period);
+    assert_eq!(fhir.status, 200, "{}", fhir.text());
+    assert_eq!(fhir.header("content-type"), Some("application/fhir+json"));
+    assert!(fhir.header("content-disposition").is_some_and(|d| d.starts_with("attachment")));
+    let api = server.get(&format!("/api/v1/practices/{practice}/care-plans/fhir?from=2026-01-01&to=2026-06-30"));
+    assert_eq!(fhir.json(), api.json(), "the page's FHIR is the API's");
+    let bundle = fhir.json();
+    let communications = bundle["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["resource"]["resourceType"] == "Communication")
+        .count();
+    assert_eq!(communications, 1, "one share, one Communication");
+
+    let oscal = auditor.post(&format!("/practices/{practice}/packet/oscal"), &period);
+    assert_eq!(oscal.status, 200, "{}", oscal.text());
+    let api = server.get(&format!("/api/v1/practices/{practice}/compliance/oscal?as_of=2026-06-30"));
+    assert_eq!(oscal.body, api.body, "the page's OSCAL is the API's, byte for byte");
+    let findings = oscal.json()["assessment-results"]["results"][0]["findings"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert!(findings >= 20, "one finding per criterion: {findings}");
+
+    // A period that ends before it starts: the packet page again, the message beside "To".
+    let bad = auditor.post(
+        &format!("/practices/{practice}/packet/fhir"),
+        &[("from", "2026-06-30"), ("to", "2026-01-01")],
+    );
+    assert_eq!(bad.status, 422);
+    let text = bad.text();
+    assert!(text.contains("id=\"to-error\""), "{text}");
+
+    // The PO's matrix and a catalog version link their OSCAL documents.
+    let po_s = po.to_string();
+    let mut analyst = invited(
+        &server,
+        "po@example.org",
+        &["--role", "po_manager", "--organization", &po_s],
+        "a long password 1",
+    );
+    let matrix = analyst.get(&format!("/organizations/{po}")).text();
+    let link = format!("/organizations/{po}/compliance.oscal.json?as_of=");
+    assert!(matrix.contains(&link), "{matrix}");
+    let download = analyst.get(&format!("{link}2026-06-30"));
+    assert_eq!(download.status, 200, "{}", download.text());
+    let api = server.get(&format!("/api/v1/organizations/{po}/compliance/oscal?as_of=2026-06-30"));
+    assert_eq!(download.body, api.body, "the PO page's OSCAL is the API's");
+    let catalog = analyst.get("/catalogs/pcmh-n-domain-4/1.0.0/oscal.json");
+    assert_eq!(catalog.status, 200, "{}", catalog.text());
+    let api = server.get("/api/v1/catalogs/pcmh-n-domain-4/versions/1.0.0/oscal");
+    assert_eq!(catalog.body, api.body, "the catalog page's OSCAL is the API's");
+    assert_eq!(analyst.get("/catalogs/pcmh-n-domain-4/9.9.9/oscal.json").status, 404);
+}
+
 both_backends! {
+    the_standards_exports_download_from_the_pages => the_standards_exports_download_from_the_pages;
     a_training_is_voided_and_amended_on_its_page => a_training_is_voided_and_amended_on_its_page;
     a_survey_result_is_amended_on_its_page => a_survey_result_is_amended_on_its_page;
     a_staff_member_is_amended_on_the_staff_page => a_staff_member_is_amended_on_the_staff_page;

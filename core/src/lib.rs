@@ -20,4 +20,5 @@ pub mod instant;
 pub mod packet;
 pub mod records;
 pub mod rules;
+pub mod standards;
 pub mod store;

@@ -91,6 +91,8 @@ pub fn fresh_postgres_database() -> String {
 pub struct Server {
     child: Option<Child>,
     pub address: String,
+    /// Whether it serves HTTPS (`--tls-cert`); [`Server::request`] speaks plain HTTP only.
+    pub https: bool,
     pub data_dir: tempfile::TempDir,
     pub database_url: String,
     pub backend: Backend,
@@ -112,10 +114,23 @@ impl Server {
             Backend::Sqlite => format!("sqlite://{}", data_dir.path().join("pcmh.sqlite3").display()),
             Backend::Postgres => fresh_postgres_database(),
         };
+        Self::start_in(backend, data_dir, database_url, extra)
+    }
+
+    /// Starts a PostgreSQL server on the database at `database_url`, which the caller made (and
+    /// drops: only databases of [`fresh_postgres_database`] are dropped with the server).
+    pub fn start_on(database_url: &str, extra: &[&str]) -> Server {
+        let data_dir = tempfile::tempdir().expect("a temp dir");
+        Self::start_in(Backend::Postgres, data_dir, database_url.to_owned(), extra)
+    }
+
+    /// Starts a server on a database and data folder that already exist (a restored backup).
+    pub fn start_in(backend: Backend, data_dir: tempfile::TempDir, database_url: String, extra: &[&str]) -> Server {
         let admin_token = make_token(&database_url, data_dir.path(), &["--role", "admin", "--label", "tests"]);
         let mut server = Server {
             child: None,
             address: String::new(),
+            https: false,
             log: data_dir.path().join("server.log"),
             data_dir,
             database_url,
@@ -154,8 +169,12 @@ impl Server {
             assert!(Instant::now() < deadline, "the server did not start: {seen:?}");
             match lines.next() {
                 Some(Ok(line)) => {
-                    if let Some(at) = line.find("listening on http://") {
-                        self.address = line[at + "listening on http://".len()..].trim().to_owned();
+                    let listening = ["listening on http://", "listening on https://"]
+                        .into_iter()
+                        .find_map(|said| line.find(said).map(|at| (said, at)));
+                    if let Some((said, at)) = listening {
+                        self.address = line[at + said.len()..].trim().to_owned();
+                        self.https = said.contains("https");
                         break;
                     }
                     seen.push(line);
@@ -174,6 +193,39 @@ impl Server {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+
+    /// The server process's id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Sends SIGTERM (as a service manager stopping it would) and waits up to `within` for the
+    /// process to end; its exit status, or `None` when it was still running (it is killed then).
+    pub fn terminate(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let pid = self.pid()?;
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill -TERM {pid}");
+        self.wait_exit(within)
+    }
+
+    /// Waits up to `within` for the server process to end (after a signal the test sent); its
+    /// exit status, or `None` when it was still running (it is killed then).
+    pub fn wait_exit(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let mut child = self.child.take()?;
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Some(status) = child.try_wait().expect("the server's status") {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        None
     }
 
     /// What the server wrote to standard error.
@@ -365,7 +417,7 @@ pub fn try_http_with(
     Ok(parse_response(&raw))
 }
 
-fn parse_response(raw: &[u8]) -> Response {
+pub fn parse_response(raw: &[u8]) -> Response {
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")

@@ -1,11 +1,12 @@
-//! `pcmh catalog`: validate, show and compare catalog files, and print the format's JSON Schema.
+//! `pcmh catalog`: validate, show and compare catalog files, print the format's JSON Schema,
+//! and export a catalog as NIST OSCAL.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use pcmh_core::catalog::{self, Catalog, CatalogDiff, CatalogSet, Population, Scope};
 
-use super::{CatalogCommand, DiffFormat, Outcome, ShowFormat};
+use super::{CatalogCommand, DiffFormat, ExportFormat, Outcome, ShowFormat};
 
 /// Runs one `pcmh catalog` subcommand.
 pub fn run(command: &CatalogCommand) -> Outcome {
@@ -14,6 +15,18 @@ pub fn run(command: &CatalogCommand) -> Outcome {
         CatalogCommand::Show { path, format } => show(path, *format),
         CatalogCommand::Diff { old, new, format, all } => diff(old, new, *format, *all),
         CatalogCommand::Schema => to_json(&catalog::json_schema()),
+        CatalogCommand::Export { path, format } => export(path, *format),
+    }
+}
+
+/// A catalog file in another standard's format.
+fn export(path: &Path, format: ExportFormat) -> Outcome {
+    let catalog = catalog::load_file(path).map_err(|e| e.to_string())?;
+    match format {
+        ExportFormat::Oscal => {
+            let bytes = pcmh_core::standards::oscal::to_json(&pcmh_core::standards::oscal::catalog(&catalog));
+            String::from_utf8(bytes).map_err(|e| format!("cannot write JSON: {e}"))
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod backup;
 mod catalog;
 mod generate;
 mod packet;
@@ -34,6 +35,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply the database migrations not yet applied, then exit.
     Migrate(DatabaseArgs),
+    /// Copy the database, the evidence files and a manifest of their SHA-256 into a folder, while the server runs.
+    Backup(BackupArgs),
+    /// Check a backup and restore it into an empty data folder and an empty database.
+    Restore(RestoreArgs),
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
     /// Make, list and revoke bearer tokens.
@@ -94,6 +99,37 @@ impl DatabaseArgs {
     }
 }
 
+/// The options of `pcmh backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The backup folder: absent, empty, or holding an earlier backup of the same database (then only new evidence files are copied); anything else is refused.
+    #[arg(long, value_name = "DIR")]
+    pub to: PathBuf,
+    /// Put the packet signing key in the backup too (then keep the backup as secret as the key).
+    #[arg(long)]
+    pub include_signing_key: bool,
+    /// The signing key's file, with --include-signing-key (default <data-dir>/signing-key).
+    #[arg(long, env = "PCMH_SIGNING_KEY", value_name = "FILE")]
+    pub signing_key: Option<PathBuf>,
+    /// Where the database is.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// The options of `pcmh restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup folder (made by `pcmh backup`); every file is checked against its manifest first.
+    #[arg(long, value_name = "DIR")]
+    pub from: PathBuf,
+    /// Where a backed-up signing key is written (default <data-dir>/signing-key); it must not exist.
+    #[arg(long, env = "PCMH_SIGNING_KEY", value_name = "FILE")]
+    pub signing_key: Option<PathBuf>,
+    /// Where to restore: an empty (or absent) data folder and a new, empty database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
 /// The options of `pcmh serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -119,6 +155,47 @@ pub struct ServeArgs {
     #[arg(long, env = "PCMH_SESSION_IDLE_TIMEOUT", value_name = "SECONDS", default_value_t = 1800,
           value_parser = clap::value_parser!(u32).range(1..=86_400))]
     pub session_idle_timeout: u32,
+    /// How the log on standard error is written: text lines for people, or one JSON object per line for a log collector.
+    #[arg(long, env = "PCMH_LOG_FORMAT", value_enum, default_value_t = crate::logging::LogFormat::Text)]
+    pub log_format: crate::logging::LogFormat,
+    /// What is logged, as a filter like `info`, `warn` or `warn,pcmh::request=info` (default: RUST_LOG, else info).
+    #[arg(long, env = "PCMH_LOG_LEVEL", value_name = "FILTER")]
+    pub log_level: Option<String>,
+    /// Serve Prometheus metrics at http://ADDR/metrics, an address apart from the API's (off unless given).
+    #[arg(long, env = "PCMH_METRICS_BIND", value_name = "ADDR")]
+    pub metrics_bind: Option<String>,
+    /// Seconds a request waits for a database connection before it is answered 503 (the database is not reachable).
+    #[arg(long, env = "PCMH_DATABASE_TIMEOUT", value_name = "SECONDS", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..=300))]
+    pub database_timeout: u32,
+    /// Serve HTTPS with this PEM file of the certificate (and its chain), with --tls-key; session cookies are then Secure.
+    #[arg(long, env = "PCMH_TLS_CERT", value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM file of the certificate's private key (PKCS#8, PKCS#1 or SEC1), with --tls-cert.
+    #[arg(long, env = "PCMH_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Requests to the API a minute for each token, and for each client address that sends none, in bursts of up to as many; past that the answer is 429 with Retry-After. 0 turns the limit off.
+    #[arg(long, env = "PCMH_RATE_LIMIT_PER_MINUTE", value_name = "N", default_value_t = 12_000)]
+    pub rate_limit_per_minute: u32,
+    /// Requests to the API a minute from each client address in all, with tokens or without (so made-up tokens do not get around the limit); behind a reverse proxy every request comes from the proxy's address, so raise it or turn it off there. 0 turns it off.
+    #[arg(long, env = "PCMH_RATE_LIMIT_PER_ADDRESS_PER_MINUTE", value_name = "N", default_value_t = 30_000)]
+    pub rate_limit_per_address_per_minute: u32,
+    /// Seconds a client has to send a request's line and headers; past that it is answered 408 and disconnected.
+    #[arg(long, env = "PCMH_HEADER_TIMEOUT", value_name = "SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=3_600))]
+    pub header_timeout: u32,
+    /// Seconds a client has to send each 64 KiB of a request's body; past that the request fails and the connection is closed.
+    #[arg(long, env = "PCMH_BODY_TIMEOUT", value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=3_600))]
+    pub body_timeout: u32,
+    /// Seconds an idle connection stays open for the client's next request (0: closed after each answer).
+    #[arg(long, env = "PCMH_KEEP_ALIVE", value_name = "SECONDS", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(0..=3_600))]
+    pub keep_alive: u32,
+    /// Seconds the requests in flight have to finish after SIGTERM or Ctrl-C, before the server stops anyway.
+    #[arg(long, env = "PCMH_SHUTDOWN_TIMEOUT", value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(0..=3_600))]
+    pub shutdown_timeout: u32,
 }
 
 /// The `pcmh user` subcommands.
@@ -292,6 +369,26 @@ pub enum CatalogCommand {
     },
     /// Print the JSON Schema of the catalog format.
     Schema,
+    /// Print a catalog version in another standard's format, on standard output.
+    ///
+    /// `--format oscal` writes a NIST OSCAL 1.1.3 catalog (JSON): every criterion a control
+    /// `pcmh-<id>`, grouped by scope; the same bytes as
+    /// `GET /api/v1/catalogs/{catalog}/versions/{version}/oscal`.
+    Export {
+        /// The catalog file (<version>.yaml).
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+        /// The format to write.
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+    },
+}
+
+/// The formats `pcmh catalog export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// A NIST OSCAL 1.1.3 catalog, as JSON.
+    Oscal,
 }
 
 /// How `pcmh catalog show` prints a catalog.
@@ -320,6 +417,8 @@ pub fn run(cli: Cli) -> ExitCode {
     let outcome = match &cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Migrate(args) => serve::migrate(args),
+        Command::Backup(args) => backup::run(args),
+        Command::Restore(args) => backup::restore(args),
         Command::Token { command } => serve::token(command),
         Command::User { command } => serve::user(command),
         Command::Packet { command } => packet::run(command),

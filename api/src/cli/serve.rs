@@ -10,7 +10,12 @@ use crate::http::{self, AppState};
 
 /// Opens the database and applies pending migrations; says what it did.
 pub fn open(args: &DatabaseArgs) -> Result<(Store, usize), String> {
-    let store = Store::open(&args.url()).map_err(|e| format!("pcmh: {e}"))?;
+    open_waiting(args, pcmh_core::store::DEFAULT_CONNECT_TIMEOUT)
+}
+
+/// [`open`], with requests waiting at most `connect_timeout` for a database connection.
+pub fn open_waiting(args: &DatabaseArgs, connect_timeout: std::time::Duration) -> Result<(Store, usize), String> {
+    let store = Store::open_with_timeout(&args.url(), connect_timeout).map_err(|e| format!("pcmh: {e}"))?;
     let applied = store
         .migrate()
         .map_err(|e| format!("pcmh: {} : {e}", store.describe()))?;
@@ -25,6 +30,8 @@ pub fn migrate(args: &DatabaseArgs) -> Outcome {
 
 /// `pcmh serve`: loads the catalogs, opens and migrates the database, and serves the API.
 pub fn run(args: &ServeArgs) -> Outcome {
+    crate::logging::init(args.log_format, args.log_level.as_deref())?;
+    let serving = serving(args)?;
     let dir = args.catalog_dir.display();
     let catalogs = CatalogSet::load_dir(&args.catalog_dir)
         .map_err(|e| format!("{e}\npcmh serve: the catalogs in {dir} did not load; nothing was started"))?;
@@ -34,19 +41,22 @@ pub fn run(args: &ServeArgs) -> Outcome {
             args.database.data_dir.display()
         )
     })?;
-    let (store, applied) = open(&args.database)?;
+    let (store, applied) = open_waiting(
+        &args.database,
+        std::time::Duration::from_secs(u64::from(args.database_timeout)),
+    )?;
     let names: Vec<String> = catalogs
         .iter()
         .map(|(_, c)| format!("{} {}", c.id, c.version))
         .collect();
-    println!("pcmh {}: catalogs {}", env!("CARGO_PKG_VERSION"), names.join(", "));
-    println!("database {} ({applied} migration(s) applied)", store.describe());
+    tracing::info!("pcmh {}: catalogs {}", env!("CARGO_PKG_VERSION"), names.join(", "));
+    tracing::info!("database {} ({applied} migration(s) applied)", store.describe());
     let signing_key = match &args.signing_key {
         Some(path) => pcmh_core::packet::PacketKey::read(path),
         None => pcmh_core::packet::PacketKey::read_or_create(&args.database.data_dir.join("signing-key")),
     }
     .map_err(|e| format!("pcmh serve: the signing key: {e}"))?;
-    println!("packets are signed by {}", signing_key.public_hex());
+    tracing::info!("packets are signed by {}", signing_key.public_hex());
     let state = AppState {
         store,
         catalogs: Arc::new(catalogs),
@@ -58,6 +68,7 @@ pub fn run(args: &ServeArgs) -> Outcome {
                 ..Default::default()
             },
             public_url: args.public_url.clone(),
+            tls: serving.tls.is_some(),
         },
     };
     if args.demo {
@@ -75,9 +86,48 @@ pub fn run(args: &ServeArgs) -> Outcome {
         }
     }
     actix_web::rt::System::new()
-        .block_on(http::serve(state, &args.bind))
+        .block_on(async {
+            // Metrics get their own address, so the API's port never shows them.
+            let metrics = match &args.metrics_bind {
+                Some(bind) => Some(
+                    http::observe::metrics_server(actix_web::web::Data::new(state.clone()), bind)
+                        .map_err(|e| std::io::Error::new(e.kind(), format!("the metrics address {bind}: {e}")))?,
+                ),
+                None => None,
+            };
+            let stop = metrics.as_ref().map(actix_web::dev::Server::handle);
+            if let Some(metrics) = metrics {
+                actix_web::rt::spawn(metrics);
+            }
+            let served = http::serve(state, &args.bind, serving).await;
+            if let Some(stop) = stop {
+                stop.stop(false).await;
+            }
+            served
+        })
         .map_err(|e| format!("pcmh serve: cannot serve on {}: {e}", args.bind))?;
     Ok(String::new())
+}
+
+/// How `pcmh serve` meets the network; the TLS files are read here, so a bad one stops the start.
+fn serving(args: &ServeArgs) -> Result<http::serving::Serving, String> {
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(Arc::new(
+            http::serving::tls_config(cert, key).map_err(|e| format!("pcmh serve: {e}; nothing was started"))?,
+        )),
+        (None, None) => None,
+        _ => return Err("pcmh serve: --tls-cert and --tls-key go together: give both, or neither".into()),
+    };
+    let seconds = |s: u32| std::time::Duration::from_secs(u64::from(s));
+    Ok(http::serving::Serving {
+        tls,
+        rate_limit_per_minute: args.rate_limit_per_minute,
+        rate_limit_per_address_per_minute: args.rate_limit_per_address_per_minute,
+        header_timeout: seconds(args.header_timeout),
+        body_timeout: seconds(args.body_timeout),
+        keep_alive: seconds(args.keep_alive),
+        shutdown_timeout: u64::from(args.shutdown_timeout),
+    })
 }
 
 /// `pcmh token ...`: tokens made here are recorded in the audit trail with no token as actor.

@@ -19,6 +19,9 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{blocking, ValidJson, ValidQuery};
 use super::{AppState, ListQuery};
 
+/// The media type of the FHIR export.
+const FHIR_JSON: &str = pcmh_core::standards::fhir::MEDIA_TYPE;
+
 /// Paging, a range of discussion dates, and the kind of plan.
 #[pcmh_core::checks::checked]
 #[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
@@ -40,6 +43,20 @@ pub struct CarePlanQuery {
     /// Only plans of this kind.
     #[param(inline)]
     pub kind: Option<CarePlanKind>,
+}
+
+/// The period of a FHIR export, both days included.
+#[pcmh_core::checks::checked]
+#[derive(Debug, Clone, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CarePlanFhirQuery {
+    /// The first day (YYYY-MM-DD).
+    #[check(date)]
+    pub from: NaiveDate,
+    /// The last day (YYYY-MM-DD), not before `from`.
+    #[check(date)]
+    pub to: NaiveDate,
 }
 
 impl CarePlanQuery {
@@ -107,6 +124,38 @@ async fn list_care_plans(
     Ok(web::Json(
         blocking(move || Ok(store.read(|c| care_plans::list(c, practice, kind, range, page))?)).await?,
     ))
+}
+
+/// A practice's care plans of a period and their sharing, as an HL7 FHIR R4 (4.0.1) Bundle.
+///
+/// A `Bundle` of type `collection`: the plans discussed, established or shared within
+/// `from`..`to` (voided ones left out) as `DocumentReference`s, each patient only as its opaque
+/// reference, an advance care plan established by `to` also as a `Consent`, each share of the
+/// period as a `Communication` to the care partner. The same records give the same bytes.
+#[utoipa::path(
+    tag = "care_plans",
+    operation_id = "get_care_plans_fhir",
+    params(("practice_id" = i64, Path, description = "The practice's id"), CarePlanFhirQuery),
+    responses(
+        (status = 200, description = "A FHIR R4 Bundle", content_type = "application/fhir+json", body = Object),
+        (status = 400, description = "A query parameter cannot be read", body = ErrorBody),
+        (status = 404, description = "No such practice", body = ErrorBody),
+        (status = 422, description = "A query parameter breaks a rule (`to` before `from`, ...)", body = ErrorBody)
+    )
+)]
+#[get("/practices/{practice_id}/care-plans/fhir")]
+async fn get_care_plans_fhir(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    ValidQuery(query): ValidQuery<CarePlanFhirQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let store = state.store.clone();
+    let practice = PracticeId(path.into_inner());
+    let period = pcmh_core::packet::check_period(query.from, query.to)?;
+    let bundle = blocking(move || Ok(actions::care_plans_fhir(&store, practice, period)?)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(FHIR_JSON)
+        .body(pcmh_core::standards::to_json(&bundle)))
 }
 
 /// One care plan with its care partners and shares.
@@ -203,6 +252,8 @@ pub fn configure(config: &mut ServiceConfig) {
     config
         .service(create_care_plan)
         .service(list_care_plans)
+        // Before `get_care_plan`, whose `{care_plan_id}` would take `fhir` for an id.
+        .service(get_care_plans_fhir)
         .service(get_care_plan)
         .service(update_care_plan)
         .service(create_care_plan_share);

@@ -95,7 +95,7 @@ pub(crate) fn files(state: &AppState) -> FolderFiles {
 }
 
 fn file_failure(error: io::Error) -> ApiError {
-    ApiError::from(StoreError::Files(error))
+    ApiError::from(StoreError::from(error))
 }
 
 fn not_multipart() -> ApiError {
@@ -435,7 +435,8 @@ pub(crate) async fn content(
         (status = 400, description = "The body is not multipart/form-data or cannot be read", body = ErrorBody),
         (status = 404, description = "No such practice", body = ErrorBody),
         (status = 413, description = "The file is larger than 50 MiB", body = ErrorBody),
-        (status = 422, description = "A part is missing or unknown, or a metadata field breaks a rule", body = ErrorBody)
+        (status = 422, description = "A part is missing or unknown, or a metadata field breaks a rule", body = ErrorBody),
+        (status = 507, description = "The server's disk is full (`insufficient_storage`): nothing was stored, and the upload may be sent again once space is freed", body = ErrorBody)
     )
 )]
 #[post("/practices/{practice_id}/documents")]
@@ -538,7 +539,8 @@ async fn get_practice_document_content(
         (status = 400, description = "The body is not multipart/form-data or cannot be read", body = ErrorBody),
         (status = 404, description = "No such PO", body = ErrorBody),
         (status = 413, description = "The file is larger than 50 MiB", body = ErrorBody),
-        (status = 422, description = "A part is missing or unknown, or a metadata field breaks a rule", body = ErrorBody)
+        (status = 422, description = "A part is missing or unknown, or a metadata field breaks a rule", body = ErrorBody),
+        (status = 507, description = "The server's disk is full (`insufficient_storage`): nothing was stored, and the upload may be sent again once space is freed", body = ErrorBody)
     )
 )]
 #[post("/organizations/{organization_id}/documents")]

@@ -82,8 +82,17 @@ pub enum ApiError {
     /// The body is larger than allowed.
     #[error("{0}")]
     TooLarge(String),
-    /// The database is not reachable now.
-    #[error("the service is temporarily unavailable")]
+    /// The caller made more requests than its rate limit allows; it may retry after so many seconds.
+    #[error("too many requests: try again in {retry_after} s")]
+    TooManyRequests {
+        /// Whole seconds until the next request is allowed (the `Retry-After` header).
+        retry_after: u64,
+    },
+    /// The server's disk is full: nothing was stored.
+    #[error("the server's storage is full: nothing was stored; free space on the server (or ask its administrator), then try again")]
+    InsufficientStorage,
+    /// The database is not reachable now; nothing was done, and the request may be sent again.
+    #[error("the database is not reachable; nothing was done: try again in a few seconds")]
     Unavailable,
     /// A fault of the server; the details are logged, not answered.
     #[error("internal error")]
@@ -110,7 +119,9 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
             ApiError::TooLarge(_) => "payload_too_large",
-            ApiError::Unavailable => "unavailable",
+            ApiError::TooManyRequests { .. } => "too_many_requests",
+            ApiError::InsufficientStorage => "insufficient_storage",
+            ApiError::Unavailable => "database_unavailable",
             ApiError::Internal => "internal_error",
         }
     }
@@ -150,6 +161,8 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -162,6 +175,12 @@ impl ResponseError for ApiError {
         }
         if let ApiError::MethodNotAllowed { allow, .. } = self {
             response.insert_header((actix_web::http::header::ALLOW, allow.as_str()));
+        }
+        if matches!(self, ApiError::Unavailable) {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, UNAVAILABLE_RETRY_AFTER));
+        }
+        if let ApiError::TooManyRequests { retry_after } = self {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, retry_after.to_string()));
         }
         response.json(self.body())
     }
@@ -177,6 +196,10 @@ impl From<StoreError> for ApiError {
             StoreError::Unavailable(detail) => {
                 log_error("database unavailable", &detail);
                 ApiError::Unavailable
+            }
+            StoreError::StorageFull(detail) => {
+                log_error("storage full", &detail);
+                ApiError::InsufficientStorage
             }
             other => {
                 log_error("storage failure", &other.to_string());
@@ -257,12 +280,13 @@ fn describe(error: &validator::ValidationError) -> String {
     }
 }
 
-/// Logs a server-side failure. Never given request bodies, tokens or patient references.
+/// The seconds a client is told to wait (`Retry-After`) when the database is not reachable.
+pub const UNAVAILABLE_RETRY_AFTER: &str = "5";
+
+/// Logs a server-side failure (within the request's span, so with its request id). Never given
+/// request bodies, tokens or patient references.
 pub fn log_error(what: &str, detail: &str) {
-    eprintln!(
-        "{} ERROR {what}: {detail}",
-        chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
-    );
+    tracing::error!(target: "pcmh", "{what}: {detail}");
 }
 
 #[cfg(test)]

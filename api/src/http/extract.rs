@@ -387,7 +387,9 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidQuery<T> {
 pub async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    actix_web::web::block(work).await.map_err(|e| {
+    // The work runs on another thread; what it logs still names the request.
+    let span = tracing::Span::current();
+    actix_web::web::block(move || span.in_scope(work)).await.map_err(|e| {
         super::error::log_error("blocking task failed", &e.to_string());
         ApiError::Internal
     })?

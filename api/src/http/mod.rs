@@ -15,11 +15,16 @@ pub mod error;
 pub mod extract;
 pub mod meetings;
 pub mod methods;
+pub mod observe;
 pub mod organization_compliance;
 pub mod organizations;
+pub mod oscal;
 pub mod packets;
 pub mod practices;
+pub mod rate_limit;
+pub mod readiness;
 pub mod reports;
+pub mod serving;
 pub mod staff;
 pub mod surveys;
 pub mod tokens;
@@ -224,11 +229,12 @@ struct ApiInfo;
 
 /// Registers every route of the API.
 fn routes(config: &mut ServiceConfig) {
-    config.service(healthz).service(
+    config.service(healthz).service(readiness::readyz).service(
         scope::scope("/api/v1")
             .configure(catalogs::configure)
             .configure(organizations::configure)
             .configure(organization_compliance::configure)
+            .configure(oscal::configure)
             .configure(packets::configure)
             .configure(practices::configure)
             .configure(staff::configure)
@@ -242,7 +248,8 @@ fn routes(config: &mut ServiceConfig) {
             .configure(voids::configure)
             .configure(tokens::configure)
             .configure(audit::configure)
-            .wrap(actix_web::middleware::from_fn(access::guard)),
+            .wrap(actix_web::middleware::from_fn(access::guard))
+            .wrap(actix_web::middleware::from_fn(rate_limit::limit)),
     );
 }
 
@@ -321,6 +328,7 @@ const RULES_BEYOND_THE_SCHEMA: &[(&str, &str)] = &[
         "`report_type` not a term of the PO's catalog version (`vocabulary`); `period_end` before `period_start` (`not_before_start`) or more than a year after it (`period_length`); `practice_id` not a practice of this PO, `document_id` not a document of the PO or of that practice (`same_organization`).",
     ),
     ("create_packet", "`to` before `from` (`not_before_from`)."),
+    ("get_care_plans_fhir", "`to` before `from` (`not_before_from`)."),
     ("get_organization_compliance_trend", "`to` before `from` (`not_before_from`); more than 36 months (`max_months`)."),
     ("get_organization_due", "`criterion` not a criterion of the catalogs the PO is assessed against (`known_criterion`); `practice_id` not a practice of this PO (`same_organization`)."),
     ("create_token", "A role with the wrong scope: an admin has none, a po_manager a PO, a practice_manager a practice, an auditor one of them (`scope`); a PO or practice that does not exist or is outside the caller's reach (`exists`)."),
@@ -464,7 +472,7 @@ fn document_created(spec: &mut utoipa::openapi::OpenApi) {
 }
 
 /// Adds what the access guard does to every operation under `/api/v1`: the bearer token it
-/// needs, the 401 it answers without one, and the 403 a role may meet.
+/// needs, the 401 it answers without one, the 403 a role may meet, and the 429 of the rate limits.
 fn document_access(spec: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
     use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
@@ -484,6 +492,18 @@ fn document_access(spec: &mut utoipa::openapi::OpenApi) {
             )
             .build()
     };
+    let mut too_many_requests = error("Too many requests from this token (or, without one, this address): `pcmh serve --rate-limit-per-minute`; nothing was done");
+    too_many_requests.headers.insert(
+        "Retry-After".into(),
+        utoipa::openapi::HeaderBuilder::new()
+            .schema(
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::Type::Integer)
+                    .minimum(Some(1)),
+            )
+            .description(Some("Whole seconds to wait before the next request is allowed"))
+            .build(),
+    );
     for (path, item) in spec.paths.paths.iter_mut() {
         if !path.starts_with("/api/v1/") {
             continue;
@@ -503,6 +523,9 @@ fn document_access(spec: &mut utoipa::openapi::OpenApi) {
             responses
                 .entry("401".into())
                 .or_insert_with(|| error("No token, or an unknown, revoked or expired one").into());
+            responses
+                .entry("429".into())
+                .or_insert_with(|| too_many_requests.clone().into());
             // Exporting a packet is a read for access purposes (any role in scope), though it is a POST.
             let export = path.ends_with("/packets");
             if (writes && !export) || read_only_role_gate {
@@ -549,12 +572,20 @@ async fn no_route(req: actix_web::HttpRequest) -> HttpResponse {
     })
 }
 
-/// Serves the API on `bind` until the process is stopped.
-pub async fn serve(state: AppState, bind: &str) -> std::io::Result<()> {
+/// Serves the API on `bind` until the process is told to stop (SIGTERM or Ctrl-C); then lets the
+/// requests in flight finish within the shutdown timeout and returns.
+pub async fn serve(state: AppState, bind: &str, serving: serving::Serving) -> std::io::Result<()> {
     let data = web::Data::new(state);
+    let rate_limits = web::Data::new(rate_limit::RateLimits::per_minute(
+        serving.rate_limit_per_minute,
+        serving.rate_limit_per_address_per_minute,
+    ));
+    let body_timeout = web::Data::new(serving::BodyTimeout(serving.body_timeout));
     let server = HttpServer::new(move || {
         let (app, _) = App::new()
             .app_data(data.clone())
+            .app_data(rate_limits.clone())
+            .app_data(body_timeout.clone())
             .app_data(web::PathConfig::default().error_handler(|err, req| {
                 // `GET /trainings/import` reaches the route of one training, whose id it is not.
                 wrong_method(req)
@@ -576,11 +607,30 @@ pub async fn serve(state: AppState, bind: &str) -> std::io::Result<()> {
                     .default_service(web::to(crate::web::error::not_found)),
             )
             .default_service(web::to(no_route))
+            .wrap(actix_web::middleware::from_fn(serving::body_deadline))
+            // Outermost, so that every answer is logged and counted, whoever made it.
+            .wrap(actix_web::middleware::from_fn(observe::request_log))
     })
-    .bind(bind)?;
+    .client_request_timeout(serving.header_timeout)
+    .client_disconnect_timeout(std::time::Duration::from_secs(5))
+    .keep_alive(serving.keep_alive)
+    .shutdown_timeout(serving.shutdown_timeout)
+    .shutdown_signal({
+        let (seconds, stop) = (serving.shutdown_timeout, serving::stop_requested()?);
+        async move {
+            stop.await;
+            tracing::info!("stopping: no new connections; the requests in flight have {seconds} s to finish");
+        }
+    });
+    let (server, scheme) = match serving.tls {
+        Some(tls) => (server.bind_rustls_0_23(bind, (*tls).clone())?, "https"),
+        None => (server.bind(bind)?, "http"),
+    };
     for address in server.addrs() {
-        println!("pcmh {} listening on http://{address}", env!("CARGO_PKG_VERSION"));
-        println!("open http://{address}/ in a browser to sign in");
+        println!("pcmh {} listening on {scheme}://{address}", env!("CARGO_PKG_VERSION"));
+        println!("open {scheme}://{address}/ in a browser to sign in");
     }
-    server.run().await
+    server.run().await?;
+    tracing::info!("stopped: every request in flight was answered or the shutdown timeout passed");
+    Ok(())
 }

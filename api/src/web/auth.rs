@@ -12,7 +12,7 @@ use std::pin::Pin;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use pcmh_core::access::{decide, Action, Actor, Decision, Principal, Resource};
 use pcmh_core::ids::{OrganizationId, PracticeId};
 use pcmh_core::records::{Organization, Practice};
@@ -171,11 +171,16 @@ pub async fn resume(req: &HttpRequest) -> Result<Viewer, WebError> {
     })
     .await?;
     match resumed {
-        Resumed::Active { user, csrf_token } => Ok(Viewer {
-            principal: user.principal(),
-            user,
-            csrf: csrf_token,
-        }),
+        Resumed::Active { user, csrf_token } => {
+            let principal = user.principal();
+            // The request's log line names the account by its id.
+            req.extensions_mut().insert(crate::http::observe::Who::of(&principal));
+            Ok(Viewer {
+                principal,
+                user,
+                csrf: csrf_token,
+            })
+        }
         Resumed::TimedOut => Err(WebError::SignIn { timed_out: true, next }),
         Resumed::Unknown => Err(WebError::SignIn { timed_out: false, next }),
     }

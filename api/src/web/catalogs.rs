@@ -265,6 +265,26 @@ async fn version_page(
     forms::ok(&page)
 }
 
+/// One version as an OSCAL catalog, for compliance tools (the API's `get_catalog_oscal`).
+#[get("/catalogs/{id}/{version}/oscal.json")]
+async fn version_oscal(
+    state: web::Data<AppState>,
+    _viewer: Viewer,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, WebError> {
+    let (id, version) = path.into_inner();
+    let catalog = state.catalogs.named(&id, &version).map_err(|_| WebError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}-{}.oscal.json\"", catalog.id, catalog.version),
+        ))
+        .body(pcmh_core::standards::to_json(&pcmh_core::standards::oscal::catalog(
+            catalog,
+        ))))
+}
+
 /// What changed between two versions (`?from=1.0.0&to=1.1.0`, optionally `&catalog=<id>`).
 #[get("/catalogs/diff")]
 async fn diff_page(state: web::Data<AppState>, viewer: Viewer, req: HttpRequest) -> Result<HttpResponse, WebError> {
@@ -346,5 +366,9 @@ async fn diff_page(state: web::Data<AppState>, viewer: Viewer, req: HttpRequest)
 
 /// Registers the catalog pages.
 pub fn configure(config: &mut web::ServiceConfig) {
-    config.service(catalogs_page).service(diff_page).service(version_page);
+    config
+        .service(catalogs_page)
+        .service(diff_page)
+        .service(version_oscal)
+        .service(version_page);
 }

@@ -491,7 +491,7 @@ async fn receive_file(files: FolderFiles, field: &mut Field) -> Result<Option<Re
     let mut upload = run(move || {
         files
             .begin()
-            .map_err(|e| WebError::from(pcmh_core::store::StoreError::Files(e)))
+            .map_err(|e| WebError::from(pcmh_core::store::StoreError::from(e)))
     })
     .await?;
     while let Some(chunk) = field.next().await {
@@ -503,7 +503,7 @@ async fn receive_file(files: FolderFiles, field: &mut Field) -> Result<Option<Re
             use std::io::Write;
             upload
                 .write_all(&chunk)
-                .map_err(|e| WebError::from(pcmh_core::store::StoreError::Files(e)))?;
+                .map_err(|e| WebError::from(pcmh_core::store::StoreError::from(e)))?;
             Ok(upload)
         })
         .await?;
@@ -663,7 +663,7 @@ async fn attest(
             let stored = run(move || {
                 files
                     .commit(f.upload)
-                    .map_err(|e| pcmh_core::store::StoreError::Files(e).into())
+                    .map_err(|e| pcmh_core::store::StoreError::from(e).into())
             })
             .await?;
             let size_bytes = i64::try_from(stored.size_bytes).map_err(|_| too_large())?;

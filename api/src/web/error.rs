@@ -97,6 +97,10 @@ impl ResponseError for WebError {
                 "Form expired",
                 "This form could not be accepted: its security token is missing or out of date. Go back, reload the page and try again.".to_owned(),
             ),
+            WebError::Api(ApiError::Unavailable) => (
+                "Try again in a moment",
+                "The database is not reachable just now. Nothing was saved. Try again in a few seconds.".to_owned(),
+            ),
             WebError::Api(error) => ("Request refused", error.body().error.message),
             WebError::Internal => (
                 "Something went wrong",
@@ -114,6 +118,12 @@ impl ResponseError for WebError {
                 .body(html),
             Err(_) => HttpResponse::build(self.status_code()).body(title),
         };
+        if matches!(self, WebError::Api(ApiError::Unavailable)) {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from_static(crate::http::error::UNAVAILABLE_RETRY_AFTER),
+            );
+        }
         response.extensions_mut().insert(ErrorInfo {
             title: page.title.to_owned(),
             message: page.message,
@@ -162,9 +172,12 @@ pub async fn framed_errors(
     };
     let status = response.status();
     let Ok(html) = page.render() else { return Ok(response) };
-    let framed = HttpResponse::build(status)
+    let mut framed = HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(html);
+    if let Some(retry_after) = response.headers().get(header::RETRY_AFTER) {
+        framed.headers_mut().insert(header::RETRY_AFTER, retry_after.clone());
+    }
     drop(request);
     let (request, _) = response.into_parts();
     Ok(actix_web::dev::ServiceResponse::new(request, framed))

@@ -197,7 +197,11 @@ impl From<ApiError> for FormErrors {
 pub fn mendable(error: &ApiError) -> bool {
     matches!(
         error,
-        ApiError::Invalid(_) | ApiError::Conflict(_) | ApiError::BadRequest { .. } | ApiError::TooLarge(_)
+        ApiError::Invalid(_)
+            | ApiError::Conflict(_)
+            | ApiError::BadRequest { .. }
+            | ApiError::TooLarge(_)
+            | ApiError::InsufficientStorage
     )
 }
 

@@ -56,12 +56,14 @@ pub struct WebSettings {
     /// The URL people reach the server at, when it is told (`--public-url`); cookies are
     /// `Secure` when it is https.
     pub public_url: Option<String>,
+    /// Whether the server itself serves HTTPS (`--tls-cert`); cookies are `Secure` then too.
+    pub tls: bool,
 }
 
 impl WebSettings {
     /// Whether cookies must only travel over https.
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+        self.tls || self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
     }
 }
 

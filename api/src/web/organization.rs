@@ -679,7 +679,45 @@ fn download(content_type: &'static str, name: &str, body: Vec<u8>) -> HttpRespon
         .body(body)
 }
 
+/// The PO's compliance as of the day shown (`?as_of=`, else its today) as OSCAL assessment
+/// results, for compliance tools (the API's `get_organization_compliance_oscal`).
+#[get("/organizations/{id}/compliance.oscal.json")]
+async fn compliance_oscal(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<i64>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let organization = viewer.organization(&state, path.into_inner()).await?;
+    let (asked, _) = asked_day(&MatrixQuery::read(req.query_string()).as_of);
+    let (app, id) = (state.clone(), organization.id);
+    let (as_of, bytes) = run(move || {
+        let as_of = match asked {
+            Some(day) => day,
+            None => organization_today(&app, &organization)?.0,
+        };
+        let bytes = pcmh_core::actions::oscal::organization_assessment_results(
+            &app.store,
+            &app.catalogs,
+            id,
+            as_of,
+            pcmh_core::records::Basis::corrected(),
+        )?;
+        Ok((as_of, bytes))
+    })
+    .await?;
+    Ok(download(
+        "application/json",
+        &format!("po-{}-assessment-results-{as_of}.oscal.json", id.0),
+        bytes,
+    ))
+}
+
 /// Registers the PO dashboard and its downloads.
 pub fn configure(config: &mut web::ServiceConfig) {
-    config.service(matrix).service(matrix_csv).service(matrix_xlsx);
+    config
+        .service(matrix)
+        .service(matrix_csv)
+        .service(matrix_xlsx)
+        .service(compliance_oscal);
 }

@@ -68,22 +68,101 @@ async fn download_packet(
     posted: Posted,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, WebError> {
-    let Posted { viewer, fields } = posted;
-    let practice = viewer.practice(&state, path.into_inner()).await?;
-    let request: PacketRequest = match fields.read(&[("from", Kind::Text), ("to", Kind::Text)]) {
-        Ok(request) => request,
-        Err(errors) => return render(&viewer, &practice, None, fields, errors),
-    };
-    let period = match forms::outcome(packet::check_period(request.from, request.to))? {
-        Ok(period) => period,
-        Err(errors) => return render(&viewer, &practice, None, fields, errors),
+    let (viewer, practice, period) = match period_of(&state, posted, path.into_inner()).await? {
+        Ok(asked) => asked,
+        Err(page) => return Ok(page),
     };
     let (app, actor, id) = (state.clone(), viewer.actor(&practice), practice.id);
     let (file, record) = run(move || Ok(export(&app, &actor, id, period)?)).await?;
     Ok(zip_response(file, record.practice_id, period))
 }
 
+/// The period of a posted packet form, or the same page with the messages beside the fields.
+async fn period_of(
+    state: &web::Data<AppState>,
+    posted: Posted,
+    id: i64,
+) -> Result<Result<(Viewer, Practice, packet::Period), HttpResponse>, WebError> {
+    let Posted { viewer, fields } = posted;
+    let practice = viewer.practice(state, id).await?;
+    let request: PacketRequest = match fields.read(&[("from", Kind::Text), ("to", Kind::Text)]) {
+        Ok(request) => request,
+        Err(errors) => return render(&viewer, &practice, None, fields, errors).map(Err),
+    };
+    match forms::outcome(packet::check_period(request.from, request.to))? {
+        Ok(period) => Ok(Ok((viewer, practice, period))),
+        Err(errors) => render(&viewer, &practice, None, fields, errors).map(Err),
+    }
+}
+
+/// A JSON export to save.
+fn attachment(content_type: &str, name: String, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(body)
+}
+
+/// The period's care plans and their sharing as a FHIR R4 Bundle (the API's
+/// `get_care_plans_fhir`), for the care partners' and health plans' systems.
+#[post("/practices/{id}/packet/fhir")]
+async fn download_fhir(
+    state: web::Data<AppState>,
+    posted: Posted,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let (_, practice, period) = match period_of(&state, posted, path.into_inner()).await? {
+        Ok(asked) => asked,
+        Err(page) => return Ok(page),
+    };
+    let (app, id) = (state.clone(), practice.id);
+    let bundle = run(move || Ok(pcmh_core::actions::care_plans::care_plans_fhir(&app.store, id, period)?)).await?;
+    Ok(attachment(
+        pcmh_core::standards::fhir::MEDIA_TYPE,
+        format!("practice-{}-care-plans-{}-{}.fhir.json", id.0, period.from, period.to),
+        pcmh_core::standards::to_json(&bundle),
+    ))
+}
+
+/// The practice's compliance on the period's last day as OSCAL assessment results (the API's
+/// `get_practice_compliance_oscal`), for compliance tools.
+#[post("/practices/{id}/packet/oscal")]
+async fn download_oscal(
+    state: web::Data<AppState>,
+    posted: Posted,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let (_, practice, period) = match period_of(&state, posted, path.into_inner()).await? {
+        Ok(asked) => asked,
+        Err(page) => return Ok(page),
+    };
+    let (app, id) = (state.clone(), practice.id);
+    let bytes = run(move || {
+        Ok(pcmh_core::actions::oscal::practice_assessment_results(
+            &app.store,
+            &app.catalogs,
+            id,
+            Some(period.to),
+            chrono::Utc::now(),
+            pcmh_core::records::Basis::corrected(),
+        )?)
+    })
+    .await?;
+    Ok(attachment(
+        "application/json",
+        format!("practice-{}-assessment-results-{}.oscal.json", id.0, period.to),
+        bytes,
+    ))
+}
+
 /// Registers the packet pages.
 pub fn configure(config: &mut web::ServiceConfig) {
-    config.service(packet_page).service(download_packet);
+    config
+        .service(packet_page)
+        .service(download_packet)
+        .service(download_fhir)
+        .service(download_oscal);
 }

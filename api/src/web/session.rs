@@ -1,7 +1,7 @@
 //! Signing in and out, and accepting an invitation (setting one's password).
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
 use pcmh_core::actions::people;
 use pcmh_core::store::sessions::{self, SignIn};
@@ -98,6 +98,16 @@ async fn sign_in(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes)
         )?)
     })
     .await?;
+    let counted = match &outcome {
+        SignIn::Started(session) => {
+            req.extensions_mut()
+                .insert(crate::http::observe::Who::of(&session.user.principal()));
+            crate::http::observe::SignInOutcome::Started
+        }
+        SignIn::Refused => crate::http::observe::SignInOutcome::Refused,
+        SignIn::LockedOut => crate::http::observe::SignInOutcome::LockedOut,
+    };
+    crate::http::observe::count_sign_in(counted);
     let alert = match outcome {
         SignIn::Started(session) => {
             let to = if next == "/" { home_of(&session.user) } else { next };
@@ -165,7 +175,7 @@ struct InvitationPage {
 }
 
 /// The page where an invited person sets their password.
-#[get("/invitations/{secret}")]
+#[get("/invitations/{invitation}")]
 async fn invitation_page(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, WebError> {
     let secret = path.into_inner();
     let app = state.clone();
@@ -185,7 +195,7 @@ async fn invitation_page(state: web::Data<AppState>, path: web::Path<String>) ->
 }
 
 /// Sets the invited person's password and signs them in.
-#[post("/invitations/{secret}")]
+#[post("/invitations/{invitation}")]
 async fn accept_invitation(
     state: web::Data<AppState>,
     req: HttpRequest,

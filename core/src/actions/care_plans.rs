@@ -3,10 +3,12 @@
 
 use crate::access::Actor;
 use crate::ids::{CarePlanId, CarePlanShareId, PracticeId};
+use crate::packet::Period;
 use crate::records::{CarePlan, CarePlanShare};
+use crate::standards::fhir;
 use crate::store::care_plans::{self, CarePlanUpdate, NewCarePlan, NewCarePlanShare};
-use crate::store::voids::Void;
-use crate::store::{audit, Store, StoreResult};
+use crate::store::voids::{Known, Void};
+use crate::store::{audit, practices, staff, Store, StoreResult};
 
 use super::{link_replaced, snapshot, void_record, void_replaced};
 
@@ -83,5 +85,19 @@ pub fn share_care_plan(
             care_plans::link_share(c, practice, id, CarePlanShareId(old), CarePlanShareId(new))
         })?;
         care_plans::get_share(c, practice, id, created.id)
+    })
+}
+
+/// The care plans of `practice` that count in `period` and their shares within it, as a FHIR R4
+/// `Bundle`, read on one snapshot (voided plans and shares are left out by the export, which
+/// also reads voided staff: a plan may name one as its initiating provider).
+pub fn care_plans_fhir(store: &Store, practice: PracticeId, period: Period) -> StoreResult<fhir::Bundle> {
+    store.read(|c| {
+        c.snapshot(|c| {
+            let found = practices::get(c, practice)?;
+            let staff = staff::all(c, practice, Known::everything())?;
+            let plans = care_plans::all(c, practice, Known::everything())?;
+            Ok(fhir::care_plans_bundle(&found, &staff, &plans, period))
+        })
     })
 }

@@ -59,7 +59,7 @@ pub fn keep_file(
         file_name,
         media_type,
     } = received;
-    let stored = files.commit(upload).map_err(StoreError::Files)?;
+    let stored = files.commit(upload).map_err(StoreError::from)?;
     let size_bytes = i64::try_from(stored.size_bytes)
         .map_err(|_| StoreError::Internal(format!("a file of {} bytes is too large", stored.size_bytes)))?;
     Ok(DocumentFile {

@@ -12,6 +12,7 @@ pub mod compliance;
 pub mod documents;
 pub mod meetings;
 pub mod organizations;
+pub mod oscal;
 pub mod people;
 pub mod po_admin;
 pub mod practices;

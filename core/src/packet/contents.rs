@@ -291,6 +291,39 @@ fn logs(records: &Records, period: &Period, documents: &[StoredDocument]) -> Vec
     ]
 }
 
+/// The packet's FHIR R4 bundle of the period's care plans and their sharing.
+pub const FHIR_CARE_PLANS: &str = "fhir/care-plans.json";
+
+/// The packet's OSCAL assessment results: the practice's compliance as of the period's last day.
+pub const OSCAL_ASSESSMENT_RESULTS: &str = "oscal/assessment-results.json";
+
+/// The OSCAL assessment results of `status`, with the period's counted documents as back-matter
+/// resources pointing at their files in the packet.
+fn oscal_assessment(
+    inputs: &PacketInputs,
+    status: &view::PracticeCompliance,
+    counted: &Records,
+    catalogs: &CatalogSet,
+) -> Result<Vec<u8>, CatalogNotLoaded> {
+    use crate::standards::oscal;
+    let catalog = catalogs.named(&inputs.practice.catalog_id, &inputs.practice.catalog_version)?;
+    let documents: Vec<oscal::EvidenceDocument<'_>> = inputs
+        .documents
+        .iter()
+        .filter(|d| !d.document.correction.is_voided() && d.document.effective_on <= status.as_of)
+        .map(|document| oscal::EvidenceDocument {
+            document,
+            href: format!("../{}", evidence_path(document)),
+        })
+        .collect();
+    Ok(oscal::to_json(&oscal::assessment_results(&oscal::PracticeAssessment {
+        compliance: status,
+        catalog,
+        records: counted,
+        documents: &documents,
+    })))
+}
+
 /// Writes the packet of `inputs` for `period` to `out` and returns it (rewound) with its manifest, signed with `key`; evidence files are read from `files`.
 pub fn assemble<W: Write + Seek>(
     out: W,
@@ -329,6 +362,8 @@ pub fn assemble<W: Write + Seek>(
     let mut names: Vec<String> = vec!["report.html".into(), "status.json".into(), "attestations.json".into()];
     names.extend(logs.iter().map(|(n, _)| (*n).to_owned()));
     names.push("audit-events.json".into());
+    names.push(FHIR_CARE_PLANS.into());
+    names.push(OSCAL_ASSESSMENT_RESULTS.into());
     names.extend(inputs.documents.iter().map(evidence_path));
 
     let mut writer = PacketWriter::new(out);
@@ -342,6 +377,15 @@ pub fn assemble<W: Write + Seek>(
         write(&mut writer, name, content.as_bytes())?;
     }
     write(&mut writer, "audit-events.json", &json(&inputs.events)?)?;
+    let care_plans = crate::standards::fhir::care_plans_bundle(
+        &inputs.practice,
+        &inputs.records.staff,
+        &inputs.records.care_plans,
+        period,
+    );
+    write(&mut writer, FHIR_CARE_PLANS, &json(&care_plans)?)?;
+    let assessment = oscal_assessment(inputs, &status, &counted, catalogs)?;
+    write(&mut writer, OSCAL_ASSESSMENT_RESULTS, &assessment)?;
     for document in &inputs.documents {
         let mut content = files.open(&document.file.sha256)?;
         writer.add(&evidence_path(document), &mut content)?;

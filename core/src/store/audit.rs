@@ -228,6 +228,14 @@ pub fn append(conn: &mut Connection, audit: &Audit, after: Value) -> StoreResult
     })
 }
 
+/// How many events the chain holds: the sequence number of its last event (one row read).
+pub fn chain_length(conn: &mut Connection) -> StoreResult<i64> {
+    Ok(on_backend!(conn, |c| audit_chain_head::table
+        .find(1)
+        .select(audit_chain_head::seq)
+        .first::<i64>(c))?)
+}
+
 /// The outcome of walking the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verification {

@@ -170,6 +170,42 @@ impl FolderFiles {
         FolderFiles { root: root.into() }
     }
 
+    /// The evidence files of a data folder: `<data-dir>/evidence`.
+    pub fn in_data_dir(data_dir: &Path) -> Self {
+        FolderFiles::new(data_dir.join("evidence"))
+    }
+
+    /// The folder the files are kept in.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The SHA-256 of every file stored, sorted (uploads in progress are not files yet).
+    pub fn stored(&self) -> io::Result<Vec<String>> {
+        let mut names = Vec::new();
+        let dirs = match fs::read_dir(&self.root) {
+            Ok(dirs) => dirs,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(names),
+            Err(e) => return Err(e),
+        };
+        for dir in dirs {
+            let dir = dir?;
+            let prefix = dir.file_name().to_string_lossy().into_owned();
+            if prefix.len() != 2 || !dir.file_type()?.is_dir() {
+                continue;
+            }
+            for file in fs::read_dir(dir.path())? {
+                let file = file?;
+                let name = file.file_name().to_string_lossy().into_owned();
+                if is_sha256_hex(&name) && name.starts_with(&prefix) && file.file_type()?.is_file() {
+                    names.push(name);
+                }
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
     /// Where the file with `sha256` is kept, or `None` if `sha256` is not 64 lower-case hex digits.
     pub fn path_of(&self, sha256: &str) -> Option<PathBuf> {
         is_sha256_hex(sha256).then(|| self.root.join(&sha256[..2]).join(sha256))
@@ -373,6 +409,24 @@ mod tests {
         }
         assert_eq!(files.open(&good).err().map(|e| e.kind()), Some(io::ErrorKind::NotFound));
         assert!(!files.exists(&good).unwrap());
+    }
+
+    #[test]
+    fn a_full_disk_is_told_apart_from_other_failures() {
+        use crate::store::StoreError;
+        #[cfg(unix)]
+        assert!(matches!(
+            StoreError::from(io::Error::from_raw_os_error(28)),
+            StoreError::StorageFull(_)
+        ));
+        assert!(matches!(
+            StoreError::from(io::Error::from(io::ErrorKind::StorageFull)),
+            StoreError::StorageFull(_)
+        ));
+        assert!(matches!(
+            StoreError::from(io::Error::from(io::ErrorKind::PermissionDenied)),
+            StoreError::Files(_)
+        ));
     }
 
     #[test]

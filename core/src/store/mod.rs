@@ -7,6 +7,7 @@
 
 pub mod attestations;
 pub mod audit;
+pub mod backup;
 pub mod bulk;
 pub mod care_plans;
 pub mod documents;
@@ -91,7 +92,10 @@ pub enum StoreError {
     Migration(String),
     /// The evidence files could not be read or written.
     #[error("evidence file storage failed: {0}")]
-    Files(#[from] std::io::Error),
+    Files(std::io::Error),
+    /// The disk holding the evidence files (or the database) is full: nothing was kept.
+    #[error("the server's storage is full ({0}); nothing was stored: free space on the server, then try again")]
+    StorageFull(String),
     /// Any other database error.
     #[error("database error: {0}")]
     Database(diesel::result::Error),
@@ -107,8 +111,36 @@ impl From<diesel::result::Error> for StoreError {
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => StoreError::Conflict {
                 message: format!("a record with the same key already exists ({})", info.message()),
             },
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => StoreError::Unavailable(error.to_string()),
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => {
+                StoreError::Unavailable(error.to_string())
+            }
+            // SQLite's SQLITE_FULL; PostgreSQL's "could not extend file": the disk is full.
+            Error::DatabaseError(_, info)
+                if info.message().contains("database or disk is full")
+                    || info.message().contains("No space left on device") =>
+            {
+                StoreError::StorageFull(info.message().to_owned())
+            }
             _ => StoreError::Database(error),
+        }
+    }
+}
+
+impl From<std::io::Error> for StoreError {
+    /// A full disk or an exhausted quota becomes [`StoreError::StorageFull`]; any other
+    /// failure, [`StoreError::Files`].
+    fn from(error: std::io::Error) -> Self {
+        #[cfg(unix)]
+        const FULL: [i32; 2] = [28, 122]; // ENOSPC, EDQUOT (Linux)
+        #[cfg(not(unix))]
+        const FULL: [i32; 0] = [];
+        if error.kind() == std::io::ErrorKind::StorageFull
+            || error.kind() == std::io::ErrorKind::QuotaExceeded
+            || error.raw_os_error().is_some_and(|code| FULL.contains(&code))
+        {
+            StoreError::StorageFull(error.to_string())
+        } else {
+            StoreError::Files(error)
         }
     }
 }
@@ -367,6 +399,9 @@ impl ManageConnection for ConnectionManager {
 /// A pooled connection.
 pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
 
+/// The PostgreSQL advisory lock servers hold while they migrate (any fixed number of our own).
+const MIGRATION_LOCK: i64 = 0x7063_6d68_0001;
+
 /// The database: a pool of connections to SQLite or PostgreSQL.
 #[derive(Clone)]
 pub struct Store {
@@ -374,9 +409,30 @@ pub struct Store {
     url: DatabaseUrl,
 }
 
+/// How long a request waits for a database connection by default before it is answered that the
+/// database is not reachable.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How many of the pool's connections are open, and how many of those wait unused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolState {
+    /// Connections lent to requests now.
+    pub in_use: u32,
+    /// Open connections waiting in the pool.
+    pub idle: u32,
+    /// The most connections the pool opens.
+    pub max: u32,
+}
+
 impl Store {
     /// Connects to the database at `url` (creating a SQLite file's folder if needed).
     pub fn open(url: &str) -> StoreResult<Self> {
+        Self::open_with_timeout(url, DEFAULT_CONNECT_TIMEOUT)
+    }
+
+    /// [`Store::open`], waiting at most `connect_timeout` for a connection before a request is
+    /// refused as [`StoreError::Unavailable`].
+    pub fn open_with_timeout(url: &str, connect_timeout: Duration) -> StoreResult<Self> {
         let url = DatabaseUrl::parse(url)?;
         if let DatabaseUrl::Sqlite(path) = &url {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -392,7 +448,9 @@ impl Store {
         let pool = r2d2::Pool::builder()
             .max_size(size)
             .min_idle(Some(1))
-            .connection_timeout(Duration::from_secs(15))
+            .connection_timeout(connect_timeout)
+            // A connection the database dropped (a restart) fails this check and is replaced.
+            .test_on_check_out(true)
             .build(ConnectionManager { url: url.clone() })
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         Ok(Store { pool, url })
@@ -409,13 +467,27 @@ impl Store {
     }
 
     /// Applies the migrations not yet applied; returns how many ran.
+    ///
+    /// Servers that start together on one database take turns: the pending migrations are read
+    /// and applied under a lock (SQLite's write lock, a PostgreSQL advisory lock), so each runs once.
     pub fn migrate(&self) -> StoreResult<usize> {
         let mut conn = self.conn()?;
         let applied = match &mut *conn {
-            Connection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-            Connection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+            Connection::Sqlite(c) => c.immediate_transaction(|c| {
+                c.run_pending_migrations(SQLITE_MIGRATIONS)
+                    .map(|v| v.len())
+                    .map_err(|e| StoreError::Migration(e.to_string()))
+            }),
+            Connection::Postgres(c) => {
+                c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+                let applied = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+                let unlocked = c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+                let applied = applied.map_err(|e| StoreError::Migration(e.to_string()))?;
+                unlocked?;
+                Ok(applied)
+            }
         };
-        applied.map_err(|e| StoreError::Migration(e.to_string()))
+        applied
     }
 
     /// Reverts every migration, then applies them all again (a test of the migrations).
@@ -432,6 +504,48 @@ impl Store {
             },
         };
         result.map_err(|e| StoreError::Migration(e.to_string()))
+    }
+
+    /// How many connections are in use and idle now.
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.pool.state();
+        PoolState {
+            in_use: state.connections.saturating_sub(state.idle_connections),
+            idle: state.idle_connections,
+            max: self.pool.max_size(),
+        }
+    }
+
+    /// Whether the database answers a `SELECT 1` on a connection had within `timeout`.
+    pub fn ping_within(&self, timeout: Duration) -> StoreResult<()> {
+        self.read_within(timeout, |c| c.batch("SELECT 1"))
+    }
+
+    /// Runs `work` on a pooled connection had within `timeout` (rather than the pool's own
+    /// timeout), for checks that must answer quickly.
+    pub fn read_within<T>(
+        &self,
+        timeout: Duration,
+        work: impl FnOnce(&mut Connection) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let mut conn = self
+            .pool
+            .get_timeout(timeout)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        work(&mut conn)
+    }
+
+    /// How many migrations are not yet applied (0 when the schema is current).
+    pub fn pending_migrations(&self, timeout: Duration) -> StoreResult<usize> {
+        self.read_within(timeout, |conn| {
+            let pending = match conn {
+                Connection::Sqlite(c) => MigrationHarness::pending_migrations(c, SQLITE_MIGRATIONS).map(|v| v.len()),
+                Connection::Postgres(c) => {
+                    MigrationHarness::pending_migrations(c, POSTGRES_MIGRATIONS).map(|v| v.len())
+                }
+            };
+            pending.map_err(|e| StoreError::Migration(e.to_string()))
+        })
     }
 
     /// A connection from the pool.
