@@ -620,6 +620,8 @@ fn the_database_goes_away_and_comes_back() {
         if ready.status == 503 {
             reasons.push(ready.json()["error"]["message"].as_str().unwrap_or_default().to_owned());
         }
+        // Liveness reads no database: a supervisor watching it leaves the server be.
+        assert_eq!(server.get("/healthz").status, 200, "/healthz during the outage");
         std::thread::sleep(Duration::from_millis(500));
     }
     let during = attempts.lock().expect("the list").len();
@@ -685,6 +687,10 @@ fn the_database_goes_away_and_comes_back() {
     }
     let log = server.log_text();
     assert!(!log.contains("panicked"), "{log}");
+    assert!(
+        !log.contains("storage failure"),
+        "the outage is no fault of the server's: {log}"
+    );
     let slowest = attempts.iter().map(|a| a.took).max().unwrap_or_default();
     eprintln!(
         "{} writes acknowledged, {} refused with 503 (slowest answer {slowest:?})",

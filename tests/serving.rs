@@ -310,7 +310,12 @@ fn each_token_and_each_address_has_its_own_rate_limit() {
     // requests, tokens or not.
     let guarded = Server::start_with(
         Backend::Sqlite,
-        &["--rate-limit-per-minute", "100", "--rate-limit-per-address-per-minute", "8"],
+        &[
+            "--rate-limit-per-minute",
+            "100",
+            "--rate-limit-per-address-per-minute",
+            "8",
+        ],
     );
     for n in 1..=8 {
         let made_up = format!("pcmh_madeup{n:04}");
@@ -324,7 +329,12 @@ fn each_token_and_each_address_has_its_own_rate_limit() {
     // 0 turns the limit off.
     let unlimited = Server::start_with(
         Backend::Sqlite,
-        &["--rate-limit-per-minute", "0", "--rate-limit-per-address-per-minute", "0"],
+        &[
+            "--rate-limit-per-minute",
+            "0",
+            "--rate-limit-per-address-per-minute",
+            "0",
+        ],
     );
     for n in 1..=40 {
         let ok = unlimited.get("/api/v1/organizations");

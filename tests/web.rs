@@ -787,14 +787,21 @@ fn the_standards_exports_download_from_the_pages(backend: Backend) {
         "a long password 1",
     );
     let page = auditor.get(&format!("/practices/{practice}/packet")).text();
-    assert!(page.contains(&format!("formaction=\"/practices/{practice}/packet/fhir\"")), "{page}");
+    assert!(
+        page.contains(&format!("formaction=\"/practices/{practice}/packet/fhir\"")),
+        "{page}"
+    );
     let period = [("from", "2026-01-01"), ("to", "2026-06-30")];
 
     let fhir = auditor.post(&format!("/practices/{practice}/packet/fhir"), &period);
     assert_eq!(fhir.status, 200, "{}", fhir.text());
     assert_eq!(fhir.header("content-type"), Some("application/fhir+json"));
-    assert!(fhir.header("content-disposition").is_some_and(|d| d.starts_with("attachment")));
-    let api = server.get(&format!("/api/v1/practices/{practice}/care-plans/fhir?from=2026-01-01&to=2026-06-30"));
+    assert!(fhir
+        .header("content-disposition")
+        .is_some_and(|d| d.starts_with("attachment")));
+    let api = server.get(&format!(
+        "/api/v1/practices/{practice}/care-plans/fhir?from=2026-01-01&to=2026-06-30"
+    ));
     assert_eq!(fhir.json(), api.json(), "the page's FHIR is the API's");
     let bundle = fhir.json();
     let communications = bundle["entry"]
@@ -807,7 +814,9 @@ fn the_standards_exports_download_from_the_pages(backend: Backend) {
 
     let oscal = auditor.post(&format!("/practices/{practice}/packet/oscal"), &period);
     assert_eq!(oscal.status, 200, "{}", oscal.text());
-    let api = server.get(&format!("/api/v1/practices/{practice}/compliance/oscal?as_of=2026-06-30"));
+    let api = server.get(&format!(
+        "/api/v1/practices/{practice}/compliance/oscal?as_of=2026-06-30"
+    ));
     assert_eq!(oscal.body, api.body, "the page's OSCAL is the API's, byte for byte");
     let findings = oscal.json()["assessment-results"]["results"][0]["findings"]
         .as_array()

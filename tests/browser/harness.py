@@ -7,6 +7,7 @@ violation of impact "serious" or "critical".
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import json
 import os
@@ -21,6 +22,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
@@ -31,6 +33,13 @@ ACCOUNTS_HEADING = "demo accounts"
 TOKENS_HEADING = "demo tokens"
 ROLES = ("admin", "po_manager", "practice_manager", "auditor")
 DEMO_PRACTICE = "Maple Street Family Medicine"  # the demo practice manager's practice
+
+
+def practice_today() -> datetime.date:
+    """The demo practices' today: the day it is in their time zone (America/Detroit, the
+    default), which the pages and the rules use; the machine's own date differs from it for
+    hours each night."""
+    return datetime.datetime.now(ZoneInfo("America/Detroit")).date()
 
 BLOCKING_IMPACTS = ("serious", "critical")
 START_TIMEOUT = 90.0  # seconds for the server to say it listens (a debug build on PostgreSQL is slow)

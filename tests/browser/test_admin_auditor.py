@@ -103,7 +103,7 @@ def test_an_admin_reads_the_catalogs_and_their_difference(page, server):
     expect(page.locator("#catalog-versions")).to_contain_text("1.1.0")
     page.get_by_role("link", name="1.0.0").click()
     check_page(page, "catalog-version")
-    expect(page.locator("#catalog-criteria")).to_contain_text("An attestation that it is in place")
+    expect(page.locator("#catalog-criteria")).to_contain_text("A current attestation that the criterion is in place")
     visit(page, server.base + "/catalogs/diff?from=1.0.0&to=1.1.0", "catalog-diff")
     row = page.locator("#catalog-diff tbody tr").filter(has_text="4.28")
     expect(row).to_contain_text("changed")

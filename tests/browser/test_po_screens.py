@@ -8,7 +8,7 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
-from harness import check_page, sign_in, visit
+from harness import check_page, practice_today, sign_in, visit
 
 NEW_PRACTICE = "Birchwood Family Practice"
 
@@ -29,7 +29,7 @@ def test_a_po_manager_runs_the_po(page, server):
     email, password = server.account("po_manager")
     sign_in(page, server.base, email, password, check=False)
     base = f"{server.base}/organizations/{demo_po(server)}"
-    today = datetime.date.today().isoformat()
+    today = practice_today().isoformat()
 
     # What falls due, then only what is overdue.
     visit(page, base + "/due", "po-due")

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
-from harness import DEMO_PRACTICE, check_page, sign_in, visit
+from harness import DEMO_PRACTICE, check_page, practice_today, sign_in, visit
 
 NEWCOMER = "Quinn Example"
 
@@ -32,8 +32,8 @@ def test_training_recorded_by_form_and_csv_changes_4_1(page, server, tmp_path):
     sign_in(page, server.base, email, password)
     practice = my_practice(server)
     base = f"{server.base}/practices/{practice}"
-    started = (datetime.date.today() - datetime.timedelta(days=400)).isoformat()
-    recently = (datetime.date.today() - datetime.timedelta(days=3)).isoformat()
+    started = (practice_today() - datetime.timedelta(days=400)).isoformat()
+    recently = (practice_today() - datetime.timedelta(days=3)).isoformat()
 
     # A nurse who started more than a year ago and has no training: 4.1 names her.
     visit(page, base + "/staff", "staff")
@@ -94,7 +94,7 @@ def test_a_meeting_with_follow_ups_one_marked_done(page, server):
     sign_in(page, server.base, email, password)
     practice = my_practice(server)
     base = f"{server.base}/practices/{practice}"
-    today = datetime.date.today()
+    today = practice_today()
     visit(page, base + "/meetings", "meetings")
     page.get_by_label("Held on").fill((today - datetime.timedelta(days=1)).isoformat())
     page.get_by_label("Kind").select_option(index=1)
@@ -132,7 +132,7 @@ def test_attest_with_an_uploaded_document_signed_by_the_person(page, server, tmp
     sign_in(page, server.base, email, password)
     practice = my_practice(server)
     base = f"{server.base}/practices/{practice}"
-    today = datetime.date.today().isoformat()
+    today = practice_today().isoformat()
     workflow = tmp_path / "care-team-workflow.txt"
     workflow.write_text("Care team workflow: huddles every morning, care manager leads outreach.\n")
 
@@ -176,7 +176,7 @@ def test_an_advance_care_plan_shared_with_all_partners_meets_4_22(page, server):
     sign_in(page, server.base, email, password)
     practice = my_practice(server)
     base = f"{server.base}/practices/{practice}"
-    today = datetime.date.today()
+    today = practice_today()
     reference = "PT-88231"
     visit(page, base + "/care-plans", "care-plans")
     page.get_by_label("Kind of plan").select_option(label="Advance care plan")

@@ -178,7 +178,12 @@ pub struct ServeArgs {
     #[arg(long, env = "PCMH_RATE_LIMIT_PER_MINUTE", value_name = "N", default_value_t = 12_000)]
     pub rate_limit_per_minute: u32,
     /// Requests to the API a minute from each client address in all, with tokens or without (so made-up tokens do not get around the limit); behind a reverse proxy every request comes from the proxy's address, so raise it or turn it off there. 0 turns it off.
-    #[arg(long, env = "PCMH_RATE_LIMIT_PER_ADDRESS_PER_MINUTE", value_name = "N", default_value_t = 30_000)]
+    #[arg(
+        long,
+        env = "PCMH_RATE_LIMIT_PER_ADDRESS_PER_MINUTE",
+        value_name = "N",
+        default_value_t = 30_000
+    )]
     pub rate_limit_per_address_per_minute: u32,
     /// Seconds a client has to send a request's line and headers; past that it is answered 408 and disconnected.
     #[arg(long, env = "PCMH_HEADER_TIMEOUT", value_name = "SECONDS", default_value_t = 10,

@@ -3,11 +3,9 @@
 //! `pcmh_core::catalog::diff` as `pcmh catalog diff`). Catalogs are public to every signed-in
 //! person, as in the API.
 
-use std::collections::BTreeMap;
-
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use askama::Template;
-use pcmh_core::catalog::{self, Catalog, Change, EvidenceRequirement, Population, Scope, Term, Vocabulary};
+use pcmh_core::catalog::{self, Catalog, Change, Population, Scope, Vocabulary};
 
 use super::forms::{self, Fields, FormErrors};
 use super::{long_date, Chrome, Viewer, WebError};
@@ -113,112 +111,6 @@ async fn catalogs_page(state: web::Data<AppState>, viewer: Viewer) -> Result<Htt
     forms::ok(&page)
 }
 
-fn terms(list: &BTreeMap<Term, String>, terms: &[Term]) -> String {
-    terms
-        .iter()
-        .map(|t| Vocabulary::label(list, t).to_owned())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn roles(roles: &[pcmh_core::records::Role]) -> String {
-    roles.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-}
-
-/// An evidence requirement in words.
-fn describe(requirement: &EvidenceRequirement, vocabulary: &Vocabulary) -> String {
-    match requirement {
-        EvidenceRequirement::Training(t) => {
-            let mut out = format!(
-                "Training on {} for {}% of {}",
-                terms(&vocabulary.training_topics, &t.topics),
-                t.coverage,
-                t.roles.as_deref().map_or("active staff".to_owned(), roles)
-            );
-            if let Some(within) = &t.within {
-                out.push_str(&format!(", within the last {}", within.in_words()));
-            }
-            if let Some(grace) = &t.new_staff_grace {
-                out.push_str(&format!("; new staff have {} to complete it", grace.in_words()));
-            }
-            out
-        }
-        EvidenceRequirement::CareTeam(c) => {
-            let mut out = format!(
-                "A care team of at least {} disciplines among {}",
-                c.min_disciplines,
-                roles(&c.disciplines)
-            );
-            if !c.required_roles.is_empty() {
-                out.push_str(&format!(", including {}", roles(&c.required_roles)));
-            }
-            out
-        }
-        EvidenceRequirement::Document(d) => {
-            let mut out = format!("A document of type {}", terms(&vocabulary.document_types, &d.types));
-            if let Some(within) = &d.within {
-                out.push_str(&format!(", in force from within the last {}", within.in_words()));
-            }
-            out
-        }
-        EvidenceRequirement::Survey(s) => format!(
-            "A survey ({}) every {}, with {} periods to trend",
-            terms(&vocabulary.survey_kinds, &s.kinds),
-            s.every.in_words(),
-            s.trend_periods
-        ),
-        EvidenceRequirement::CarePlans(p) => {
-            let mut out = format!(
-                "At least {} {}s established within the last {}",
-                p.min_count,
-                p.plan.label(),
-                p.within.in_words()
-            );
-            if p.documented_in_record {
-                out.push_str(", documented in the patient's record");
-            }
-            if p.shared_with_provider {
-                out.push_str(", shared with the patient's providers");
-            }
-            out
-        }
-        EvidenceRequirement::CarePlanSharing(s) => format!(
-            "{}% of {}s made within the last {} shared with all care partners within {}",
-            s.coverage,
-            s.plan.label(),
-            s.within.in_words(),
-            s.share_within.in_words()
-        ),
-        EvidenceRequirement::TeamMeetings(m) => {
-            let mut out = format!(
-                "A team meeting every {} within the last {}, with at least {} disciplines",
-                m.every.in_words(),
-                m.within.in_words(),
-                m.min_disciplines
-            );
-            if !m.kinds.is_empty() {
-                out.push_str(&format!(" ({})", terms(&vocabulary.meeting_kinds, &m.kinds)));
-            }
-            if m.documented_in_chart {
-                out.push_str(", documented in the chart");
-            }
-            out
-        }
-        EvidenceRequirement::PeriodicReports(r) => format!(
-            "A report ({}) every {} within the last {}",
-            terms(&vocabulary.report_types, &r.report_types),
-            r.every.in_words(),
-            r.within.in_words()
-        ),
-        EvidenceRequirement::Attestation(a) => {
-            format!(
-                "An attestation that it is in place, renewed every {}",
-                a.within.in_words()
-            )
-        }
-    }
-}
-
 fn criterion_line(c: &catalog::Criterion, vocabulary: &Vocabulary) -> CriterionLine {
     CriterionLine {
         id: c.id.to_string(),
@@ -240,7 +132,11 @@ fn criterion_line(c: &catalog::Criterion, vocabulary: &Vocabulary) -> CriterionL
                 .collect::<Vec<_>>()
                 .join(", ")
         },
-        evidence: c.evidence.iter().map(|e| describe(e, vocabulary)).collect(),
+        evidence: c
+            .evidence
+            .iter()
+            .map(|e| catalog::in_words::requirement(e, vocabulary))
+            .collect(),
     }
 }
 

@@ -5,6 +5,7 @@
 //! format: `policy-catalog/schema.json` is generated from them ([`json_schema`]).
 
 mod diff;
+pub mod in_words;
 mod load;
 mod locate;
 mod set;

@@ -251,7 +251,7 @@ fn every_requirement_is_described_in_words() {
     for (_, catalog) in set.iter() {
         for criterion in &catalog.criteria {
             for requirement in &criterion.evidence {
-                let text = describe_requirement(requirement, &catalog.vocabulary);
+                let text = crate::catalog::in_words::requirement(requirement, &catalog.vocabulary);
                 assert!(text.ends_with('.'), "{text}");
                 assert!(!text.contains('_'), "a term without its label: {text}");
                 assert!(!text.contains("  "), "{text}");
@@ -266,7 +266,7 @@ fn every_requirement_is_described_in_words() {
         coverage: 80,
     });
     assert_eq!(
-        describe_requirement(&training, &set.named("pcmh-n-domain-4", "1.1.0").unwrap().vocabulary),
+        crate::catalog::in_words::requirement(&training, &set.named("pcmh-n-domain-4", "1.1.0").unwrap().vocabulary),
         "Training in Chronic Care Model for staff in the roles nurse and medical assistant, within \
          the last year, covering 80% of staff."
     );

@@ -96,12 +96,6 @@ pub fn list(
     })
 }
 
-/// Checks that the database answers.
-pub fn ping(conn: &mut Connection) -> StoreResult<()> {
-    let _: i64 = on_backend!(conn, |c| organizations::table.count().get_result(c))?;
-    Ok(())
-}
-
 /// Renames the PO `id` (the name stays unique among POs).
 pub fn rename(conn: &mut Connection, id: OrganizationId, name: &str) -> StoreResult<Organization> {
     get(conn, id)?;
