@@ -201,6 +201,14 @@ pub struct ServeArgs {
     #[arg(long, env = "PCMH_SHUTDOWN_TIMEOUT", value_name = "SECONDS", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(0..=3_600))]
     pub shutdown_timeout: u32,
+    /// How many PO-wide views (matrix, due list, trend, the PO's OSCAL) are computed at once; each loads every record of the PO's practices into memory.
+    #[arg(long, env = "PCMH_HEAVY_VIEWS", value_name = "N", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub heavy_views: u32,
+    /// Seconds a request for a PO-wide view waits for its turn before it is answered 503 with Retry-After (0: not at all).
+    #[arg(long, env = "PCMH_HEAVY_VIEW_WAIT", value_name = "SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(0..=600))]
+    pub heavy_view_wait: u32,
 }
 
 /// The `pcmh user` subcommands.

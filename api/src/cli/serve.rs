@@ -70,6 +70,10 @@ pub fn run(args: &ServeArgs) -> Outcome {
             public_url: args.public_url.clone(),
             tls: serving.tls.is_some(),
         },
+        heavy_views: Arc::new(http::heavy::HeavyViews::new(
+            args.heavy_views as usize,
+            std::time::Duration::from_secs(u64::from(args.heavy_view_wait)),
+        )),
     };
     if args.demo {
         match crate::demo::seed(&state) {

@@ -91,6 +91,13 @@ pub enum ApiError {
     /// The server's disk is full: nothing was stored.
     #[error("the server's storage is full: nothing was stored; free space on the server (or ask its administrator), then try again")]
     InsufficientStorage,
+    /// As many PO-wide views as the server computes at once are being computed; ask again after
+    /// so many seconds.
+    #[error("the server is computing as many PO-wide views as it does at once: try again in {retry_after} s")]
+    Busy {
+        /// Whole seconds to wait (the `Retry-After` header).
+        retry_after: u64,
+    },
     /// The database is not reachable now; nothing was done, and the request may be sent again.
     #[error("the database is not reachable; nothing was done: try again in a few seconds")]
     Unavailable,
@@ -121,6 +128,7 @@ impl ApiError {
             ApiError::TooLarge(_) => "payload_too_large",
             ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::InsufficientStorage => "insufficient_storage",
+            ApiError::Busy { .. } => "busy",
             ApiError::Unavailable => "database_unavailable",
             ApiError::Internal => "internal_error",
         }
@@ -163,7 +171,7 @@ impl ResponseError for ApiError {
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Busy { .. } | ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -179,7 +187,7 @@ impl ResponseError for ApiError {
         if matches!(self, ApiError::Unavailable) {
             response.insert_header((actix_web::http::header::RETRY_AFTER, UNAVAILABLE_RETRY_AFTER));
         }
-        if let ApiError::TooManyRequests { retry_after } = self {
+        if let ApiError::TooManyRequests { retry_after } | ApiError::Busy { retry_after } = self {
             response.insert_header((actix_web::http::header::RETRY_AFTER, retry_after.to_string()));
         }
         response.json(self.body())

@@ -13,6 +13,7 @@ pub mod catalogs;
 pub mod documents;
 pub mod error;
 pub mod extract;
+pub mod heavy;
 pub mod meetings;
 pub mod methods;
 pub mod observe;
@@ -61,6 +62,8 @@ pub struct AppState {
     pub signing_key: Arc<pcmh_core::packet::PacketKey>,
     /// How the web application's sessions behave.
     pub web: crate::web::WebSettings,
+    /// The turns of the PO-wide views.
+    pub heavy_views: Arc<heavy::HeavyViews>,
 }
 
 impl AppState {

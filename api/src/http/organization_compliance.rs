@@ -60,6 +60,7 @@ fn today() -> NaiveDate {
         (status = 200, description = "The PO's compliance matrix", body = OrganizationCompliance),
         (status = 400, description = "A query parameter cannot be read", body = ErrorBody),
         (status = 404, description = "No such PO", body = ErrorBody),
+        (status = 503, description = "As many PO-wide views as the server computes at once are being computed (`busy`), or the database is not reachable; try again after `Retry-After` seconds", body = ErrorBody),
         (status = 422, description = "A query parameter breaks a rule", body = ErrorBody)
     )
 )]
@@ -73,7 +74,9 @@ async fn get_organization_compliance(
     let as_of = query.as_of.unwrap_or_else(today);
     let app = state.clone();
     let basis = pcmh_core::records::Basis::known_on(query.as_known_on);
+    let turn = state.heavy_views.turn().await?;
     let compliance = blocking(move || {
+        let _turn = turn;
         Ok(organizations::organization_compliance_on(
             &app.store,
             &app.catalogs,
@@ -127,6 +130,7 @@ pub struct OrganizationDue {
         (status = 200, description = "What falls due, by date", body = OrganizationDue),
         (status = 400, description = "A query parameter cannot be read", body = ErrorBody),
         (status = 404, description = "No such PO", body = ErrorBody),
+        (status = 503, description = "As many PO-wide views as the server computes at once are being computed (`busy`), or the database is not reachable; try again after `Retry-After` seconds", body = ErrorBody),
         (status = 422, description = "A query parameter breaks a rule (criterion not of the catalog, practice not of the PO)", body = ErrorBody)
     )
 )]
@@ -140,6 +144,7 @@ async fn get_organization_due(
     let as_of = query.as_of.unwrap_or_else(today);
     let within = query.within.unwrap_or(pcmh_core::rules::DEFAULT_DUE_WITHIN_DAYS);
     let criterion = query.criterion.clone();
+    let turn = state.heavy_views.turn().await?;
     let loaded = load(&state, id).await?;
     let po_catalog = view::organization_catalog(&state.catalogs, &loaded, as_of)?;
     if let Some(c) = &criterion {
@@ -170,6 +175,7 @@ async fn get_organization_due(
     let catalogs = state.catalogs.clone();
     let filter = DueFilter { criterion, practice };
     let items = blocking(move || {
+        let _turn = turn;
         let items = view::organization_due(&catalogs, &loaded, as_of, within, &filter);
         free_later(loaded);
         Ok(items?)
@@ -222,6 +228,7 @@ pub struct OrganizationTrend {
         (status = 200, description = "The trend, month by month", body = OrganizationTrend),
         (status = 400, description = "A query parameter cannot be read", body = ErrorBody),
         (status = 404, description = "No such PO", body = ErrorBody),
+        (status = 503, description = "As many PO-wide views as the server computes at once are being computed (`busy`), or the database is not reachable; try again after `Retry-After` seconds", body = ErrorBody),
         (status = 422, description = "A query parameter breaks a rule (to before from, more than 36 months)", body = ErrorBody)
     )
 )]
@@ -255,10 +262,12 @@ async fn get_organization_compliance_trend(
             format!("{from} to {to} spans {months} months; a trend covers at most {MAX_TREND_MONTHS}"),
         ));
     }
+    let turn = state.heavy_views.turn().await?;
     let loaded = load(&state, id).await?;
     let practices = loaded.practices.len();
     let catalogs = state.catalogs.clone();
     let points = blocking(move || {
+        let _turn = turn;
         let points = view::organization_trend(&catalogs, &loaded, from, to);
         free_later(loaded);
         Ok(points?)

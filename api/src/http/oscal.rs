@@ -93,6 +93,7 @@ async fn get_practice_compliance_oscal(
         (status = 200, description = "OSCAL 1.1.3 assessment results (`{\"assessment-results\": ...}`), valid against NIST's oscal_complete_schema.json", content_type = "application/json", body = Object),
         (status = 400, description = "A query parameter cannot be read", body = ErrorBody),
         (status = 404, description = "No such PO", body = ErrorBody),
+        (status = 503, description = "As many PO-wide views as the server computes at once are being computed (`busy`), or the database is not reachable; try again after `Retry-After` seconds", body = ErrorBody),
         (status = 422, description = "A query parameter breaks a rule", body = ErrorBody)
     )
 )]
@@ -105,7 +106,9 @@ async fn get_organization_compliance_oscal(
     let id = OrganizationId(path.into_inner());
     let as_of = query.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let (store, catalogs) = (state.store.clone(), state.catalogs.clone());
+    let turn = state.heavy_views.turn().await?;
     let bytes = blocking(move || {
+        let _turn = turn;
         Ok(pcmh_core::actions::oscal::organization_assessment_results(
             &store,
             &catalogs,

@@ -101,6 +101,10 @@ impl ResponseError for WebError {
                 "Try again in a moment",
                 "The database is not reachable just now. Nothing was saved. Try again in a few seconds.".to_owned(),
             ),
+            WebError::Api(ApiError::Busy { .. }) => (
+                "Try again in a moment",
+                "Many views of whole POs are being prepared just now. Try again in a few seconds.".to_owned(),
+            ),
             WebError::Api(error) => ("Request refused", error.body().error.message),
             WebError::Internal => (
                 "Something went wrong",
@@ -123,6 +127,11 @@ impl ResponseError for WebError {
                 header::RETRY_AFTER,
                 header::HeaderValue::from_static(crate::http::error::UNAVAILABLE_RETRY_AFTER),
             );
+        }
+        if let WebError::Api(ApiError::Busy { retry_after }) = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(*retry_after));
         }
         response.extensions_mut().insert(ErrorInfo {
             title: page.title.to_owned(),

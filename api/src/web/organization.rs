@@ -404,7 +404,9 @@ async fn compute(
 ) -> Result<(OrganizationCompliance, String, Option<String>, std::time::Duration), WebError> {
     let (asked, as_of_error) = asked_day(&query.as_of);
     let (app, organization) = (state.clone(), organization.clone());
+    let turn = state.heavy_views.turn().await?;
     run(move || {
+        let _turn = turn;
         let (today, zone) = organization_today(&app, &organization)?;
         let started = Instant::now();
         let view =
@@ -691,7 +693,9 @@ async fn compliance_oscal(
     let organization = viewer.organization(&state, path.into_inner()).await?;
     let (asked, _) = asked_day(&MatrixQuery::read(req.query_string()).as_of);
     let (app, id) = (state.clone(), organization.id);
+    let turn = state.heavy_views.turn().await?;
     let (as_of, bytes) = run(move || {
+        let _turn = turn;
         let as_of = match asked {
             Some(day) => day,
             None => organization_today(&app, &organization)?.0,

@@ -134,7 +134,9 @@ async fn compute(
     query: &DueQuery,
 ) -> Result<Computed, WebError> {
     let (app, id, query) = (state.clone(), organization.id, query.clone());
+    let turn = state.heavy_views.turn().await?;
     run(move || {
+        let _turn = turn;
         let as_of = chrono::Utc::now().date_naive();
         let loaded = records::organization(&app.store, id)?;
         let mut errors = FormErrors::default();

@@ -189,7 +189,9 @@ async fn trend_page(
     let (points, errors) = match asked {
         Ok((from, to)) => {
             let (app, id) = (state.clone(), organization.id);
+            let turn = state.heavy_views.turn().await?;
             let points = run(move || {
+                let _turn = turn;
                 let loaded = records::organization(&app.store, id)?;
                 let points = view::organization_trend(&app.catalogs, &loaded, from, to);
                 free_later(loaded);

@@ -1,0 +1,86 @@
+//! PO-wide views load every record of every practice of the PO, so a server computes only so
+//! many at once (`--heavy-views`); a request that finds no turn within `--heavy-view-wait` is
+//! answered 503 `busy` with `Retry-After`, in the API and in the pages, and the turns come back.
+
+mod common;
+
+use std::process::Command;
+
+use common::{try_http, Backend, Server};
+
+both_backends! {
+    po_wide_views_take_turns_and_the_rest_are_told_to_retry => take_turns;
+}
+
+/// Runs `pcmh demo generate` on the server's database; returns the new PO's id.
+fn generate(server: &Server, practices: usize) -> i64 {
+    let output = Command::new(env!("CARGO_BIN_EXE_pcmh"))
+        .args([
+            "demo",
+            "generate",
+            "--practices",
+            &practices.to_string(),
+            "--years",
+            "2",
+        ])
+        .args(["--database-url", &server.database_url])
+        .arg("--data-dir")
+        .arg(server.data_dir.path())
+        .env("PCMH_CATALOG_DIR", common::repo_root().join("policy-catalog"))
+        .env_remove("PCMH_DATABASE_URL")
+        .output()
+        .expect("pcmh runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "pcmh demo generate: {stdout}");
+    stdout
+        .strip_prefix("generated organization ")
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("no organization id in {stdout:?}"))
+}
+
+fn take_turns(backend: Backend) {
+    // One view at a time, and no waiting for a turn.
+    let server = Server::start_with(backend, &["--heavy-views", "1", "--heavy-view-wait", "0"]);
+    let po = generate(&server, 60);
+    let paths = [
+        format!("/api/v1/organizations/{po}/compliance"),
+        format!("/api/v1/organizations/{po}/due"),
+        format!("/api/v1/organizations/{po}/compliance/trend"),
+        format!("/api/v1/organizations/{po}/compliance/oscal"),
+    ];
+    // Eight clients at once, twice over each view: while one computes, the others find no turn.
+    let answers: Vec<(String, common::Response)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let path = paths[i % paths.len()].clone();
+                let (address, token) = (&server.address, &server.admin_token);
+                scope.spawn(move || {
+                    let answer = try_http(address, Some(token), "GET", &path, None, b"").expect("an answer");
+                    (path, answer)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("a client")).collect()
+    });
+    let mut busy = 0;
+    for (path, answer) in &answers {
+        match answer.status {
+            200 => {}
+            503 => {
+                busy += 1;
+                assert_eq!(answer.json()["error"]["code"], "busy", "{path}: {}", answer.text());
+                assert_eq!(answer.header("retry-after"), Some("5"), "{path}");
+            }
+            other => panic!("{path}: {other} {}", answer.text()),
+        }
+    }
+    assert!(busy >= 1, "eight PO-wide views at once on one turn: none was refused");
+    assert!(busy < answers.len(), "every request was refused");
+
+    // One after the other, every view is answered: the turns came back.
+    for path in &paths {
+        let answer = server.get(path);
+        assert_eq!(answer.status, 200, "{path}: {}", answer.text());
+    }
+}
