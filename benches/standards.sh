@@ -9,8 +9,9 @@
 #     server's VmRSS / VmHWM (peak resident memory, /proc/SERVER_PID/status) before the first and
 #     after each (the first export is the one whose peak growth counts);
 #   - GET /api/v1/practices/{PRACTICE}/compliance/oscal and
-#     GET /api/v1/practices/{PRACTICE}/care-plans/fhir?from=FROM&to=TO, RUNS times each (default
-#     20) after one warm-up: median, min, p95, max;
+#     GET /api/v1/practices/{FHIR_PRACTICE}/care-plans/fhir?from=FROM&to=TO, RUNS times each
+#     (default 20) after one warm-up: median, min, p95, max (FHIR_PRACTICE defaults to PRACTICE;
+#     pass one with care plans in the period);
 #   - POST /api/v1/practices/{PRACTICE}/packets for FROM..TO, PACKET_RUNS times (default 3), and
 #     the sizes of the packet's oscal/ and fhir/ entries;
 #   - GET http://METRICS_ADDR/metrics, RUNS times, if METRICS_ADDR is set (`serve --metrics-bind`).
@@ -90,7 +91,8 @@ done
 echo "PO OSCAL: $(jq '."assessment-results".results | length' "$out/po-oscal.json") results, $(jq '[."assessment-results".results[].findings // [] | length] | add' "$out/po-oscal.json") findings, $(jq '[."assessment-results".results[].observations // [] | length] | add' "$out/po-oscal.json") observations"
 
 series "practice OSCAL" "$api/practices/$practice/compliance/oscal" "$out/practice-oscal.json"
-series "practice FHIR ($from to $to)" "$api/practices/$practice/care-plans/fhir?from=$from&to=$to" "$out/practice-fhir.json"
+fhir_practice=${FHIR_PRACTICE:-$practice}
+series "practice $fhir_practice FHIR ($from to $to)" "$api/practices/$fhir_practice/care-plans/fhir?from=$from&to=$to" "$out/practice-fhir.json"
 echo "practice FHIR: $(jq '.entry // [] | length' "$out/practice-fhir.json") entries ($(jq -r '[.entry // [] | .[].resource.resourceType] | group_by(.) | map("\(.[0]) \(length)") | join(", ")' "$out/practice-fhir.json"))"
 
 for run in $(seq 1 "$packet_runs"); do
