@@ -19,6 +19,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
+use common::python::say;
 use common::{Backend, Server};
 use serde_json::{json, Value};
 
@@ -29,13 +30,6 @@ const GENERATED_PRACTICES: usize = 100;
 
 both_backends! {
     every_export_passes_the_outside_validators => every_export_passes_the_outside_validators;
-}
-
-/// Prints past the test harness's capture, so the result shows in every `cargo test` log.
-fn say(text: &str) {
-    use std::io::Write;
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{}", text.trim_end());
 }
 
 /// Which standard a document speaks.

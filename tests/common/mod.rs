@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod python;
+
 /// The environment variable naming a PostgreSQL server for the tests.
 pub const POSTGRES_ENV: &str = "PCMH_TEST_POSTGRES_URL";
 
