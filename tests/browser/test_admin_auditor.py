@@ -2,6 +2,7 @@
 refused, each with a clear message); an admin browses the audit trail, verifies the chain, reads
 the catalogs and their difference, and creates and renames a PO."""
 
+import json
 import zipfile
 
 import pytest
@@ -45,6 +46,13 @@ def test_an_auditor_verifies_a_packet_and_sees_a_tampered_file_named(page, serve
     packet = tmp_path / "packet.zip"
     download.value.save_as(packet)
     assert zipfile.is_zipfile(packet)
+
+    # The exports for other tools are buttons drawn as links: readable, and they download.
+    fhir = page.get_by_role("button", name="Care plans and their sharing as FHIR")
+    assert fhir.evaluate("e => getComputedStyle(e).color") != "rgb(255, 255, 255)", "white on white"
+    with page.expect_download() as download:
+        fhir.click()
+    assert json.loads(download.value.path().read_text())["resourceType"] == "Bundle"
 
     result = verify_upload(page, server, packet, "packet-verified")
     expect(result).to_contain_text("Verified:")
