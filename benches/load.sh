@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load tool for a RUNNING pcmh server: starts nothing itself.
 #
-#   benches/load.sh ADDR TOKEN ORGANIZATION_ID PRACTICE_ID [RUNS] [WRITES]
+#   benches/load.sh ADDR TOKEN ORGANIZATION_ID PRACTICE_ID [RUNS] [WRITES]   (WRITES 0: reads only)
 #
 # Measures (sequential, one client, keep-alive where curl allows):
 #   1. GET /api/v1/organizations/{ORG}/compliance   (the PO matrix)        RUNS times
@@ -36,6 +36,7 @@ curl -sS -o /tmp/pcmh-matrix.json -H "$auth" "$base/organizations/$org/complianc
 echo "PO matrix: $(grep -o '"practice":{"id"' /tmp/pcmh-matrix.json | wc -l) practice rows, $(wc -c </tmp/pcmh-matrix.json) bytes"
 echo -n "GET /organizations/$org/compliance:   "; timed_get "$base/organizations/$org/compliance" "$runs" | stats
 echo -n "GET /practices/$practice/compliance:  "; timed_get "$base/practices/$practice/compliance" "$((runs * 4))" | stats
+[ "$writes" -gt 0 ] || exit 0   # WRITES=0: reads only
 
 # Writes: training records of one staff member of the practice, over one keep-alive connection.
 staff=$(curl -sS -H "$auth" "$base/practices/$practice/staff?limit=1" | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)

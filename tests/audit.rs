@@ -1,10 +1,12 @@
-//! The audit trail: every write appends exactly one event in its own transaction, refused
-//! writes append none, `pcmh audit verify` finds any edit, deletion or reordering done behind
-//! the server's back, two servers on one database keep one gapless chain, the list is scoped
-//! to the caller, and the server's log never carries bodies, patient references or tokens.
+//! The audit trail: every write appends exactly one event in its own transaction, to its PO's
+//! chain (or the server-wide chain 0), refused writes append none, `pcmh audit verify` finds any
+//! edit, deletion, reordering or move between chains done behind the server's back and names
+//! the chain and the event, two servers on one database keep every chain gapless, the list is
+//! scoped to the caller, and the server's log never carries bodies, patient references or tokens.
 
 mod common;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -21,7 +23,10 @@ both_backends! {
     a_deleted_middle_event_is_found => a_deleted_middle_event_is_found;
     a_deleted_last_event_is_found => a_deleted_last_event_is_found;
     reordered_events_are_found => reordered_events_are_found;
-    two_servers_on_one_database_keep_one_gapless_chain => two_servers_on_one_database_keep_one_gapless_chain;
+    an_event_moved_to_another_chain_is_found => an_event_moved_to_another_chain_is_found;
+    a_truncated_or_deleted_head_is_found => a_truncated_or_deleted_head_is_found;
+    a_head_without_its_events_is_found => a_head_without_its_events_is_found;
+    two_servers_on_one_database_keep_gapless_chains => two_servers_on_one_database_keep_gapless_chains;
     the_trail_is_filtered_and_scoped_to_the_caller => the_trail_is_filtered_and_scoped_to_the_caller;
     the_log_carries_no_bodies_patient_references_or_tokens => the_log_carries_no_bodies_patient_references_or_tokens;
     the_demo_records_are_audited_once => the_demo_records_are_audited_once;
@@ -82,19 +87,39 @@ struct Expected<'a> {
     before: Option<&'a Value>,
 }
 
-/// Follows the trail of one server: each write must append exactly the event expected.
+/// The chain an event is in: the one its content names (chain 0 for events that name none).
+fn chain_of(event: &Value) -> i64 {
+    event
+        .get("chain")
+        .map_or(0, |c| c.as_i64().unwrap_or_else(|| panic!("a chain: {event:#}")))
+}
+
+/// How many events each chain has.
+fn per_chain(events: &[Value]) -> HashMap<i64, i64> {
+    let mut counts = HashMap::new();
+    for event in events {
+        *counts.entry(chain_of(event)).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// Follows the trail of one server: each write must append exactly the event expected, next
+/// in its PO's chain (or the server-wide one).
 struct Trail<'a> {
     server: &'a Server,
     token_id: i64,
     seen: usize,
+    chains: HashMap<i64, i64>,
 }
 
 impl<'a> Trail<'a> {
     fn new(server: &'a Server) -> Self {
+        let events = all_events(server);
         Trail {
             server,
             token_id: token_id(&server.admin_token),
-            seen: event_total(server),
+            seen: events.len(),
+            chains: per_chain(&events),
         }
     }
 
@@ -118,7 +143,11 @@ impl<'a> Trail<'a> {
         );
         let event = &new[0];
         self.seen += 1;
-        assert_eq!(event["seq"], self.seen as i64, "{event:#}");
+        let chain = expected.organization.unwrap_or(0);
+        assert_eq!(event["chain"], chain, "an event is in its PO's chain: {event:#}");
+        let in_chain = self.chains.entry(chain).or_insert(0);
+        *in_chain += 1;
+        assert_eq!(event["seq"], *in_chain, "the next event of chain {chain}: {event:#}");
         assert_eq!(event["action"], expected.action, "{event:#}");
         assert_eq!(event["record_kind"], expected.kind, "{event:#}");
         assert_eq!(event["record_id"], json!(expected.record_id), "{event:#}");
@@ -193,22 +222,49 @@ fn postgres(url: &str) -> diesel::PgConnection {
     }
 }
 
+/// `pcmh audit verify` says every chain is intact, and `events` events in all.
 fn assert_intact(server: &Server, events: usize) {
     let (code, stdout, stderr) = verify(server);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
-    assert_eq!(stdout, format!("audit chain intact: {events} events"), "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    let chains = lines.len() - 1;
+    assert_eq!(
+        lines.last().copied(),
+        Some(format!("audit chain intact: {events} events in {chains} chains").as_str()),
+        "{stdout}\n{stderr}"
+    );
+    assert!(
+        lines[..chains]
+            .iter()
+            .all(|l| l.starts_with("chain ") && l.contains(": intact, ")),
+        "{stdout}"
+    );
 }
 
-/// `pcmh audit verify` exits 1 naming `event` as the first that does not fit, for `why`.
-fn assert_broken_at(server: &Server, event: i64, why: &str) {
+/// A chain in the words of `pcmh audit verify`.
+fn chain_name(chain: i64) -> String {
+    pcmh_core::store::audit::chain_name(chain)
+}
+
+/// `pcmh audit verify` exits 1 naming, for `chain`, `event` as the first that does not fit,
+/// for `why`; returns what it said.
+fn assert_broken_at(server: &Server, chain: i64, event: i64, why: &str) -> String {
     let (code, stdout, stderr) = verify(server);
     assert_eq!(code, 1, "verify must fail: {stdout}\n{stderr}");
-    let prefix = format!("audit chain broken at event {event}: ");
+    let prefix = format!("{}: broken at event {event}: ", chain_name(chain));
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("expected `{prefix}...{why}...`, got: {stderr}"));
+    assert!(line.contains(why), "expected `{why}` in: {line}");
     assert!(
-        stderr.starts_with(&prefix),
-        "expected `{prefix}...{why}...`, got: {stderr}"
+        stderr
+            .lines()
+            .last()
+            .is_some_and(|l| l.starts_with("audit chain broken: ")),
+        "{stderr}"
     );
-    assert!(stderr.contains(why), "expected `{why}` in: {stderr}");
+    stderr
 }
 
 /// Runs SQL directly on the server's database, behind its back.
@@ -229,8 +285,8 @@ fn tamper(server: &Server, sql: &str) {
     }
 }
 
-/// Reads one text column of one event directly from the database.
-fn event_column(server: &Server, seq: i64, column: &str) -> String {
+/// Reads one text column of event `seq` of `chain` directly from the database.
+fn event_column(server: &Server, chain: i64, seq: i64, column: &str) -> String {
     use diesel::sql_types::Text;
     use diesel::{Connection, QueryableByName, RunQueryDsl};
     #[derive(QueryableByName)]
@@ -238,7 +294,7 @@ fn event_column(server: &Server, seq: i64, column: &str) -> String {
         #[diesel(sql_type = Text)]
         value: String,
     }
-    let sql = format!("SELECT {column} AS value FROM audit_events WHERE seq = {seq}");
+    let sql = format!("SELECT {column} AS value FROM audit_events WHERE chain = {chain} AND seq = {seq}");
     let row: One = match server.backend {
         Backend::Sqlite => {
             let path = server.database_url.strip_prefix("sqlite://").expect("sqlite://");
@@ -253,11 +309,12 @@ fn event_column(server: &Server, seq: i64, column: &str) -> String {
     row.value
 }
 
-/// A server with six events: the admin token (1), a PO (2), a practice (3), Ana Lopez (4),
-/// Ben Okafor (5) and a training of Ana's (6).
-fn six_events(backend: Backend) -> Server {
+/// A server with six events in two chains: the admin token (event 1 of the server-wide chain
+/// 0), then in the PO's chain a PO (1), a practice (2), Ana Lopez (3), Ben Okafor (4) and a
+/// training of Ana's (5). Returns the server and the PO (its chain).
+fn six_events(backend: Backend) -> (Server, i64) {
     let server = Server::start(backend);
-    let (_, practice) = organization_with_practice(&server, "Maple Street");
+    let (po, practice) = organization_with_practice(&server, "Maple Street");
     let staff = format!("/api/v1/practices/{practice}/staff");
     let ana = server.create(
         &staff,
@@ -272,7 +329,7 @@ fn six_events(backend: Backend) -> Server {
         &json!({"staff_id": id(&ana), "topic": "chronic_care_model", "completed_on": "2026-03-02", "hours": 1.5}),
     );
     assert_intact(&server, 6);
-    server
+    (server, po)
 }
 
 /// A `multipart/form-data` upload: a metadata part (JSON) and, if given, a file part.
@@ -683,10 +740,17 @@ fn every_write_appends_one_event_and_refused_writes_none(backend: Backend) {
     }
     assert_eq!(event_total(&server), trail.seen);
 
-    // The chain of all these is intact, and each event follows the one before.
+    // The chains of all these are intact, and each event follows the one before in its chain.
     let events = all_events(&server);
-    for pair in events.windows(2) {
-        assert_eq!(pair[1]["prev_hash"], pair[0]["hash"]);
+    for chain in trail.chains.keys() {
+        let in_chain: Vec<&Value> = events.iter().filter(|e| chain_of(e) == *chain).collect();
+        assert_eq!(
+            in_chain[0]["prev_hash"],
+            "0000000000000000000000000000000000000000000000000000000000000000"
+        );
+        for pair in in_chain.windows(2) {
+            assert_eq!(pair[1]["prev_hash"], pair[0]["hash"]);
+        }
     }
     assert_intact(&server, trail.seen);
 }
@@ -695,79 +759,192 @@ fn every_write_appends_one_event_and_refused_writes_none(backend: Backend) {
 // (b, c) Verification, and tampering behind the server's back
 
 fn an_intact_trail_verifies(backend: Backend) {
-    let server = six_events(backend);
+    let (server, po) = six_events(backend);
     let events = all_events(&server);
-    let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
-    assert_eq!(seqs, [1, 2, 3, 4, 5, 6]);
+    let places: Vec<(i64, i64)> = events
+        .iter()
+        .map(|e| (chain_of(e), e["seq"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(places, [(0, 1), (po, 1), (po, 2), (po, 3), (po, 4), (po, 5)]);
+    let genesis = "0000000000000000000000000000000000000000000000000000000000000000";
+    assert_eq!(events[0]["prev_hash"], genesis, "chain 0 starts from zeros");
+    assert_eq!(events[1]["prev_hash"], genesis, "so does the PO's chain");
+    for pair in events[1..].windows(2) {
+        assert_eq!(pair[1]["prev_hash"], pair[0]["hash"]);
+    }
+    let (_, stdout, _) = verify(&server);
     assert_eq!(
-        events[0]["prev_hash"],
-        "0000000000000000000000000000000000000000000000000000000000000000"
+        stdout,
+        format!(
+            "chain 0 (server-wide): intact, 1 events\nchain {po} (PO {po}): intact, 5 events\naudit chain intact: 6 events in 2 chains"
+        )
     );
+    // One chain, in its order.
+    let response = server.get(&format!("/api/v1/audit-events?chain={po}"));
+    assert_eq!(response.status, 200, "{}", response.text());
+    let listed: Vec<i64> = response.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(listed, [1, 2, 3, 4, 5]);
+    assert_eq!(server.get("/api/v1/audit-events?chain=-1").status, 422);
 }
 
 fn an_edited_event_is_found(backend: Backend) {
-    let server = six_events(backend);
-    assert!(event_column(&server, 4, "content").contains("Ana Lopez"));
+    let (server, po) = six_events(backend);
+    assert!(event_column(&server, po, 3, "content").contains("Ana Lopez"));
     tamper(
         &server,
-        "UPDATE audit_events SET content = REPLACE(content, 'Ana Lopez', 'Ann Lopes') WHERE seq = 4",
+        &format!("UPDATE audit_events SET content = REPLACE(content, 'Ana Lopez', 'Ann Lopes') WHERE chain = {po} AND seq = 3"),
     );
-    assert!(event_column(&server, 4, "content").contains("Ann Lopes"));
-    assert_broken_at(&server, 4, "event 4 was altered: its content no longer gives its hash");
+    assert!(event_column(&server, po, 3, "content").contains("Ann Lopes"));
+    let said = assert_broken_at(
+        &server,
+        po,
+        3,
+        "event 3 was altered: its content no longer gives its hash",
+    );
+    assert!(said.contains("chain 0 (server-wide): intact, 1 events"), "{said}");
 }
 
 fn an_edited_column_is_found(backend: Backend) {
-    let server = six_events(backend);
-    tamper(&server, "UPDATE audit_events SET record_id = 424242 WHERE seq = 5");
+    let (server, po) = six_events(backend);
+    tamper(
+        &server,
+        &format!("UPDATE audit_events SET record_id = 424242 WHERE chain = {po} AND seq = 4"),
+    );
     assert_broken_at(
         &server,
-        5,
-        "event 5 was altered: its columns differ from its hashed content",
+        po,
+        4,
+        "event 4 was altered: its columns differ from its hashed content",
     );
 }
 
 /// Someone who edits an event and computes its hash again breaks the link to the next event.
 fn a_rehashed_event_is_found_at_the_next_one(backend: Backend) {
-    let server = six_events(backend);
-    let prev_hash = event_column(&server, 4, "prev_hash");
-    let content = event_column(&server, 4, "content").replace("Ana Lopez", "Ann Lopes");
+    let (server, po) = six_events(backend);
+    let prev_hash = event_column(&server, po, 3, "prev_hash");
+    let content = event_column(&server, po, 3, "content").replace("Ana Lopez", "Ann Lopes");
     let hash = pcmh_core::store::audit::chain_hash(&prev_hash, &content);
     tamper(
         &server,
         &format!(
-            "UPDATE audit_events SET content = '{}', hash = '{hash}' WHERE seq = 4",
+            "UPDATE audit_events SET content = '{}', hash = '{hash}' WHERE chain = {po} AND seq = 3",
             content.replace('\'', "''")
         ),
     );
-    assert_broken_at(&server, 5, "event 5 does not follow event 4: its prev_hash differs");
+    assert_broken_at(&server, po, 4, "event 4 does not follow event 3: its prev_hash differs");
 }
 
 fn a_deleted_middle_event_is_found(backend: Backend) {
-    let server = six_events(backend);
-    tamper(&server, "DELETE FROM audit_events WHERE seq = 3");
-    assert_broken_at(&server, 3, "event 3 is missing (the next one is 4)");
+    let (server, po) = six_events(backend);
+    tamper(
+        &server,
+        &format!("DELETE FROM audit_events WHERE chain = {po} AND seq = 2"),
+    );
+    assert_broken_at(&server, po, 2, "event 2 is missing (the next one is 3)");
 }
 
 fn a_deleted_last_event_is_found(backend: Backend) {
-    let server = six_events(backend);
-    tamper(&server, "DELETE FROM audit_events WHERE seq = 6");
+    let (server, po) = six_events(backend);
+    tamper(
+        &server,
+        &format!("DELETE FROM audit_events WHERE chain = {po} AND seq = 5"),
+    );
     assert_broken_at(
         &server,
-        6,
-        "the chain ends at event 5 but 6 events were written: the last ones were deleted",
+        po,
+        5,
+        "the chain ends at event 4 but 5 events were written: the last ones were deleted",
+    );
+    // The server-wide chain's only event, too: its head remains without it.
+    tamper(&server, "DELETE FROM audit_events WHERE chain = 0");
+    assert_broken_at(
+        &server,
+        0,
+        1,
+        "the chain ends at event 0 but 1 events were written: the last ones were deleted",
     );
 }
 
 fn reordered_events_are_found(backend: Backend) {
-    let server = six_events(backend);
-    // Swap events 3 and 4 (seq is the key, so through a free number).
+    let (server, po) = six_events(backend);
+    // Swap events 2 and 3 of the PO's chain ((chain, seq) is the key, so through a free number).
     tamper(
         &server,
-        "UPDATE audit_events SET seq = -3 WHERE seq = 3; \
-         UPDATE audit_events SET seq = 3 WHERE seq = 4; \
-         UPDATE audit_events SET seq = 4 WHERE seq = -3;",
+        &format!(
+            "UPDATE audit_events SET seq = -2 WHERE chain = {po} AND seq = 2; \
+             UPDATE audit_events SET seq = 2 WHERE chain = {po} AND seq = 3; \
+             UPDATE audit_events SET seq = 3 WHERE chain = {po} AND seq = -2;"
+        ),
     );
-    assert_broken_at(&server, 3, "event 3 does not follow event 2: its prev_hash differs");
+    assert_broken_at(&server, po, 2, "event 2 does not follow event 1: its prev_hash differs");
+}
+
+/// An event moved into another chain, numbered and linked to look like that chain's next event
+/// with its head moved along, is found in both chains: where it went, by the chain its hashed
+/// content names; where it was, by the gap.
+fn an_event_moved_to_another_chain_is_found(backend: Backend) {
+    let (server, po) = six_events(backend);
+    let hash = event_column(&server, po, 4, "hash");
+    tamper(
+        &server,
+        &format!(
+            "UPDATE audit_events SET chain = 0, seq = 2 WHERE chain = {po} AND seq = 4; \
+             UPDATE audit_chain_head SET seq = 2, hash = '{hash}' WHERE chain = 0;"
+        ),
+    );
+    let said = assert_broken_at(
+        &server,
+        0,
+        2,
+        &format!("event 2 was moved: its hashed content puts it in chain {po} as event 4"),
+    );
+    assert!(
+        said.contains(&format!(
+            "{}: broken at event 4: event 4 is missing (the next one is 5)",
+            chain_name(po)
+        )),
+        "{said}"
+    );
+}
+
+/// A chain's head deleted, or moved back to an earlier event, is found: the chain names it.
+fn a_truncated_or_deleted_head_is_found(backend: Backend) {
+    let (server, po) = six_events(backend);
+    let third = event_column(&server, po, 3, "hash");
+    tamper(
+        &server,
+        &format!("UPDATE audit_chain_head SET seq = 3, hash = '{third}' WHERE chain = {po}"),
+    );
+    assert_broken_at(
+        &server,
+        po,
+        4,
+        "the chain's head is event 3 but it goes on to event 5: its head was moved back or events were added behind it",
+    );
+    tamper(&server, &format!("DELETE FROM audit_chain_head WHERE chain = {po}"));
+    assert_broken_at(
+        &server,
+        po,
+        5,
+        "the chain has 5 events but no head: its head was deleted",
+    );
+}
+
+/// A head whose events are all gone (a whole chain deleted) is found.
+fn a_head_without_its_events_is_found(backend: Backend) {
+    let (server, po) = six_events(backend);
+    tamper(&server, &format!("DELETE FROM audit_events WHERE chain = {po}"));
+    assert_broken_at(
+        &server,
+        po,
+        1,
+        "the chain ends at event 0 but 5 events were written: the last ones were deleted",
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -824,11 +1001,16 @@ impl Drop for SecondServer {
     }
 }
 
-fn two_servers_on_one_database_keep_one_gapless_chain(backend: Backend) {
+/// Two servers, eight writers over two POs: each PO's chain is numbered without gaps and linked
+/// throughout, and together they hold every acknowledged write.
+fn two_servers_on_one_database_keep_gapless_chains(backend: Backend) {
     const WRITERS_PER_SERVER: usize = 4;
     const WRITES_PER_WRITER: usize = 20;
     let server = Server::start(backend);
-    let (_, practice) = organization_with_practice(&server, "Maple Street");
+    let pos = [
+        organization_with_practice(&server, "Maple Street"),
+        organization_with_practice(&server, "Riverside"),
+    ];
     let second = SecondServer::launch(&server);
     let addresses = [server.address.clone(), second.address.clone()];
     let token = server.admin_token.clone();
@@ -837,6 +1019,7 @@ fn two_servers_on_one_database_keep_one_gapless_chain(backend: Backend) {
         .map(|writer| {
             let addresses = addresses.clone();
             let token = token.clone();
+            let practice = pos[writer % 2].1;
             std::thread::spawn(move || {
                 let post = |k: usize, path: String, body: Value| {
                     let address = &addresses[(writer + k) % 2];
@@ -898,21 +1081,27 @@ fn two_servers_on_one_database_keep_one_gapless_chain(backend: Backend) {
     assert_eq!(written, 2 * WRITERS_PER_SERVER * WRITES_PER_WRITER * 4 / 5);
     assert_eq!(refused, 2 * WRITERS_PER_SERVER * WRITES_PER_WRITER / 5);
 
-    // The admin token, the PO, the practice, and every 2xx write: no more, no fewer.
-    let expected = 1 + 2 + written;
+    // The admin token, the two POs and their practices, and every 2xx write: no more, no fewer.
+    let expected = 1 + 2 * 2 + written;
     let events = all_events(&server);
-    let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
-    assert_eq!(
-        seqs,
-        (1..=expected as i64).collect::<Vec<_>>(),
-        "events numbered 1..N, no gaps"
-    );
-    for pair in events.windows(2) {
+    assert_eq!(events.len(), expected);
+    for (chain, count) in [(0, 1), (pos[0].0, 2 + written / 2), (pos[1].0, 2 + written / 2)] {
+        let response = server.get(&format!("/api/v1/audit-events?chain={chain}&limit=500"));
+        let listed = response.json()["items"].as_array().expect("items").clone();
+        let seqs: Vec<i64> = listed.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
         assert_eq!(
-            pair[1]["prev_hash"], pair[0]["hash"],
-            "event {} follows",
-            pair[1]["seq"]
+            seqs,
+            (1..=count as i64).collect::<Vec<_>>(),
+            "chain {chain}: events numbered 1..N, no gaps"
         );
+        assert!(listed.iter().all(|e| chain_of(e) == chain));
+        for pair in listed.windows(2) {
+            assert_eq!(
+                pair[1]["prev_hash"], pair[0]["hash"],
+                "event {} of chain {chain} follows",
+                pair[1]["seq"]
+            );
+        }
     }
     assert_intact(&server, expected);
     let second_log = std::fs::read_to_string(&second.log).unwrap_or_default();
@@ -976,7 +1165,22 @@ fn the_trail_is_filtered_and_scoped_to_the_caller(backend: Backend) {
     // Paging.
     let page = list(None, "?limit=2&offset=1").json();
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
-    assert_eq!(page["items"][0]["seq"], 2);
+    assert_eq!(
+        page["items"][0]["chain"], po_a,
+        "after the admin token, PO A's creation"
+    );
+    assert_eq!(page["items"][0]["seq"], 1);
+    assert_eq!(page["items"][1]["seq"], 2);
+    // By chain: PO A's chain in its order, PO B's not mixed in.
+    let chain_a = items(list(None, &format!("?chain={po_a}")));
+    assert_eq!(
+        chain_a.iter().map(|e| e["seq"].as_i64().unwrap()).collect::<Vec<_>>(),
+        (1..=chain_a.len() as i64).collect::<Vec<_>>()
+    );
+    assert!(chain_a
+        .iter()
+        .all(|e| e["chain"] == po_a && e["organization_id"] == po_a));
+    assert_eq!(list(None, "?chain=x").status, 400);
     // Bad filters.
     assert_eq!(list(None, "?record_kind=").status, 422);
     assert_eq!(list(None, "?limit=0").status, 422);
@@ -993,6 +1197,11 @@ fn the_trail_is_filtered_and_scoped_to_the_caller(backend: Backend) {
         .any(|e| e["record_kind"] == "staff" && e["practice_id"] == practice_b));
     assert!(seen_by_b.iter().any(|e| e["record_kind"] == "token"));
     assert_eq!(list(Some(&manager_b), &format!("?organization_id={po_a}")).status, 404);
+    assert!(items(list(Some(&manager_b), &format!("?chain={po_a}"))).is_empty());
+    assert!(
+        items(list(Some(&manager_b), "?chain=0")).is_empty(),
+        "the server-wide chain is not B's"
+    );
     assert!(items(list(Some(&manager_b), &format!("?practice_id={practice_a}"))).is_empty());
     assert!(
         items(list(Some(&manager_b), "?record_kind=report")).is_empty(),
@@ -1283,7 +1492,7 @@ fn with_offset(at: chrono::DateTime<chrono::Utc>, offset: &str) -> String {
 }
 
 fn every_instant_of_the_trail_has_its_offset_and_filters_read_offsets(backend: Backend) {
-    let server = six_events(backend);
+    let (server, _) = six_events(backend);
     let events = all_events(&server);
     assert_eq!(events.len(), 6);
     for event in &events {
@@ -1291,7 +1500,7 @@ fn every_instant_of_the_trail_has_its_offset_and_filters_read_offsets(backend: B
         // The hashed content keeps the instant in UTC without its offset, as it always did.
         let naive = at.naive_utc().format("%Y-%m-%dT%H:%M:%S%.f").to_string();
         let seq = event["seq"].as_i64().expect("a seq");
-        let content = event_column(&server, seq, "content");
+        let content = event_column(&server, chain_of(event), seq, "content");
         assert!(
             content.contains(&format!("\"occurred_at\":\"{naive}\"")),
             "{naive} in {content}"
@@ -1301,41 +1510,42 @@ fn every_instant_of_the_trail_has_its_offset_and_filters_read_offsets(backend: B
     instant(&events[0]["after"]["created_at"]);
 
     let list = |query: &str| server.get(&format!("/api/v1/audit-events?limit=500&{query}"));
-    let seqs = |response: Response| -> Vec<i64> {
+    // Events by their place: (chain, seq).
+    let place = |e: &Value| (chain_of(e), e["seq"].as_i64().expect("a seq"));
+    let seqs = |response: Response| -> Vec<(i64, i64)> {
         assert_eq!(response.status, 200, "{}", response.text());
         let body = response.json();
-        body["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .map(|e| e["seq"].as_i64().expect("a seq"))
-            .collect()
+        body["items"].as_array().expect("items").iter().map(place).collect()
     };
-    // Event 4 written in two other offsets is the same instant: `since` includes it, `until`
-    // excludes it.
+    // The fourth event written in two other offsets is the same instant: `since` includes it,
+    // `until` excludes it.
     let fourth = instant(&events[3]["occurred_at"]);
+    let fourth_place = place(&events[3]);
     let east = with_offset(fourth, "+02:00");
     let west = with_offset(fourth, "-05:00");
     assert!(east.contains("%2B02:00"), "{east}");
-    let from_fourth: Vec<i64> = events
+    let from_fourth: Vec<(i64, i64)> = events
         .iter()
         .filter(|e| instant(&e["occurred_at"]) >= fourth)
-        .map(|e| e["seq"].as_i64().unwrap())
+        .map(place)
         .collect();
-    assert!(from_fourth.contains(&4), "{from_fourth:?}");
+    assert!(from_fourth.contains(&fourth_place), "{from_fourth:?}");
     assert_eq!(seqs(list(&format!("since={east}"))), from_fourth);
     assert_eq!(seqs(list(&format!("since={west}"))), from_fourth);
-    let before_fourth: Vec<i64> = events
+    let before_fourth: Vec<(i64, i64)> = events
         .iter()
         .filter(|e| instant(&e["occurred_at"]) < fourth)
-        .map(|e| e["seq"].as_i64().unwrap())
+        .map(place)
         .collect();
     assert_eq!(seqs(list(&format!("until={east}"))), before_fourth);
     let just_after = with_offset(fourth + chrono::Duration::microseconds(1), "+05:30");
-    assert!(seqs(list(&format!("since={east}&until={just_after}"))).contains(&4));
+    assert!(seqs(list(&format!("since={east}&until={just_after}"))).contains(&fourth_place));
     // 2026-01-01T00:00:00+02:00 is 2025-12-31T22:00:00Z: every event is later.
     assert_eq!(seqs(list("since=2026-01-01T00:00:00%2B02:00")).len(), 6);
-    assert_eq!(seqs(list("until=2026-01-01T00:00:00%2B02:00")), Vec::<i64>::new());
+    assert_eq!(
+        seqs(list("until=2026-01-01T00:00:00%2B02:00")),
+        Vec::<(i64, i64)>::new()
+    );
 
     // Without an offset (or with a `+` left unescaped, which a URL reads as a space): 400
     // naming the parameter and the rule.
@@ -1363,9 +1573,11 @@ fn every_instant_of_the_trail_has_its_offset_and_filters_read_offsets(backend: B
     }
 }
 
-/// An event as the trail stored it before instants carried their offset on the wire (its
-/// content writes `occurred_at` without one) still verifies, lists with its offset, and new
-/// events chain after it.
+/// An event as the trail stored it before instants carried their offset on the wire and before
+/// POs had chains of their own (its content writes `occurred_at` without an offset and names no
+/// chain: it is in chain 0) still verifies, lists with its offset, and new server-wide events
+/// chain after it while the PO's events start its own chain. Moved into the PO's chain, it is
+/// found by the chain its content implies.
 fn an_event_stored_before_instants_had_offsets_still_verifies(backend: Backend) {
     let server = Server::start(backend);
     let events = all_events(&server);
@@ -1376,29 +1588,65 @@ fn an_event_stored_before_instants_had_offsets_still_verifies(backend: Backend) 
     tamper(
         &server,
         &format!(
-            "INSERT INTO audit_events (seq, occurred_at, token_id, action, record_kind, record_id, \
-             organization_id, practice_id, content, prev_hash, hash, user_id) VALUES (2, \
+            "INSERT INTO audit_events (chain, seq, occurred_at, token_id, action, record_kind, record_id, \
+             organization_id, practice_id, content, prev_hash, hash, user_id) VALUES (0, 2, \
              '2026-11-28 16:55:01.507162', NULL, 'create', 'organization', 424242, 424242, NULL, \
              '{content}', '{prev_hash}', '{hash}', NULL); \
-             UPDATE audit_chain_head SET seq = 2, hash = '{hash}' WHERE id = 1;"
+             UPDATE audit_chain_head SET seq = 2, hash = '{hash}' WHERE chain = 0;"
         ),
     );
     assert_intact(&server, 2);
-    let stored = &all_events(&server)[1];
+    let chain_zero = |server: &Server| -> Vec<Value> {
+        server.get("/api/v1/audit-events?chain=0&limit=500").json()["items"]
+            .as_array()
+            .expect("items")
+            .clone()
+    };
+    let stored = &chain_zero(&server)[1];
     assert_eq!(stored["occurred_at"], "2026-11-28T16:55:01.507162Z", "{stored:#}");
     assert_eq!(stored["hash"], hash.as_str());
+    assert!(stored.get("chain").is_none(), "its content names no chain: {stored:#}");
     assert_eq!(
         server
             .get("/api/v1/audit-events?since=2026-11-28T18:55:01.507162%2B02:00&until=2026-11-28T16:55:01.507163Z")
             .json()["items"][0]["seq"],
         2
     );
-    organization_with_practice(&server, "Maple Street");
-    assert_intact(&server, 4);
+    let (po, _) = organization_with_practice(&server, "Maple Street");
+    server.token(&["--role", "admin"]);
+    assert_intact(&server, 5);
     assert_eq!(
-        event_column(&server, 2, "content"),
+        event_column(&server, 0, 2, "content"),
         content,
         "the stored event is untouched"
     );
-    assert_eq!(all_events(&server)[2]["prev_hash"], hash.as_str());
+    let after = chain_zero(&server);
+    assert_eq!(after.len(), 3);
+    assert_eq!(
+        after[2]["prev_hash"],
+        hash.as_str(),
+        "the next server-wide event follows it"
+    );
+    assert_eq!(after[2]["chain"], 0);
+    let po_chain = server.get(&format!("/api/v1/audit-events?chain={po}")).json();
+    assert_eq!(po_chain["items"][0]["seq"], 1, "the PO's chain starts at 1");
+    assert_eq!(
+        po_chain["items"][0]["prev_hash"],
+        "0000000000000000000000000000000000000000000000000000000000000000"
+    );
+
+    // Moved to the end of the PO's chain with its head, it is found there.
+    tamper(
+        &server,
+        &format!(
+            "UPDATE audit_events SET chain = {po}, seq = 3 WHERE chain = 0 AND seq = 2; \
+             UPDATE audit_chain_head SET seq = 3, hash = '{hash}' WHERE chain = {po};"
+        ),
+    );
+    assert_broken_at(
+        &server,
+        po,
+        3,
+        "event 3 was moved: its hashed content puts it in chain 0 as event 2",
+    );
 }

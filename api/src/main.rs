@@ -7,6 +7,7 @@ use clap::Parser;
 mod cli;
 mod demo;
 mod http;
+mod keeper;
 mod logging;
 mod web;
 

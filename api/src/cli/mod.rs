@@ -201,7 +201,7 @@ pub struct ServeArgs {
     #[arg(long, env = "PCMH_SHUTDOWN_TIMEOUT", value_name = "SECONDS", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(0..=3_600))]
     pub shutdown_timeout: u32,
-    /// How many PO-wide views (matrix, due list, trend, the PO's OSCAL) are computed at once; each loads every record of the PO's practices into memory.
+    /// How many PO-wide views computed from every record (the matrix as known on a past day, the PO's OSCAL) are computed at once; each loads every record of the PO's practices into memory.
     #[arg(long, env = "PCMH_HEAVY_VIEWS", value_name = "N", default_value_t = 2,
           value_parser = clap::value_parser!(u32).range(1..=64))]
     pub heavy_views: u32,
@@ -209,6 +209,10 @@ pub struct ServeArgs {
     #[arg(long, env = "PCMH_HEAVY_VIEW_WAIT", value_name = "SECONDS", default_value_t = 10,
           value_parser = clap::value_parser!(u32).range(0..=600))]
     pub heavy_view_wait: u32,
+    /// Seconds between the passes that keep each practice's evaluation current for the days the PO views read by default (today, the last 12 month ends); 0: never, views then compute what is missing when asked.
+    #[arg(long, env = "PCMH_REFRESH_KEPT_EVERY", value_name = "SECONDS", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(0..=3600))]
+    pub refresh_kept_every: u32,
 }
 
 /// The `pcmh user` subcommands.
@@ -338,7 +342,7 @@ pub enum DemoCommand {
 /// The `pcmh audit` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Walk the hash chain and say whether it is intact, or name the first event that does not fit.
+    /// Walk every hash chain (each PO's and the server-wide one) and say whether each is intact, or name its first event that does not fit.
     Verify(DatabaseArgs),
 }
 

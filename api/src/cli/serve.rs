@@ -89,6 +89,13 @@ pub fn run(args: &ServeArgs) -> Outcome {
             Err(e) => return Err(format!("pcmh serve: the demo accounts could not be made: {e}")),
         }
     }
+    if args.refresh_kept_every > 0 {
+        crate::keeper::start(
+            state.store.clone(),
+            state.catalogs.clone(),
+            std::time::Duration::from_secs(u64::from(args.refresh_kept_every)),
+        );
+    }
     actix_web::rt::System::new()
         .block_on(async {
             // Metrics get their own address, so the API's port never shows them.
@@ -221,15 +228,26 @@ pub fn token(command: &TokenCommand) -> Outcome {
     }
 }
 
-/// `pcmh audit verify`: exit 0 when the chain is intact, 1 naming the first event that does not fit.
+/// `pcmh audit verify`: walks every chain (each PO's and the server-wide one) and says what it
+/// found in each, one line per chain; exit 0 when all are intact, 1 naming, for each chain that
+/// is not, the first event that does not fit.
 pub fn verify_audit(args: &DatabaseArgs) -> Outcome {
     let (store, _) = open(args)?;
     let report = store
         .read(pcmh_core::store::audit::verify)
         .map_err(|e| format!("pcmh audit verify: {e}"))?;
-    match report.first_break {
-        None => Ok(format!("audit chain intact: {} events", report.events)),
-        Some((seq, why)) => Err(format!("audit chain broken at event {seq}: {why}")),
+    let mut lines: Vec<String> = report.chains.iter().map(|c| c.summary()).collect();
+    let chains = report.chains.len();
+    let broken = report.broken().count();
+    if broken == 0 {
+        lines.push(format!(
+            "audit chain intact: {} events in {chains} chains",
+            report.events()
+        ));
+        Ok(lines.join("\n"))
+    } else {
+        lines.push(format!("audit chain broken: {broken} of {chains} chains do not verify"));
+        Err(lines.join("\n"))
     }
 }
 

@@ -65,7 +65,7 @@ fn bearer(req: &ServiceRequest) -> Option<String> {
 }
 
 /// What a path under `/api/v1` names; `None` for a path no route has.
-fn resource_of(store: &pcmh_core::store::Store, path: &str) -> Result<Resource, ApiError> {
+fn resource_of(conn: &mut pcmh_core::store::Connection, path: &str) -> Result<Resource, ApiError> {
     let not_found = || ApiError::NotFound("there is nothing at this path".into());
     let rest = path.strip_prefix("/api/v1/").ok_or_else(not_found)?;
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
@@ -76,7 +76,7 @@ fn resource_of(store: &pcmh_core::store::Store, path: &str) -> Result<Resource, 
         ["organizations", organization, ..] => Ok(Resource::Organization(OrganizationId(id(organization)?))),
         ["practices", practice, ..] => {
             let practice = PracticeId(id(practice)?);
-            match store.read(|c| practices::get(c, practice)) {
+            match practices::get(conn, practice) {
                 Ok(found) => Ok(Resource::Practice {
                     id: practice,
                     organization: found.organization_id,
@@ -125,12 +125,15 @@ pub async fn guard(
     };
     let path = req.path().to_owned();
     let caller = blocking(move || {
-        let store = state.store.clone();
         let now = pcmh_core::store::now();
-        let principal = store
-            .read(|c| tokens::authenticate(c, &token, now))?
-            .ok_or_else(|| ApiError::Unauthorized("the token is unknown, revoked or expired".into()))?;
-        let resource = resource_of(&store, &path)?;
+        // The token and the path's practice on one pooled connection: one checkout a request.
+        let found = state.store.read(|c| {
+            let principal = tokens::authenticate(c, &token, now)?;
+            Ok(principal.map(|principal| (principal, resource_of(c, &path))))
+        })?;
+        let (principal, resource) =
+            found.ok_or_else(|| ApiError::Unauthorized("the token is unknown, revoked or expired".into()))?;
+        let resource = resource?;
         match decide(&principal, resource, action) {
             Decision::Allow => Ok(Caller { principal, resource }),
             Decision::NotFound => Err(ApiError::NotFound("there is nothing at this path".into())),

@@ -1,4 +1,6 @@
 //! The audit trail, read-only: admin everywhere; a po_manager or auditor within its scope.
+//! Each PO's events form their own hash chain (`chain` = its id), the rest the server-wide
+//! chain 0; `?chain=` lists one chain in its order, to check its hashes from outside.
 
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
@@ -21,6 +23,9 @@ use super::AppState;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct EventQuery {
+    /// Only the events of this chain, in its order (`seq`): a PO's id, or 0 for the server-wide chain.
+    #[check(minimum = 0)]
+    pub chain: Option<i64>,
     /// Only events on records of this kind (staff, training, attestation, token, ...).
     #[check(min_length = 1, max_length = 50)]
     pub record_kind: Option<String>,
@@ -44,7 +49,8 @@ pub struct EventQuery {
     pub offset: Option<i64>,
 }
 
-/// Lists audit events in chain order, within the caller's scope.
+/// Lists audit events in the order they were written (by `occurred_at`, then chain and `seq`;
+/// with `chain`, that chain in its order), within the caller's scope.
 #[utoipa::path(
     tag = "audit",
     operation_id = "list_audit_events",
@@ -64,6 +70,7 @@ async fn list_audit_events(
     ValidQuery(query): ValidQuery<EventQuery>,
 ) -> Result<web::Json<Listing<AuditEvent>>, ApiError> {
     let filter = EventFilter {
+        chain: query.chain,
         record_kind: query.record_kind.clone(),
         record_id: query.record_id,
         practice: query.practice_id.map(PracticeId),

@@ -1,6 +1,6 @@
-//! PO-wide views (the matrix, the due list, the trend, the PO's OSCAL) load every record of
-//! every practice of the PO: with a thousand practices that is hundreds of megabytes for each
-//! one computed. At most so many are computed at once; the others wait their turn for a few
+//! PO-wide views computed from records rather than read from kept evaluations (the matrix as
+//! known on a past day, the PO's OSCAL) load every record of every practice of the PO: with a
+//! thousand practices that is hundreds of megabytes for each one computed. At most so many are computed at once; the others wait their turn for a few
 //! seconds and are then answered 503 with `Retry-After`, so that analysts pressing refresh
 //! together cannot take the server's memory.
 
@@ -35,6 +35,11 @@ impl HeavyViews {
             turns: Arc::new(Semaphore::new(at_once.max(1))),
             wait,
         }
+    }
+
+    /// A turn when `needed` (a view computed from every record), else none.
+    pub async fn turn_if(&self, needed: bool) -> Result<Option<Turn>, ApiError> {
+        Ok(if needed { Some(self.turn().await?) } else { None })
     }
 
     /// Waits for a turn; `ApiError::Busy` when none comes within the wait.

@@ -363,7 +363,7 @@ const LIST_ORDER: &[(&str, &str)] = &[
     ("list_reports", "by period start, then id"),
     ("list_practice_reports", "by period start, then id"),
     ("list_tokens", "by id"),
-    ("list_audit_events", "by their place in the chain (`seq`)"),
+    ("list_audit_events", "by when they were written (`occurred_at`), then by `chain` and `seq`; with `chain`, by `seq` (that chain's order)"),
 ];
 
 /// Appends to each operation's description the rules of [`RULES_BEYOND_THE_SCHEMA`] it

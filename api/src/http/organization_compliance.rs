@@ -3,12 +3,10 @@
 
 use actix_web::{get, web};
 use chrono::{Datelike, NaiveDate};
-use pcmh_core::actions::organizations;
+use pcmh_core::actions::{kept, organizations};
 use pcmh_core::ids::{CriterionId, OrganizationId, PracticeId};
-use pcmh_core::records::OrganizationRecords;
 use pcmh_core::rules::organization::{months_spanned, DueFilter, OrganizationDueItem, TrendPoint, MAX_TREND_MONTHS};
-use pcmh_core::rules::view::{self, OrganizationCompliance};
-use pcmh_core::store::records;
+use pcmh_core::rules::view::OrganizationCompliance;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -34,18 +32,6 @@ pub struct OrganizationAsOf {
     pub as_known_on: Option<NaiveDate>,
 }
 
-/// Loads the PO's records.
-async fn load(state: &web::Data<AppState>, id: OrganizationId) -> Result<OrganizationRecords, ApiError> {
-    let store = state.store.clone();
-    blocking(move || Ok(records::organization(&store, id)?)).await
-}
-
-/// Frees a PO's records after the answer is on its way: hundreds of thousands of small
-/// allocations take a tenth of a second to free, which the caller need not wait for.
-fn free_later(loaded: OrganizationRecords) {
-    drop(actix_web::rt::task::spawn_blocking(move || drop(loaded)));
-}
-
 fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
@@ -60,7 +46,7 @@ fn today() -> NaiveDate {
         (status = 200, description = "The PO's compliance matrix", body = OrganizationCompliance),
         (status = 400, description = "A query parameter cannot be read", body = ErrorBody),
         (status = 404, description = "No such PO", body = ErrorBody),
-        (status = 503, description = "As many PO-wide views as the server computes at once are being computed (`busy`), or the database is not reachable; try again after `Retry-After` seconds", body = ErrorBody),
+        (status = 503, description = "With `as_known_on`: as many PO-wide views as the server computes from records at once are being computed (`busy`); or the database is not reachable; try again after `Retry-After` seconds", body = ErrorBody),
         (status = 422, description = "A query parameter breaks a rule", body = ErrorBody)
     )
 )]
@@ -74,7 +60,10 @@ async fn get_organization_compliance(
     let as_of = query.as_of.unwrap_or_else(today);
     let app = state.clone();
     let basis = pcmh_core::records::Basis::known_on(query.as_known_on);
-    let turn = state.heavy_views.turn().await?;
+    let turn = state
+        .heavy_views
+        .turn_if(organizations::computes_from_records(basis))
+        .await?;
     let compliance = blocking(move || {
         let _turn = turn;
         Ok(organizations::organization_compliance_on(
@@ -130,7 +119,7 @@ pub struct OrganizationDue {
         (status = 200, description = "What falls due, by date", body = OrganizationDue),
         (status = 400, description = "A query parameter cannot be read", body = ErrorBody),
         (status = 404, description = "No such PO", body = ErrorBody),
-        (status = 503, description = "As many PO-wide views as the server computes at once are being computed (`busy`), or the database is not reachable; try again after `Retry-After` seconds", body = ErrorBody),
+        (status = 503, description = "The database is not reachable; try again after `Retry-After` seconds", body = ErrorBody),
         (status = 422, description = "A query parameter breaks a rule (criterion not of the catalog, practice not of the PO)", body = ErrorBody)
     )
 )]
@@ -143,42 +132,20 @@ async fn get_organization_due(
     let id = OrganizationId(path.into_inner());
     let as_of = query.as_of.unwrap_or_else(today);
     let within = query.within.unwrap_or(pcmh_core::rules::DEFAULT_DUE_WITHIN_DAYS);
-    let criterion = query.criterion.clone();
-    let turn = state.heavy_views.turn().await?;
-    let loaded = load(&state, id).await?;
-    let po_catalog = view::organization_catalog(&state.catalogs, &loaded, as_of)?;
-    if let Some(c) = &criterion {
-        let known = po_catalog.criteria.iter().any(|k| &k.id == c)
-            || loaded.practices.iter().any(|(p, _)| {
-                state
-                    .catalog(&p.catalog_id, &p.catalog_version)
-                    .is_ok_and(|cat| cat.criteria.iter().any(|k| &k.id == c))
-            });
-        if !known {
-            return Err(ApiError::invalid(
-                "criterion",
-                "known_criterion",
-                format!("{c} is not a criterion of the catalogs this PO is assessed against"),
-            ));
-        }
-    }
-    let practice = query.practice_id.map(PracticeId);
-    if let Some(p) = practice {
-        if !loaded.practices.iter().any(|(known, _)| known.id == p) {
-            return Err(ApiError::invalid(
-                "practice_id",
-                "same_organization",
-                format!("{} is not a practice of this PO", p.0),
-            ));
-        }
-    }
-    let catalogs = state.catalogs.clone();
-    let filter = DueFilter { criterion, practice };
+    let filter = DueFilter {
+        criterion: query.criterion.clone(),
+        practice: query.practice_id.map(PracticeId),
+    };
+    let app = state.clone();
     let items = blocking(move || {
-        let _turn = turn;
-        let items = view::organization_due(&catalogs, &loaded, as_of, within, &filter);
-        free_later(loaded);
-        Ok(items?)
+        Ok(kept::organization_due(
+            &app.store,
+            &app.catalogs,
+            id,
+            as_of,
+            within,
+            &filter,
+        )?)
     })
     .await?;
     Ok(web::Json(OrganizationDue {
@@ -228,7 +195,7 @@ pub struct OrganizationTrend {
         (status = 200, description = "The trend, month by month", body = OrganizationTrend),
         (status = 400, description = "A query parameter cannot be read", body = ErrorBody),
         (status = 404, description = "No such PO", body = ErrorBody),
-        (status = 503, description = "As many PO-wide views as the server computes at once are being computed (`busy`), or the database is not reachable; try again after `Retry-After` seconds", body = ErrorBody),
+        (status = 503, description = "The database is not reachable; try again after `Retry-After` seconds", body = ErrorBody),
         (status = 422, description = "A query parameter breaks a rule (to before from, more than 36 months)", body = ErrorBody)
     )
 )]
@@ -262,17 +229,9 @@ async fn get_organization_compliance_trend(
             format!("{from} to {to} spans {months} months; a trend covers at most {MAX_TREND_MONTHS}"),
         ));
     }
-    let turn = state.heavy_views.turn().await?;
-    let loaded = load(&state, id).await?;
-    let practices = loaded.practices.len();
-    let catalogs = state.catalogs.clone();
-    let points = blocking(move || {
-        let _turn = turn;
-        let points = view::organization_trend(&catalogs, &loaded, from, to);
-        free_later(loaded);
-        Ok(points?)
-    })
-    .await?;
+    let app = state.clone();
+    let (practices, points) =
+        blocking(move || Ok(kept::organization_trend(&app.store, &app.catalogs, id, from, to)?)).await?;
     Ok(web::Json(OrganizationTrend {
         organization_id: id,
         from,

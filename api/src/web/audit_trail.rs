@@ -1,6 +1,7 @@
 //! The audit trail: events browsed with filters (who, kind of record, practice, dates), 50 a
-//! page, newest first or in chain order, each event's before and after side by side; an admin
-//! can verify the whole chain (`pcmh audit verify`'s check) and see its head hash. A po_manager
+//! page, newest or oldest first, each event's before and after side by side, named by its chain
+//! (its PO's, or the server-wide one) and its place there; an admin can verify every chain
+//! (`pcmh audit verify`'s check) and see each chain's head hash. A po_manager
 //! or auditor sees only the events of their PO or practice, by the same rule as
 //! `GET /api/v1/audit-events` (`pcmh_core::actions::admin::audit_scope`).
 
@@ -23,6 +24,8 @@ const PAGE: i64 = 50;
 
 /// One event, in words.
 pub struct EventLine {
+    /// Its chain, in words ("PO 7", "Server").
+    pub chain: String,
     /// Its place in the chain.
     pub seq: i64,
     /// When, in words (UTC).
@@ -43,14 +46,30 @@ pub struct EventLine {
     pub hash: String,
 }
 
-/// The result of verifying the chain.
+/// What verifying one chain found.
+pub struct ChainLine {
+    /// The chain's number (its PO's id, 0 for the server-wide chain).
+    pub chain: i64,
+    /// The chain in words.
+    pub name: String,
+    /// Whether its events link and hash as written, and its head is its last event.
+    pub intact: bool,
+    /// How many of its events fit.
+    pub events: i64,
+    /// Its head's hash.
+    pub head_hash: String,
+    /// What the check says of it.
+    pub message: String,
+}
+
+/// The result of verifying every chain.
 pub struct ChainCheck {
-    /// Whether every event links and hashes as written.
+    /// Whether every chain is intact.
     pub intact: bool,
     /// What the check says.
     pub message: String,
-    /// The hash of the last event checked.
-    pub head_hash: String,
+    /// Each chain.
+    pub chains: Vec<ChainLine>,
 }
 
 #[derive(Template)]
@@ -146,6 +165,10 @@ fn line(event: &AuditEvent) -> EventLine {
         (None, None) => "Server".to_owned(),
     };
     EventLine {
+        chain: match c.chain() {
+            audit::SERVER_CHAIN => "Server".to_owned(),
+            po => format!("PO {po}"),
+        },
         seq: c.seq,
         when: when(c.occurred_at),
         who,
@@ -173,40 +196,43 @@ fn link(form: &Fields, page: i64) -> String {
     format!("/audit?{}", out.finish())
 }
 
-/// Runs the chain check (admin only).
+/// Runs the check of every chain (admin only).
 async fn check_chain(state: &web::Data<AppState>) -> Result<ChainCheck, WebError> {
     let app = state.clone();
     run(move || {
         let verification = app.store.read(audit::verify)?;
-        let head = match verification.events {
-            0 => None,
-            n => app
-                .store
-                .read(|c| {
-                    audit::list(
-                        c,
-                        &EventFilter::default(),
-                        Page {
-                            limit: 1,
-                            offset: n - 1,
-                        },
-                    )
-                })?
-                .items
-                .pop(),
-        };
-        let head_hash = head.map(|e| e.hash).unwrap_or_else(|| "(no event yet)".into());
-        let message = match &verification.first_break {
-            None => format!(
-                "The chain is intact: {} events, each linked to the one before.",
-                verification.events
-            ),
-            Some((seq, why)) => format!("The chain is broken at event {seq}: {why}."),
+        let chains: Vec<ChainLine> = verification
+            .chains
+            .iter()
+            .map(|c| ChainLine {
+                chain: c.chain,
+                name: audit::chain_name(c.chain),
+                intact: c.intact(),
+                events: c.events,
+                head_hash: c.head_hash.clone().unwrap_or_else(|| "(no head)".into()),
+                message: match &c.first_break {
+                    None => format!("Intact: {} events, each linked to the one before.", c.events),
+                    Some((seq, why)) => format!("Broken at event {seq}: {why}."),
+                },
+            })
+            .collect();
+        let broken = verification.broken().count();
+        let message = if broken == 0 {
+            format!(
+                "The trail is intact: {} events in {} chains, each event linked to the one before in its chain.",
+                verification.events(),
+                chains.len()
+            )
+        } else {
+            format!(
+                "The trail is broken: {broken} of {} chains do not verify.",
+                chains.len()
+            )
         };
         Ok(ChainCheck {
             intact: verification.intact(),
             message,
-            head_hash,
+            chains,
         })
     })
     .await

@@ -7,13 +7,11 @@ use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
-use pcmh_core::actions::organizations::free_later;
-use pcmh_core::catalog::Scope;
+use pcmh_core::actions::kept;
 use pcmh_core::ids::{CriterionId, PracticeId};
 use pcmh_core::records::Organization;
 use pcmh_core::rules::organization::{DueFilter, OrganizationDueItem};
-use pcmh_core::rules::view;
-use pcmh_core::store::records;
+use pcmh_core::store::practices;
 
 use super::auth::run;
 use super::forms::{self, FormErrors};
@@ -127,42 +125,24 @@ struct Computed {
     items: Vec<OrganizationDueItem>,
 }
 
-/// Loads the PO's records and lists what falls due, as the API does.
+/// Lists what falls due from the kept evaluations, as the API does.
 async fn compute(
     state: &web::Data<AppState>,
     organization: &Organization,
     query: &DueQuery,
 ) -> Result<Computed, WebError> {
     let (app, id, query) = (state.clone(), organization.id, query.clone());
-    let turn = state.heavy_views.turn().await?;
     run(move || {
-        let _turn = turn;
         let as_of = chrono::Utc::now().date_naive();
-        let loaded = records::organization(&app.store, id)?;
+        let all = app.store.read(|c| practices::all_of_organization(c, id))?;
         let mut errors = FormErrors::default();
-        let mut criteria: Vec<Choice> = Vec::new();
-        let mut add = |catalog: &pcmh_core::catalog::Catalog, scope: Scope| {
-            for k in catalog.criteria.iter().filter(|k| k.scope == scope) {
-                if !criteria.iter().any(|c| c.value == k.id.to_string()) {
-                    criteria.push(Choice {
-                        value: k.id.to_string(),
-                        label: format!("{} {}", k.id, k.title),
-                    });
-                }
-            }
-        };
-        for (p, _) in &loaded.practices {
-            if let Ok(catalog) = app.catalogs.named(&p.catalog_id, &p.catalog_version) {
-                add(catalog, Scope::Practice);
-            }
-        }
-        if let Ok(catalog) = view::organization_catalog(&app.catalogs, &loaded, as_of) {
-            add(catalog, Scope::PhysicianOrganization);
-        }
-        criteria.sort_by(|a, b| {
-            let key = |c: &Choice| CriterionId::parse(&c.value).ok();
-            key(a).cmp(&key(b))
-        });
+        let criteria: Vec<Choice> = kept::criteria_of(&app.catalogs, &all, as_of)
+            .into_iter()
+            .map(|(id, title)| Choice {
+                value: id.to_string(),
+                label: format!("{id} {title}"),
+            })
+            .collect();
         let criterion = match query.criterion.as_str() {
             "" => None,
             text => match CriterionId::parse(text) {
@@ -178,11 +158,7 @@ async fn compute(
         };
         let practice = match query.practice.as_str() {
             "" => None,
-            text => match text
-                .parse::<i64>()
-                .ok()
-                .filter(|p| loaded.practices.iter().any(|(k, _)| k.id.0 == *p))
-            {
+            text => match text.parse::<i64>().ok().filter(|p| all.iter().any(|k| k.id.0 == *p)) {
                 Some(p) => Some(PracticeId(p)),
                 None => {
                     errors
@@ -192,25 +168,22 @@ async fn compute(
                 }
             },
         };
-        let practices = loaded
-            .practices
+        let practices = all
             .iter()
-            .map(|(p, _)| Choice {
+            .map(|p| Choice {
                 value: p.id.0.to_string(),
                 label: p.name.clone(),
             })
             .collect();
         let filter = DueFilter { criterion, practice };
         let items = if errors.is_empty() {
-            view::organization_due(&app.catalogs, &loaded, as_of, query.within().max(1), &filter)
-                .map_err(|e| WebError::from(crate::http::error::ApiError::from(e)))?
+            kept::organization_due(&app.store, &app.catalogs, id, as_of, query.within().max(1), &filter)?
                 .into_iter()
                 .filter(|i| query.window != "overdue" || i.overdue)
                 .collect()
         } else {
             Vec::new()
         };
-        free_later(loaded);
         Ok(Computed {
             as_of,
             criteria,

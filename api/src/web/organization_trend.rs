@@ -6,10 +6,8 @@
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{Datelike, NaiveDate};
-use pcmh_core::actions::organizations::free_later;
+use pcmh_core::actions::kept;
 use pcmh_core::rules::organization::{months_spanned, TrendPoint, MAX_TREND_MONTHS};
-use pcmh_core::rules::view;
-use pcmh_core::store::records;
 
 use super::auth::run;
 use super::forms::{self, FormErrors};
@@ -189,15 +187,8 @@ async fn trend_page(
     let (points, errors) = match asked {
         Ok((from, to)) => {
             let (app, id) = (state.clone(), organization.id);
-            let turn = state.heavy_views.turn().await?;
-            let points = run(move || {
-                let _turn = turn;
-                let loaded = records::organization(&app.store, id)?;
-                let points = view::organization_trend(&app.catalogs, &loaded, from, to);
-                free_later(loaded);
-                Ok(points.map_err(crate::http::error::ApiError::from)?)
-            })
-            .await?;
+            let (_, points) =
+                run(move || Ok(kept::organization_trend(&app.store, &app.catalogs, id, from, to)?)).await?;
             (points, FormErrors::default())
         }
         Err(errors) => (Vec::new(), errors),

@@ -53,9 +53,9 @@ pub fn rename_organization(
     form: &Rename,
 ) -> StoreResult<Organization> {
     store.write_audited(actor.audit("rename", "organization"), |c, event| {
-        audit::hold(c)?;
-        event.before = Some(snapshot(&organizations::get(c, id)?)?);
         event.organization = Some(id);
+        audit::hold(c, event.organization)?;
+        event.before = Some(snapshot(&organizations::get(c, id)?)?);
         organizations::rename(c, id, &form.name)
     })
 }
@@ -63,7 +63,7 @@ pub fn rename_organization(
 /// Renames the practice `id`.
 pub fn rename_practice(store: &Store, actor: &Actor, id: PracticeId, form: &Rename) -> StoreResult<Practice> {
     store.write_audited(actor.audit("rename", "practice"), |c, event| {
-        audit::hold(c)?;
+        audit::hold(c, event.organization)?;
         event.before = Some(snapshot(&practices::get(c, id)?)?);
         practices::rename(c, id, &form.name)
     })
@@ -79,7 +79,7 @@ pub fn upgrade_practice_catalog(
     to_version: &str,
 ) -> StoreResult<Practice> {
     store.write_audited(actor.audit("upgrade", "practice"), |c, event| {
-        audit::hold(c)?;
+        audit::hold(c, event.organization)?;
         let practice = practices::get(c, id)?;
         let target = attested::upgrade_target(catalogs, &practice.catalog_id, &practice.catalog_version, to_version)
             .map_err(|why| StoreError::invalid("to_version", "catalog_upgrade", why))?;

@@ -60,11 +60,16 @@ fn audit_of(actor: &Actor, form: &NewAttestation) -> Audit {
 /// The attestation a correction supersedes, as it stands before the correction, for the
 /// event's `before` (held, so that no other correction lands in between). One that is not the
 /// owner's is left to the store to refuse (422).
-fn superseded(c: &mut Connection, owner: Owner, form: &NewAttestation) -> StoreResult<Option<serde_json::Value>> {
+fn superseded(
+    c: &mut Connection,
+    event: &Audit,
+    owner: Owner,
+    form: &NewAttestation,
+) -> StoreResult<Option<serde_json::Value>> {
     let Some(earlier) = form.supersedes else {
         return Ok(None);
     };
-    audit::hold(c)?;
+    audit::hold(c, event.organization)?;
     match attestations::get(c, owner, earlier) {
         Ok(found) => Ok(Some(snapshot(&found)?)),
         Err(StoreError::NotFound { .. }) => Ok(None),
@@ -113,7 +118,7 @@ fn attest(
 ) -> StoreResult<AttestationRecord> {
     let mut form = attesting.form.clone();
     if form.supersedes.is_none() && attesting.supersede_in_force {
-        audit::hold(c)?;
+        audit::hold(c, actor.organization)?;
         form.supersedes = in_force(c, owner, &form.criterion)?.map(|a| a.attestation.id);
     }
     if let Some(upload) = &attesting.upload {
@@ -122,7 +127,7 @@ fn attest(
         form.evidence.push(document.document.id);
     }
     let mut event = audit_of(actor, &form);
-    event.before = superseded(c, owner, &form)?;
+    event.before = superseded(c, &event, owner, &form)?;
     let created = match owner {
         Owner::Practice(p) => attestations::create_for_practice(c, p, catalog, &form)?,
         Owner::Organization(o) => attestations::create_for_organization(c, o, catalog, &form)?,

@@ -62,7 +62,7 @@ pub fn update_care_plan(
     form: &CarePlanUpdate,
 ) -> StoreResult<CarePlan> {
     store.write_audited(actor.audit("update", "care_plan"), |c, event| {
-        audit::hold(c)?;
+        audit::hold(c, event.organization)?;
         event.before = Some(snapshot(&care_plans::get(c, practice, id)?)?);
         care_plans::update(c, practice, id, form)
     })

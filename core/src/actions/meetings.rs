@@ -71,7 +71,7 @@ pub fn complete_follow_up(
 ) -> StoreResult<MeetingRecord> {
     store.write_audited(actor.audit("update", "follow_up"), |c, event| {
         event.record_id = Some(follow_up);
-        audit::hold(c)?;
+        audit::hold(c, event.organization)?;
         event.before = Some(snapshot(&meetings::get(c, practice, meeting)?)?);
         meetings::complete_follow_up(c, practice, meeting, follow_up, form)
     })

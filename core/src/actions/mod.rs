@@ -10,6 +10,7 @@ pub mod attestations;
 pub mod care_plans;
 pub mod compliance;
 pub mod documents;
+pub mod kept;
 pub mod meetings;
 pub mod organizations;
 pub mod oscal;
@@ -59,7 +60,7 @@ pub(crate) fn void_record<T: Serialize>(
     void: impl FnOnce(&mut Connection, &VoidMark) -> StoreResult<(T, T)>,
 ) -> StoreResult<T> {
     store.write_audited(actor.audit("void", record_kind), |c, event| {
-        audit::hold(c)?;
+        audit::hold(c, event.organization)?;
         let mark = VoidMark::by(c, &actor.principal, &why.reason)?;
         let (before, after) = void(c, &mark)?;
         event.before = Some(snapshot(&before)?);
@@ -85,7 +86,7 @@ pub(crate) fn void_replaced<T: Serialize>(
     let Some(replaces) = replaces else {
         return Ok(None);
     };
-    audit::hold(c)?;
+    audit::hold(c, actor.organization)?;
     let mark = VoidMark::by(c, &actor.principal, &replaces.reason)?;
     let (before, _) = void(c, replaces.id, &mark).map_err(|e| match e {
         StoreError::NotFound { what, id } => StoreError::invalid(

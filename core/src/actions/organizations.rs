@@ -22,18 +22,26 @@ pub fn free_later(loaded: OrganizationRecords) {
 
 /// The PO's compliance as of `as_of`: every practice against its own catalog version, the
 /// counts per criterion and per practice, and the PO-level criteria beside the PO's own
-/// attestations (the JSON API's `/organizations/{id}/compliance` and the PO dashboard).
+/// attestations (the JSON API's `/organizations/{id}/compliance` and the PO dashboard), read from
+/// the kept evaluations.
 pub fn organization_compliance(
     store: &Store,
     catalogs: &CatalogSet,
     organization: OrganizationId,
     as_of: NaiveDate,
 ) -> StoreResult<OrganizationCompliance> {
-    organization_compliance_on(store, catalogs, organization, as_of, Basis::corrected())
+    super::kept::organization_compliance(store, catalogs, organization, as_of)
 }
 
-/// [`organization_compliance`] from the records `basis` names: today's corrected ones, or
-/// those known at the end of a past day.
+/// Whether a PO view from the records `basis` names is computed from every record (records known
+/// on a past day) rather than read from kept evaluations: such views take a turn among the
+/// server's heavy computations.
+pub fn computes_from_records(basis: Basis) -> bool {
+    basis != Basis::corrected()
+}
+
+/// [`organization_compliance`] from the records `basis` names: today's corrected ones (kept), or
+/// those known at the end of a past day (computed from every record of the PO).
 pub fn organization_compliance_on(
     store: &Store,
     catalogs: &CatalogSet,
@@ -41,6 +49,9 @@ pub fn organization_compliance_on(
     as_of: NaiveDate,
     basis: Basis,
 ) -> StoreResult<OrganizationCompliance> {
+    if !computes_from_records(basis) {
+        return organization_compliance(store, catalogs, organization, as_of);
+    }
     let loaded = records::organization_known(store, organization, Known::of(basis))?;
     let compliance = view::organization_compliance(catalogs, &loaded, as_of);
     free_later(loaded);

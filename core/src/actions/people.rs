@@ -89,7 +89,7 @@ pub fn accept_invitation(store: &Store, secret: &str, password: &NewPassword) ->
 /// Gives a person in the caller's scope another role and scope, never more than the caller's own.
 pub fn change_access(store: &Store, caller: &Principal, id: i64, form: &NewAccess) -> StoreResult<User> {
     store.write_audited(Audit::by(caller, "change_access", "user"), |c, event| {
-        audit::hold(c)?;
+        audit::hold(c, event.organization)?;
         let before = users::get(c, id)?;
         if !caller.covers_scope(before.organization_id, before.practice_id) || !caller.role.may_grant(before.role) {
             return Err(StoreError::not_found("account", id));
@@ -112,7 +112,7 @@ pub fn change_access(store: &Store, caller: &Principal, id: i64, form: &NewAcces
 /// Disables an account within the caller's scope: it cannot sign in and its sessions end.
 pub fn disable_person(store: &Store, caller: &Principal, id: i64) -> StoreResult<User> {
     store.write_audited(Audit::by(caller, "disable", "user"), |c, event| {
-        audit::hold(c)?;
+        audit::hold(c, event.organization)?;
         let before = users::get(c, id)?;
         if !caller.covers_scope(before.organization_id, before.practice_id) || !caller.role.may_grant(before.role) {
             return Err(StoreError::not_found("account", id));

@@ -90,7 +90,7 @@ pub fn upgrade_organization_catalog(
     to_version: &str,
 ) -> StoreResult<CatalogUpgraded> {
     store.write_audited(actor.audit("upgrade", "organization"), |c, event| {
-        audit::hold(c)?;
+        audit::hold(c, event.organization)?;
         let all = practices::all_of_organization(c, organization)?;
         let plan = plan(catalogs, &all, to_version)?;
         let moving: Vec<&Practice> = all

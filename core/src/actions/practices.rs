@@ -12,7 +12,7 @@ use super::snapshot;
 /// Changes the fields of a practice the form gives; the others stay as they are.
 pub fn update_practice(store: &Store, actor: &Actor, id: PracticeId, form: &PracticeUpdate) -> StoreResult<Practice> {
     store.write_audited(actor.audit("update", "practice"), |c, event| {
-        audit::hold(c)?;
+        audit::hold(c, event.organization)?;
         event.before = Some(snapshot(&practices::get(c, id)?)?);
         practices::update(c, id, form)
     })

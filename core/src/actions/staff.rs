@@ -39,7 +39,7 @@ pub fn update_staff(
     form: &StaffUpdate,
 ) -> StoreResult<Staff> {
     store.write_audited(actor.audit("update", "staff"), |c, event| {
-        audit::hold(c)?;
+        audit::hold(c, event.organization)?;
         event.before = Some(snapshot(&staff::get(c, practice, id)?)?);
         staff::update(c, practice, id, form)
     })

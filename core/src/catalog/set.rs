@@ -11,6 +11,8 @@ use super::{Catalog, CriterionId, MappingChange};
 #[derive(Debug, Clone, Default)]
 pub struct CatalogSet {
     catalogs: BTreeMap<(String, semver::Version), (PathBuf, Catalog)>,
+    /// [`CatalogSet::fingerprint`], computed once.
+    fingerprint: std::sync::OnceLock<String>,
 }
 
 /// A catalog version that a stored record names but that is not loaded.
@@ -127,7 +129,18 @@ impl CatalogSet {
                 .into_iter()
                 .map(|c| ((c.id.clone(), c.version.clone()), (PathBuf::from("test.yaml"), c)))
                 .collect(),
+            fingerprint: std::sync::OnceLock::new(),
         }
+    }
+
+    /// A digest of every loaded catalog's content (SHA-256 of their canonical JSON): it changes
+    /// when a catalog file is edited, added or removed, so that what was computed under other
+    /// catalogs is not taken for current.
+    pub fn fingerprint(&self) -> &str {
+        self.fingerprint.get_or_init(|| {
+            let all: Vec<&Catalog> = self.catalogs.values().map(|(_, c)| c).collect();
+            crate::hash::sha256_hex(serde_json::to_string(&all).unwrap_or_default().as_bytes())
+        })
     }
 
     /// The catalog `id` at `version`.

@@ -13,7 +13,7 @@ use super::{DueItem, Status};
 pub const DUE_HORIZON_DAYS: u32 = 90;
 
 /// Whether the computed status and the current attestation say the same.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AgreementStatus {
     /// They say the same.
@@ -28,7 +28,7 @@ pub enum AgreementStatus {
 }
 
 /// The comparison of the computed status with the current attestation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Agreement {
     /// Whether they agree.
     pub status: AgreementStatus,
@@ -303,7 +303,7 @@ fn change_words(change: MappingChange) -> &'static str {
 }
 
 /// Which window a due item falls in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DueWindow {
     /// The day has passed.
@@ -320,7 +320,7 @@ pub enum DueWindow {
 }
 
 /// A due item with the window it falls in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct WindowedDue {
     /// The window: overdue, or within 30, 60 or 90 days.
     pub window: DueWindow,

@@ -10,6 +10,7 @@ pub mod attested;
 mod care_plans;
 mod care_team;
 mod documents;
+pub mod kept;
 mod meetings;
 pub mod organization;
 mod periods;
@@ -38,7 +39,7 @@ pub use periods::Period;
 pub const DEFAULT_DUE_WITHIN_DAYS: u32 = 60;
 
 /// The computed status of a criterion or of one of its requirements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Fully shown by the records.
@@ -99,7 +100,7 @@ impl Status {
 }
 
 /// Something that falls due: a training to renew, a meeting to hold, a share to send.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct DueItem {
     /// The last day it can be done in time.
     pub due_on: NaiveDate,
@@ -112,7 +113,7 @@ pub struct DueItem {
 }
 
 /// Expected against actual occurrences of a recurring requirement in the period checked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Occurrences {
     /// How often, in words ("monthly", "quarterly").
     pub every: String,
@@ -125,7 +126,7 @@ pub struct Occurrences {
 }
 
 /// The outcome of one evidence requirement.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct RequirementResult {
     /// The requirement's kind as the catalog writes it.
     pub kind: String,
@@ -161,7 +162,7 @@ impl RequirementResult {
 }
 
 /// The computed status of one criterion as of a date, with its reasons and supporting records.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct CriterionResult {
     /// The criterion.
     pub criterion: CriterionId,

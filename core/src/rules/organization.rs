@@ -121,26 +121,25 @@ pub struct DueFilter {
     pub practice: Option<PracticeId>,
 }
 
-/// Every due item of the practices' and the PO's results, filtered, sorted by date, then
+/// Every due item of the practices' and the PO's criteria, filtered, sorted by date, then
 /// practice (PO-level first), criterion and what.
 pub fn merge_due<'a>(
-    sources: impl IntoIterator<Item = (Option<&'a Practice>, &'a [CriterionResult])>,
+    sources: impl IntoIterator<Item = (Option<&'a Practice>, &'a [CriterionDue])>,
     filter: &DueFilter,
 ) -> Vec<OrganizationDueItem> {
     let mut items = Vec::new();
-    for (practice, results) in sources {
+    for (practice, due) in sources {
         if filter.practice.is_some() && practice.map(|p| p.id) != filter.practice {
             continue;
         }
-        for result in results {
-            if filter.criterion.as_ref().is_some_and(|c| *c != result.criterion) {
+        for of in due {
+            if filter.criterion.as_ref().is_some_and(|c| *c != of.criterion) {
                 continue;
             }
             items.extend(
-                result
-                    .due
+                of.items
                     .iter()
-                    .map(|item| OrganizationDueItem::new(practice, &result.criterion, item)),
+                    .map(|item| OrganizationDueItem::new(practice, &of.criterion, item)),
             );
         }
     }
@@ -148,6 +147,29 @@ pub fn merge_due<'a>(
         (a.due_on, a.practice_id, &a.criterion, &a.what).cmp(&(b.due_on, b.practice_id, &b.criterion, &b.what))
     });
     items
+}
+
+/// What falls due of one criterion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct CriterionDue {
+    /// The criterion.
+    pub criterion: CriterionId,
+    /// Its items, by date.
+    pub items: Vec<DueItem>,
+}
+
+impl CriterionDue {
+    /// What falls due of each result that has anything due.
+    pub fn of_results(results: &[CriterionResult]) -> Vec<CriterionDue> {
+        results
+            .iter()
+            .filter(|r| !r.due.is_empty())
+            .map(|r| CriterionDue {
+                criterion: r.criterion.clone(),
+                items: r.due.clone(),
+            })
+            .collect()
+    }
 }
 
 /// The first day of the month of `day`.
@@ -217,14 +239,14 @@ pub fn retain_scope(catalog: &Catalog, results: &mut Vec<CriterionResult>, scope
     results.retain(|r| catalog.criteria.iter().any(|c| c.id == r.criterion && c.scope == scope));
 }
 
-/// A trend point at `as_of` from the practices' results (practice-level criteria) and the PO's
-/// results (PO-level criteria).
+/// A trend point at `as_of` from the practices' statuses (practice-level criteria) and the PO's
+/// (PO-level criteria).
 pub fn trend_point<'a>(
     as_of: NaiveDate,
-    practices: impl IntoIterator<Item = &'a [CriterionResult]>,
-    organization: &[CriterionResult],
+    practices: impl IntoIterator<Item = &'a [(CriterionId, Status)]>,
+    organization: &[(CriterionId, Status)],
 ) -> TrendPoint {
-    let practices: Vec<&[CriterionResult]> = practices.into_iter().collect();
+    let practices: Vec<&[(CriterionId, Status)]> = practices.into_iter().collect();
     TrendPoint {
         month: as_of.format("%Y-%m").to_string(),
         as_of,
@@ -232,16 +254,21 @@ pub fn trend_point<'a>(
         criteria: tally_per_criterion(
             practices
                 .into_iter()
-                .map(|results| results.iter().map(|r| (&r.criterion, r.status))),
+                .map(|statuses| statuses.iter().map(|(criterion, status)| (criterion, *status))),
         ),
         organization: organization
             .iter()
-            .map(|r| CriterionStatus {
-                criterion: r.criterion.clone(),
-                status: r.status,
+            .map(|(criterion, status)| CriterionStatus {
+                criterion: criterion.clone(),
+                status: *status,
             })
             .collect(),
     }
+}
+
+/// Each result's criterion and status.
+pub fn statuses(results: &[CriterionResult]) -> Vec<(CriterionId, Status)> {
+    results.iter().map(|r| (r.criterion.clone(), r.status)).collect()
 }
 
 #[cfg(test)]
@@ -313,13 +340,13 @@ mod tests {
     #[test]
     fn due_items_merge_sorted_by_date_with_their_practice_and_filter() {
         let (p1, p2) = (practice(1), practice(2));
-        let r1 = vec![result(
+        let r1 = CriterionDue::of_results(&[result(
             "4.1",
             Status::Met,
             &[("2026-07-01", "renew b"), ("2026-05-01", "renew a")],
-        )];
-        let r2 = vec![result("4.21", Status::Met, &[("2026-06-15", "hold a meeting")])];
-        let po = vec![result("4.27", Status::PartiallyMet, &[("2026-06-15", "member list")])];
+        )]);
+        let r2 = CriterionDue::of_results(&[result("4.21", Status::Met, &[("2026-06-15", "hold a meeting")])]);
+        let po = CriterionDue::of_results(&[result("4.27", Status::PartiallyMet, &[("2026-06-15", "member list")])]);
         let sources = || {
             [
                 (Some(&p1), r1.as_slice()),
@@ -380,10 +407,10 @@ mod tests {
     #[test]
     fn a_trend_point_names_its_month() {
         let practices = [
-            vec![result("4.1", Status::Met, &[])],
-            vec![result("4.1", Status::NotMet, &[])],
+            statuses(&[result("4.1", Status::Met, &[])]),
+            statuses(&[result("4.1", Status::NotMet, &[])]),
         ];
-        let po = vec![result("4.27", Status::Met, &[])];
+        let po = statuses(&[result("4.27", Status::Met, &[])]);
         let point = trend_point(d("2026-03-31"), practices.iter().map(Vec::as_slice), &po);
         assert_eq!(point.month, "2026-03");
         assert_eq!(point.criteria[0].counts.met, 1);

@@ -10,8 +10,8 @@ use serde::Serialize;
 use super::attestations::current_attestations;
 use super::attested::{self, Agreement, AgreementStatus, DueWindow, WindowedDue};
 use super::organization::{
-    merge_due, month_ends, retain_scope, tally_per_criterion, trend_point, CriterionTally, DueFilter,
-    OrganizationDueItem, TrendPoint,
+    merge_due, month_ends, retain_scope, statuses, tally_per_criterion, trend_point, CriterionDue, CriterionTally,
+    DueFilter, OrganizationDueItem, TrendPoint,
 };
 use super::{evaluate_all, CriterionResult, Evaluation, Status};
 use crate::catalog::{Catalog, CatalogNotLoaded, CatalogSet, Scope};
@@ -19,7 +19,7 @@ use crate::ids::CriterionId;
 use crate::records::{Attestation, Organization, OrganizationRecords, Practice, Records};
 
 /// How many criteria have each status, and how many need attention.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct StatusCounts {
     /// Met.
     pub met: usize,
@@ -40,7 +40,7 @@ pub struct StatusCounts {
 impl StatusCounts {
     /// Counts one criterion: its status, whether it disagrees with its attestation, whether it
     /// needs re-attestation, and whether something of it is overdue or due within 30 days.
-    fn add(&mut self, status: Status, disagreement: bool, needs_reattestation: bool, due_soon: bool) {
+    pub(crate) fn add(&mut self, status: Status, disagreement: bool, needs_reattestation: bool, due_soon: bool) {
         match status {
             Status::Met => self.met += 1,
             Status::PartiallyMet => self.partially_met += 1,
@@ -54,7 +54,7 @@ impl StatusCounts {
 }
 
 /// One criterion's computed status beside its current attestation.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct AttestedCriterion {
     /// The computed status, its reasons, supporting records and what falls due within 90 days.
     #[serde(flatten)]
@@ -100,14 +100,14 @@ fn assessed_here(catalog: &Catalog, criterion: &CriterionId, subject: Scope) -> 
 }
 
 /// Whether something of `due` is overdue or due within 30 days of `as_of`.
-fn due_soon(as_of: NaiveDate, due: &[super::DueItem]) -> bool {
+pub(crate) fn due_soon(as_of: NaiveDate, due: &[super::DueItem]) -> bool {
     due.iter()
         .any(|d| attested::window(as_of, d.due_on).is_some_and(|w| w <= DueWindow::Within30Days))
 }
 
 /// The current attestation `subject` compares `result` with, and how they compare: none, and
 /// "not assessed here", for a criterion assessed at the other level.
-fn compared<'a>(
+pub(crate) fn compared<'a>(
     catalog: &Catalog,
     current: &HashMap<&CriterionId, &'a Attestation>,
     result: &CriterionResult,
@@ -413,11 +413,12 @@ pub fn organization_due(
 ) -> Result<Vec<OrganizationDueItem>, CatalogNotLoaded> {
     let po_catalog = organization_catalog(catalogs, loaded, as_of)?;
     let practices = per_practice(loaded, |practice, records| {
-        practice_results(catalogs, practice, records, as_of, within).map(|(_, results)| (practice, results))
+        practice_results(catalogs, practice, records, as_of, within)
+            .map(|(_, results)| (practice, CriterionDue::of_results(&results)))
     })
     .into_iter()
     .collect::<Result<Vec<_>, _>>()?;
-    let organization = organization_results(po_catalog, loaded, as_of, within);
+    let organization = CriterionDue::of_results(&organization_results(po_catalog, loaded, as_of, within));
     let sources = practices
         .iter()
         .map(|(p, r)| (Some(*p), r.as_slice()))
@@ -444,13 +445,13 @@ pub fn organization_trend(
                 }
                 practice_results(catalogs, practice, records, day, 0).map(|(catalog, mut results)| {
                     retain_scope(catalog, &mut results, Scope::Practice);
-                    Some(results)
+                    Some(statuses(&results))
                 })
             })
             .into_iter()
             .filter_map(Result::transpose)
             .collect::<Result<Vec<_>, _>>()?;
-            let organization = organization_results(po_catalog, loaded, day, 0);
+            let organization = statuses(&organization_results(po_catalog, loaded, day, 0));
             Ok(trend_point(day, practices.iter().map(|r| r.as_slice()), &organization))
         })
         .collect()

@@ -178,14 +178,14 @@ struct Count {
     value: i64,
 }
 
-/// The last migration applied, and the hash of the first audit event.
+/// The last migration applied, and the hash of the first audit event (the first written, of any chain).
 fn identify(conn: &mut Connection) -> Result<(String, Option<String>), BackupError> {
     let version: OptionalText = on_backend!(conn, |c| diesel::sql_query(
         "SELECT MAX(version) AS value FROM __diesel_schema_migrations"
     )
     .get_result(c))?;
     let first: Vec<OptionalText> = on_backend!(conn, |c| diesel::sql_query(
-        "SELECT hash AS value FROM audit_events WHERE seq = 1"
+        "SELECT hash AS value FROM audit_events WHERE seq = 1 ORDER BY occurred_at, chain LIMIT 1"
     )
     .load(c))?;
     let version = version.value.ok_or_else(|| {

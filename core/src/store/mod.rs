@@ -12,6 +12,7 @@ pub mod bulk;
 pub mod care_plans;
 pub mod documents;
 pub mod files;
+pub mod kept;
 pub mod meetings;
 pub mod organizations;
 pub mod packets;
@@ -27,8 +28,12 @@ pub mod trainings;
 pub mod users;
 pub mod voids;
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::ThreadId;
+use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::connection::SimpleConnection;
@@ -407,6 +412,124 @@ const MIGRATION_LOCK: i64 = 0x7063_6d68_0001;
 pub struct Store {
     pool: r2d2::Pool<ConnectionManager>,
     url: DatabaseUrl,
+    /// The turns at the pool's connections for [`Store::read`] and [`Store::write`], one per
+    /// connection, first come first served (shared by clones).
+    connections: Arc<Turnstile>,
+    /// On SQLite, the one turn at writing that the process's write transactions take in order.
+    writers: Option<Arc<Turnstile>>,
+}
+
+/// How long a SQLite writer waits for its turn, as long as SQLite's own busy timeout.
+const WRITE_WAIT: Duration = Duration::from_secs(10);
+
+/// A first-come, first-served queue for a number of turns (connections, or SQLite's one writer):
+/// a turn given back goes straight to the longest waiter, so no newcomer overtakes it.
+///
+/// The pool alone lets a thread that just arrived take a connection given back before the thread
+/// woken for it runs, so under load a request could wait seconds while others passed it by.
+/// SQLite's busy handler is worse for writers: they sleep and retry (up to 100 ms a sleep), so a
+/// write at 16 clients could wait a second while the database was free.
+struct Turnstile {
+    turns: Mutex<Turns>,
+}
+
+/// Who holds the turns and who waits.
+struct Turns {
+    /// Turns nobody holds.
+    free: usize,
+    /// The threads holding a turn.
+    holders: Vec<ThreadId>,
+    /// The threads waiting, in the order they came.
+    waiting: VecDeque<Arc<Waiter>>,
+}
+
+/// A thread waiting for a turn.
+struct Waiter {
+    thread: std::thread::Thread,
+    /// Set, under the lock, when the turn is handed to it.
+    given: AtomicBool,
+}
+
+impl Turnstile {
+    fn new(turns: usize) -> Self {
+        Turnstile {
+            turns: Mutex::new(Turns {
+                free: turns,
+                holders: Vec::with_capacity(turns),
+                waiting: VecDeque::new(),
+            }),
+        }
+    }
+
+    /// Only this code runs under the lock, so a poisoned lock still holds sound turns.
+    fn lock(&self) -> std::sync::MutexGuard<'_, Turns> {
+        self.turns.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits at most `wait` for a turn: `Ok(None)` when this thread holds one already (waiting
+    /// behind others for a second one could wait for itself), `Err` when the wait ran out.
+    fn enter(&self, wait: Duration) -> Result<Option<Turn<'_>>, Duration> {
+        let me = std::thread::current();
+        let mut turns = self.lock();
+        if turns.holders.contains(&me.id()) {
+            return Ok(None);
+        }
+        let holder = me.id();
+        let turn = || Turn {
+            turnstile: self,
+            holder,
+        };
+        if turns.free > 0 && turns.waiting.is_empty() {
+            turns.free -= 1;
+            turns.holders.push(holder);
+            return Ok(Some(turn()));
+        }
+        let waiter = Arc::new(Waiter {
+            thread: me,
+            given: AtomicBool::new(false),
+        });
+        turns.waiting.push_back(Arc::clone(&waiter));
+        drop(turns);
+        let deadline = Instant::now() + wait;
+        loop {
+            if waiter.given.load(Ordering::Acquire) {
+                return Ok(Some(turn()));
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                let mut turns = self.lock();
+                if waiter.given.load(Ordering::Acquire) {
+                    return Ok(Some(turn()));
+                }
+                turns.waiting.retain(|w| !Arc::ptr_eq(w, &waiter));
+                return Err(wait);
+            }
+            std::thread::park_timeout(left);
+        }
+    }
+}
+
+/// A turn held; dropping it (also when its work panicked) hands it to the next waiter.
+struct Turn<'a> {
+    turnstile: &'a Turnstile,
+    holder: ThreadId,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut turns = self.turnstile.lock();
+        if let Some(at) = turns.holders.iter().position(|h| *h == self.holder) {
+            turns.holders.swap_remove(at);
+        }
+        match turns.waiting.pop_front() {
+            Some(next) => {
+                turns.holders.push(next.thread.id());
+                next.given.store(true, Ordering::Release);
+                next.thread.unpark();
+            }
+            None => turns.free += 1,
+        }
+    }
 }
 
 /// How long a request waits for a database connection by default before it is answered that the
@@ -441,7 +564,10 @@ impl Store {
         }
         let size = match url {
             DatabaseUrl::Sqlite(_) => 8,
-            DatabaseUrl::Postgres(_) => 16,
+            DatabaseUrl::Postgres(_) => std::env::var("PCMH_X_POOL")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(16), // XXX-BENCH
         };
         // Connections are opened as needed, not all at start: a command-line run needs one, and
         // many servers share one PostgreSQL's connection limit.
@@ -450,10 +576,17 @@ impl Store {
             .min_idle(Some(1))
             .connection_timeout(connect_timeout)
             // A connection the database dropped (a restart) fails this check and is replaced.
-            .test_on_check_out(true)
+            .test_on_check_out(std::env::var("PCMH_X_TEST").as_deref() != Ok("0")) // XXX-BENCH
             .build(ConnectionManager { url: url.clone() })
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        Ok(Store { pool, url })
+        let connections = Arc::new(Turnstile::new(pool.max_size() as usize));
+        let writers = matches!(url, DatabaseUrl::Sqlite(_)).then(|| Arc::new(Turnstile::new(1)));
+        Ok(Store {
+            pool,
+            url,
+            connections,
+            writers,
+        })
     }
 
     /// The default database: a SQLite file in the data folder.
@@ -471,6 +604,7 @@ impl Store {
     /// Servers that start together on one database take turns: the pending migrations are read
     /// and applied under a lock (SQLite's write lock, a PostgreSQL advisory lock), so each runs once.
     pub fn migrate(&self) -> StoreResult<usize> {
+        let _turn = self.writer_turn()?;
         let mut conn = self.conn()?;
         let applied = match &mut *conn {
             Connection::Sqlite(c) => c.immediate_transaction(|c| {
@@ -553,9 +687,18 @@ impl Store {
         Ok(self.pool.get()?)
     }
 
-    /// Runs `work` on a pooled connection.
+    /// Runs `work` on a pooled connection, had in turn (first come, first served).
     pub fn read<T>(&self, work: impl FnOnce(&mut Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let _turn = self.connection_turn()?;
         work(&mut *self.conn()?)
+    }
+
+    /// This thread's turn at a pooled connection, waiting as long as the pool would.
+    fn connection_turn(&self) -> StoreResult<Option<Turn<'_>>> {
+        let wait = self.pool.connection_timeout();
+        self.connections.enter(wait).map_err(|waited| {
+            StoreError::Unavailable(format!("no database connection was free within {} s", waited.as_secs()))
+        })
     }
 
     /// Runs `first` and `second` on one snapshot of the database and returns both results.
@@ -572,6 +715,7 @@ impl Store {
     where
         B: Send,
     {
+        let _turn = self.connection_turn()?;
         let mut lead = self.conn()?;
         if let Connection::Sqlite(_) = &*lead {
             return lead.snapshot(|c| Ok((first(c)?, second(c)?)));
@@ -615,8 +759,32 @@ impl Store {
     }
 
     /// Runs `work` in one transaction on a pooled connection.
+    ///
+    /// On SQLite the process's writes take turns, first come first served, each waiting without a
+    /// connection; a write inside another write on the same thread is refused rather than left
+    /// waiting for itself.
     pub fn write<T>(&self, work: impl FnOnce(&mut Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let _writing = self.writer_turn()?;
+        let _turn = self.connection_turn()?;
         self.conn()?.transaction(work)
+    }
+
+    /// This thread's turn to write on SQLite, taken before a connection; none on PostgreSQL.
+    fn writer_turn(&self) -> StoreResult<Option<Turn<'_>>> {
+        let Some(writers) = self.writers.as_deref() else {
+            return Ok(None);
+        };
+        match writers.enter(WRITE_WAIT) {
+            Ok(Some(turn)) => Ok(Some(turn)),
+            // It would wait for itself until SQLite's busy timeout.
+            Ok(None) => Err(StoreError::Internal(
+                "a write transaction began inside another one on the same thread".into(),
+            )),
+            Err(waited) => Err(StoreError::Unavailable(format!(
+                "other writes kept the database busy for {} s",
+                waited.as_secs()
+            ))),
+        }
     }
 
     /// Runs `work` in one transaction and appends its audit event in that same transaction:

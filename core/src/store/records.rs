@@ -232,3 +232,85 @@ fn group(organization: crate::records::Organization, tables: Tables) -> Organiza
         combined,
     }
 }
+
+/// Rows of `rows` grouped in the order of `practices` (each practice's rows in the order loaded),
+/// rows of other practices left out: the order [`group`] gives the combined records.
+fn in_practice_order<T>(practices: &[Practice], rows: Vec<T>, of: impl Fn(&T) -> PracticeId) -> Vec<T> {
+    let index: HashMap<PracticeId, usize> = practices.iter().enumerate().map(|(n, p)| (p.id, n)).collect();
+    let mut keyed: Vec<(usize, T)> = rows
+        .into_iter()
+        .filter_map(|row| index.get(&of(&row)).map(|&n| (n, row)))
+        .collect();
+    keyed.sort_by_key(|(n, _)| *n);
+    keyed.into_iter().map(|(_, row)| row).collect()
+}
+
+/// The PO, its practices, and the combined records the PO-level criteria read (today's corrected
+/// ones): every practice's staff and attestations and the kinds `read` names, in the order
+/// [`organization`] gives its combined records, the other kinds left empty. Call it inside
+/// [`Connection::snapshot`].
+pub fn organization_combined(
+    conn: &mut Connection,
+    id: OrganizationId,
+    read: crate::rules::kept::RecordsRead,
+) -> StoreResult<(crate::records::Organization, Vec<Practice>, Records)> {
+    let known = Known::of(crate::records::Basis::corrected());
+    let organization = organizations::get(conn, id)?;
+    let practices = practices::all_of_organization(conn, id)?;
+    let staff = in_practice_order(&practices, staff::all_of_organization(conn, id, known)?, |s| {
+        s.practice_id
+    });
+    let trainings = if read.trainings {
+        in_practice_order(
+            &practices,
+            trainings::all_of_organization(conn, id, known)?,
+            |(p, _)| *p,
+        )
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect()
+    } else {
+        Vec::new()
+    };
+    let meetings = if read.meetings {
+        in_practice_order(&practices, meetings::all_of_organization(conn, id, known)?, |m| {
+            m.practice_id
+        })
+    } else {
+        Vec::new()
+    };
+    let care_plans = if read.care_plans {
+        in_practice_order(&practices, care_plans::all_of_organization(conn, id, known)?, |p| {
+            p.practice_id
+        })
+    } else {
+        Vec::new()
+    };
+    let surveys = if read.surveys {
+        in_practice_order(&practices, surveys::all_of_organization(conn, id, known)?, |s| {
+            s.practice_id
+        })
+    } else {
+        Vec::new()
+    };
+    let combined = Records {
+        attestations: attestations::all_of_organization(conn, id)?,
+        documents: if read.documents {
+            documents::all_of_organization(conn, id, known)?
+        } else {
+            Vec::new()
+        },
+        reports: if read.reports {
+            reports::all_of_organization(conn, id, known)?
+        } else {
+            Vec::new()
+        },
+        practices: practices.clone(),
+        staff,
+        trainings,
+        meetings,
+        care_plans,
+        surveys,
+    };
+    Ok((organization, practices, combined))
+}

@@ -8,6 +8,7 @@ diesel::table! {
         id -> BigInt,
         name -> Text,
         recorded_at -> Timestamp,
+        records_revision -> BigInt,
     }
 }
 
@@ -22,6 +23,7 @@ diesel::table! {
         recorded_at -> Timestamp,
         joined_on -> Nullable<Date>,
         time_zone -> Text,
+        records_revision -> BigInt,
     }
 }
 
@@ -268,7 +270,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    audit_events (seq) {
+    audit_events (chain, seq) {
         seq -> BigInt,
         occurred_at -> Timestamp,
         token_id -> Nullable<BigInt>,
@@ -281,12 +283,13 @@ diesel::table! {
         prev_hash -> Text,
         hash -> Text,
         user_id -> Nullable<BigInt>,
+        chain -> BigInt,
     }
 }
 
 diesel::table! {
-    audit_chain_head (id) {
-        id -> Integer,
+    audit_chain_head (chain) {
+        chain -> BigInt,
         seq -> BigInt,
         hash -> Text,
     }
@@ -353,6 +356,33 @@ diesel::joinable!(periodic_reports -> organizations (organization_id));
 diesel::joinable!(periodic_reports -> practices (practice_id));
 diesel::joinable!(periodic_reports -> documents (document_id));
 
+diesel::table! {
+    kept_practice_evaluations (practice_id, day) {
+        practice_id -> BigInt,
+        day -> Date,
+        records_revision -> BigInt,
+        fingerprint -> Text,
+        catalog_version -> Text,
+        cells -> Text,
+        due -> Text,
+        computed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    kept_organization_evaluations (organization_id, day) {
+        organization_id -> BigInt,
+        day -> Date,
+        records_revision -> BigInt,
+        fingerprint -> Text,
+        evaluation -> Text,
+        computed_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(kept_practice_evaluations -> practices (practice_id));
+diesel::joinable!(kept_organization_evaluations -> organizations (organization_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     practices,
@@ -374,4 +404,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
     sign_in_failures,
+    kept_practice_evaluations,
+    kept_organization_evaluations,
 );
