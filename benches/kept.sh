@@ -60,17 +60,35 @@ start_server() { # every [log level]
   done
   echo "the server did not start:" >&2; cat "$out/server.log" >&2; exit 1
 }
-# Waits until the worker has logged a pass (beyond the count given) and then none for 8 s.
-wait_quiet() { # [passes already logged]
-  local last=${1:-0} passes quiet_until=0 give_up=$(($(date +%s) + 900))
-  while [ "$(date +%s)" -lt "$give_up" ]; do
-    passes=$(grep -c 'kept evaluations refreshed' "$out/server.log" || true)
-    if [ "$passes" -gt "${1:-0}" ] && [ "$passes" = "$last" ] && [ "$(date +%s)" -ge "$quiet_until" ]; then break; fi
-    if [ "$passes" != "$last" ]; then last=$passes; quiet_until=$(($(date +%s) + 8)); fi
-    sleep 0.5
-  done
+sql() { # a query on the database, unaligned output
+  if [ -n "${PCMH_DATABASE_URL:-}" ]; then psql -Atq "$PCMH_DATABASE_URL" -c "$1"
+  else sqlite3 "$PCMH_DATA_DIR/pcmh.sqlite3" "$1"; fi
 }
-passes() { grep -c 'kept evaluations refreshed' "$out/server.log" || true; }
+# How many (practice, day) and (PO, day) pairs of the days kept so far have no current kept
+# evaluation, and how many days are kept ("-1" while fewer than 13: the worker keeps today and
+# the last 12 month ends).
+missing_kept() {
+  sql "SELECT CASE WHEN (SELECT count(DISTINCT day) FROM kept_practice_evaluations) < 13 THEN -1 ELSE
+    (SELECT count(*) FROM practices p CROSS JOIN (SELECT DISTINCT day FROM kept_practice_evaluations) d
+      WHERE NOT EXISTS (SELECT 1 FROM kept_practice_evaluations k WHERE k.practice_id = p.id
+        AND k.day = d.day AND k.records_revision = p.records_revision))
+    + (SELECT count(*) FROM organizations o CROSS JOIN (SELECT DISTINCT day FROM kept_practice_evaluations) d
+      WHERE NOT EXISTS (SELECT 1 FROM kept_organization_evaluations k WHERE k.organization_id = o.id
+        AND k.day = d.day AND k.records_revision = o.records_revision)) END"
+}
+# Waits until every kept day of every practice and PO is current again; prints the seconds waited.
+wait_current() {
+  local t0 now
+  t0=$(date +%s.%N)
+  until [ "$(missing_kept)" = 0 ]; do
+    sleep 0.5
+    now=$(date +%s)
+    [ $((now - ${t0%.*})) -lt 1200 ] || { echo "still not current after 20 minutes" >&2; exit 1; }
+  done
+  echo "$t0 $(date +%s.%N)" | awk '{ printf "%.1f s", $2 - $1 }'
+}
+ticks=$(getconf CLK_TCK)
+cpu() { awk -v hz="$ticks" '{ printf "%d\n", ($14 + $15) * 1000 / hz }' "/proc/$server/stat"; }
 stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; server=; }
 trap '[ -z "$server" ] || kill "$server"' EXIT
 
@@ -87,64 +105,75 @@ once() { # url -> "ms bytes", fails unless 200
   [ "$code" = 200 ] || { echo "HTTP $code for $1: $(head -c 300 "$out/answer")" >&2; exit 1; }
   awk -v s="$seconds" -v b="$bytes" 'BEGIN { printf "%.1f %d\n", s * 1000, b }'
 }
-series() { # label url
+series() { # label url: one warm-up, then RUNS requests; wall time and the server's CPU time
   once "$2" >/dev/null
-  local bytes
+  local bytes c0 times
   bytes=$(wc -c <"$out/answer")
-  echo "$1: $(for _ in $(seq 1 "$runs"); do once "$2" | cut -d' ' -f1; done | stats) ms, $bytes bytes"
+  c0=$(cpu)
+  times=$(for _ in $(seq 1 "$runs"); do once "$2" | cut -d' ' -f1; done | stats)
+  echo "$1: $times ms, $bytes bytes; server CPU $(( ($(cpu) - c0) / runs )) ms a request"
+}
+after() { # label url: one request, its wall and server CPU time, the memory after
+  local c0 ms bytes
+  c0=$(cpu)
+  read -r ms bytes < <(once "$2")
+  echo "$1: $ms ms (server CPU $(( $(cpu) - c0 )) ms), $bytes bytes; $(memory)"
 }
 matrix="$api/organizations/$org/compliance"
 
-echo "== 1. cold matrix, worker off ($(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg))"
+load() { echo "load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%TZ)"; }
+
+echo "== 1. cold matrix, worker off ($(load))"
 reset_kept
 start_server 0
 echo "idle: $(memory)"
-read -r ms bytes < <(once "$matrix")
-echo "first matrix (every practice computed): $ms ms, $bytes bytes; $(memory)"
-read -r ms bytes < <(once "$matrix")
-echo "second matrix (kept): $ms ms; $(memory)"
+after "first matrix (every practice and the PO-level criteria computed)" "$matrix"
+after "second matrix (kept)" "$matrix"
 stop_server
 
-echo "== 2. worker catch-up after generation, no requests ($(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "== 2. worker catch-up after generation, no requests ($(load))"
 reset_kept
-started=$(date +%s.%N)
 start_server 2 debug
-wait_quiet
-done_at=$(grep 'kept evaluations refreshed' "$out/server.log" | tail -1 | cut -d' ' -f1)
-echo "catch-up: $(echo "$started $(date -d "$done_at" +%s.%N)" | awk '{ printf "%.1f s", $2 - $1 }') from start to the last of $(passes) passes; $(memory)"
-grep 'kept evaluations refreshed' "$out/server.log" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(practices|organizations|forgotten)=/) s[$i ~ /^p/ ? "p" : $i ~ /^o/ ? "o" : "f"] += substr($i, index($i, "=") + 1) }
-  END { printf "  kept: %d practice evaluations, %d PO-level, %d forgotten\n", s["p"], s["o"], s["f"] }'
-read -r ms bytes < <(once "$matrix")
-echo "first matrix after the catch-up: $ms ms"
+c0=$(cpu)
+echo "every kept day current after $(wait_current) (from the server's start + ~0.3 s); server CPU $(( ($(cpu) - c0) / 1000 )) s; $(memory)"
+grep 'kept evaluations refreshed' "$out/server.log" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(practices|organizations)=/) s[substr($i, 1, 1)] += substr($i, index($i, "=") + 1) }
+  END { printf "  %d passes: %d practice evaluations and %d PO-level ones kept\n", NR, s["p"], s["o"] }'
+c0=$(cpu); sleep 10
+echo "worker with nothing to do: server CPU $(( ($(cpu) - c0) / 10 )) ms a second"
 stop_server
 
-echo "== 3. warm server, worker on ($(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "== 3. warm server, worker on ($(load))"
 start_server 2 debug
-sleep 3
+wait_current >/dev/null
+sleep 2
 echo "idle: $(memory)"
 idle_rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$server/status")
 "$here/load.sh" "$addr" "$token" "$org" "$practice" "$runs" 0
+series "PO matrix" "$matrix"
 series "trend, 12 months" "$api/organizations/$org/compliance/trend"
 series "due within=60" "$api/organizations/$org/due?within=60"
-echo "after one client: $(memory)"
+echo "after one client ($(load)): $(memory)"
 
 config="$out/parallel.curl"
 for i in $(seq 1 200); do
+  [ "$i" = 1 ] || echo next
   echo "url = \"$matrix\""; echo "header = \"$auth\""; echo 'output = "/dev/null"'
-  echo 'write-out = "%{http_code} %{time_total}\n"'; echo next
+  echo 'write-out = "%{http_code} %{time_total}\n"'
 done >"$config"
 (while kill -0 "$server" 2>/dev/null; do awk '/^VmRSS/ { print $2 }' "/proc/$server/status"; sleep 0.2; done) >"$out/rss" &
 sampler=$!
+c0=$(cpu)
 t0=$(date +%s.%N)
 : >"$out/times"
 while [ "$(echo "$t0 $(date +%s.%N) $seconds" | awk '{ print ($2 - $1 < $3) }')" = 1 ]; do
-  curl -sS -Z --parallel-max 8 -K "$config" >>"$out/times"
+  curl -sS --no-progress-meter -Z --parallel-max 8 -K "$config" >>"$out/times" || true
 done
 t1=$(date +%s.%N)
+c1=$(cpu)
 kill "$sampler"
 bad=$(grep -vc '^200 ' "$out/times" || true)
 n=$(wc -l <"$out/times")
-echo "8 clients, PO matrix, $(echo "$t0 $t1" | awk '{ printf "%.1f s", $2 - $1 }'): $(echo "$n $t0 $t1" | awk '{ printf "%.1f req/s", $1 / ($3 - $2) }'), $(awk '{ printf "%.3f\n", $2 * 1000 }' "$out/times" | stats) ms, non-200: $bad"
+echo "8 clients, PO matrix, $(echo "$t0 $t1" | awk '{ printf "%.1f s", $2 - $1 }') ($(load)): $(echo "$n $t0 $t1" | awk '{ printf "%.1f req/s", $1 / ($3 - $2) }'), $(awk '{ printf "%.3f\n", $2 * 1000 }' "$out/times" | stats) ms, non-200: $bad; server CPU $(( (c1 - c0) / n )) ms a request"
 echo "  during: highest VmRSS $(sort -n "$out/rss" | tail -1 | awk '{ printf "%.1f MB", $1 / 1024 }'); $(memory)"
 sleep 5
 echo "  5 s after: $(memory)(idle was $(awk -v k="$idle_rss" 'BEGIN { printf "%.1f MB", k / 1024 }'))"
@@ -152,28 +181,46 @@ echo "  5 s after: $(memory)(idle was $(awk -v k="$idle_rss" 'BEGIN { printf "%.
 staff=$(curl -fsS -H "$auth" "$api/practices/$practice/staff?limit=500" | python3 -c '
 import json, sys
 print(next(s["id"] for s in json.load(sys.stdin)["items"] if not s.get("ended_on")))')
-for i in 1 2 3 4 5; do
+write_training() {
+  local code
   code=$(curl -sS -o "$out/answer" -w '%{http_code}' -H "$auth" -H 'Content-Type: application/json' \
     -d "{\"staff_id\":$staff,\"topic\":\"pcmh_n_model\",\"completed_on\":\"$today\",\"hours\":1.5}" "$api/practices/$practice/trainings")
   [ "$code" = 201 ] || { echo "training write: HTTP $code $(head -c 300 "$out/answer")" >&2; exit 1; }
-  read -r ms bytes < <(once "$matrix")
-  echo "matrix right after a training record in practice $practice ($i): $ms ms; $(memory)"
-  sleep 4
-done
+}
 month_start=$(date -u +%Y-%m-01)
 month_end=$(date -u -d "$month_start +1 month -1 day" +%F)
-for i in 1 2 3; do
-  before=$(passes)
+write_report() {
+  local code
   code=$(curl -sS -o "$out/answer" -w '%{http_code}' -H "$auth" -H 'Content-Type: application/json' \
     -d "{\"report_type\":\"member_list\",\"period_start\":\"$month_start\",\"period_end\":\"$month_end\"}" "$api/organizations/$org/reports")
   [ "$code" = 201 ] || { echo "PO report write: HTTP $code $(head -c 300 "$out/answer")" >&2; exit 1; }
-  read -r ms bytes < <(once "$matrix")
-  echo "matrix right after a PO member-list report ($i): $ms ms; $(memory)"
-  t=$(date +%s.%N); wait_quiet "$before"
-  echo "  the worker made the other days current again in $(echo "$t $(date +%s.%N)" | awk '{ printf "%.0f s", $2 - $1 - 8 }'); $(memory)"
+}
+for i in 1 2 3; do
+  write_training
+  after "matrix right after a training record in practice $practice ($i, $(load))" "$matrix"
+  echo "  every kept day current again after $(wait_current); $(memory)"
+done
+for i in 1 2; do
+  write_report
+  after "matrix right after a PO member-list report ($i, $(load))" "$matrix"
+  echo "  every kept day current again after $(wait_current); $(memory)"
 done
 for i in 1 2 3; do
-  read -r ms bytes < <(once "$matrix?as_known_on=$today")
-  echo "matrix ?as_known_on=$today ($i): $ms ms, $bytes bytes; $(memory)"
+  after "matrix ?as_known_on=$today ($i, $(load))" "$matrix?as_known_on=$today"
 done
 stop_server
+
+echo "== 4. the same writes with the worker off: what the read computes ($(load))"
+start_server 0
+sleep 1
+echo "idle: $(memory)"
+for i in 1 2 3; do
+  write_training
+  after "matrix right after a training record in practice $practice ($i)" "$matrix"
+  after "  the next matrix" "$matrix"
+done
+write_report
+after "matrix right after a PO member-list report" "$matrix"
+after "  the next matrix" "$matrix"
+stop_server
+echo "== done ($(load))"

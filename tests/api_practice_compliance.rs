@@ -13,6 +13,7 @@ both_backends! {
     what_falls_due_is_bucketed_by_30_60_90_days => what_falls_due_is_bucketed_by_30_60_90_days;
     an_upgrade_switches_the_version_and_kept_attestations_carry_over => an_upgrade_switches_the_version_and_kept_attestations_carry_over;
     bad_upgrades_are_refused_and_write_nothing => bad_upgrades_are_refused_and_write_nothing;
+    a_view_read_again_after_a_write_shows_the_write => a_view_read_again_after_a_write_shows_the_write;
 }
 
 const AS_OF: &str = "2026-11-24";
@@ -269,4 +270,43 @@ fn bad_upgrades_are_refused_and_write_nothing(backend: Backend) {
         assert!(response.text().contains(version), "{}", response.text());
     }
     assert_eq!(upgrade_events(&server, practice).len(), 1);
+}
+
+/// The server keeps a practice's view between requests while its records are unchanged: every
+/// kind of write that changes them shows in the next read, the practice's own and the PO's.
+fn a_view_read_again_after_a_write_shows_the_write(backend: Backend) {
+    let server = Server::start(backend);
+    let (_, practice) = practice(&server, "Birch Lane");
+    let first = compliance(&server, practice);
+    assert_eq!(compliance(&server, practice), first, "read twice, unchanged");
+    assert_eq!(criterion(&first, "4.3")["attestation"], Value::Null);
+
+    // The practice's own attestation.
+    let id = attest(&server, practice, "4.3", "not_in_place", "2026-06-01");
+    let attested = compliance(&server, practice);
+    assert_eq!(criterion(&attested, "4.3")["attestation"]["id"], id);
+
+    // Its correction, superseding it: the next read shows the correction.
+    let corrected = server.create(
+        &format!("/api/v1/practices/{practice}/attestations"),
+        &json!({
+            "criterion": "4.3",
+            "status": "partially_in_place",
+            "effective_on": "2026-06-01",
+            "signer": "Dana Reyes",
+            "signer_role": "Office manager",
+            "statement": "Corrected after the review.",
+            "supersedes": id,
+        }),
+    );
+    let view = compliance(&server, practice);
+    assert_eq!(criterion(&view, "4.3")["attestation"]["id"], corrected["id"]);
+
+    // A catalog upgrade changes the practice record the view carries.
+    let moved = server.post(
+        &format!("/api/v1/practices/{practice}/catalog-upgrade"),
+        &json!({"to_version": "1.1.0"}),
+    );
+    assert_eq!(moved.status, 200, "{}", moved.text());
+    assert_eq!(compliance(&server, practice)["catalog_version"], "1.1.0");
 }

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{organization_with_practice, repo_root, try_http, Backend, Response, Server};
+use common::{organization_with_practice, pcmh_on, repo_root, try_http, try_http_with, Backend, Response, Server};
 use serde_json::{json, Value};
 
 both_backends! {
@@ -26,6 +26,7 @@ both_backends! {
     an_event_moved_to_another_chain_is_found => an_event_moved_to_another_chain_is_found;
     a_truncated_or_deleted_head_is_found => a_truncated_or_deleted_head_is_found;
     a_head_without_its_events_is_found => a_head_without_its_events_is_found;
+    the_admin_page_verifies_each_chain => the_admin_page_verifies_each_chain;
     two_servers_on_one_database_keep_gapless_chains => two_servers_on_one_database_keep_gapless_chains;
     the_trail_is_filtered_and_scoped_to_the_caller => the_trail_is_filtered_and_scoped_to_the_caller;
     the_log_carries_no_bodies_patient_references_or_tokens => the_log_carries_no_bodies_patient_references_or_tokens;
@@ -944,6 +945,94 @@ fn a_head_without_its_events_is_found(backend: Backend) {
         po,
         1,
         "the chain ends at event 0 but 5 events were written: the last ones were deleted",
+    );
+}
+
+/// An admin signed in to the web pages (invited on the command line): the session cookie.
+fn admin_session(server: &Server) -> String {
+    let link = pcmh_on(
+        server,
+        &[
+            "user",
+            "invite",
+            "--email",
+            "chains@example.test",
+            "--role",
+            "admin",
+            "--public-url",
+            "http://example.test",
+        ],
+    );
+    let path = link
+        .strip_prefix("http://example.test")
+        .expect("the link names the public URL");
+    let password = "a long enough passphrase 7";
+    let body = format!(
+        "password={}&password_confirm={}",
+        password.replace(' ', "+"),
+        password.replace(' ', "+")
+    );
+    let response = try_http_with(
+        &server.address,
+        "POST",
+        path,
+        &[],
+        Some("application/x-www-form-urlencoded"),
+        body.as_bytes(),
+    )
+    .expect("the invitation is accepted");
+    assert_eq!(response.status, 303, "{}", response.text());
+    response
+        .headers
+        .iter()
+        .find_map(|(name, value)| {
+            let value = value.strip_prefix("pcmh_session=")?;
+            name.eq_ignore_ascii_case("set-cookie")
+                .then(|| value.split(';').next().unwrap_or_default().to_owned())
+        })
+        .expect("a session cookie")
+}
+
+/// The audit trail page's check lists each chain with what it found and its head; a broken
+/// chain is named with its first event that does not fit.
+fn the_admin_page_verifies_each_chain(backend: Backend) {
+    let (server, po) = six_events(backend);
+    let session = admin_session(&server);
+    let page = |path: &str| {
+        let cookie = format!("pcmh_session={session}");
+        let response = try_http_with(&server.address, "GET", path, &[("Cookie", &cookie)], None, b"")
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        assert_eq!(response.status, 200, "{}", response.text());
+        response.text()
+    };
+    let verified = page("/audit/verify");
+    assert!(
+        verified.contains("The trail is intact: 8 events in 2 chains"),
+        "{verified}"
+    );
+    assert!(verified.contains(&format!("id=\"chain-{po}\"")), "{verified}");
+    assert!(verified.contains(&format!("chain {po} (PO {po})")), "{verified}");
+    let head = event_column(&server, po, 5, "hash");
+    assert!(verified.contains(&head), "the PO chain's head hash is shown");
+    let listed = page("/audit?order=chain");
+    assert!(
+        listed.contains(&format!("PO {po} #5")),
+        "events are named by chain and place"
+    );
+    assert!(listed.contains("Server #1"), "{listed}");
+
+    tamper(
+        &server,
+        &format!("DELETE FROM audit_events WHERE chain = {po} AND seq = 2"),
+    );
+    let broken = page("/audit/verify");
+    assert!(
+        broken.contains("The trail is broken: 1 of 2 chains do not verify."),
+        "{broken}"
+    );
+    assert!(
+        broken.contains("Broken at event 2: event 2 is missing (the next one is 3)."),
+        "{broken}"
     );
 }
 

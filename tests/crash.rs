@@ -1,6 +1,8 @@
 //! A record acknowledged with 2xx survives a crash: the server is killed with SIGKILL while
 //! clients write, restarted on the same database, and every acknowledged record is there,
-//! once, and nothing half-written is.
+//! once, and nothing half-written is. The kept evaluations the PO's matrix was read from while
+//! the writers wrote are never wrong after the crash: the kept matrix equals the one computed
+//! from the records.
 
 mod common;
 
@@ -19,7 +21,7 @@ const WRITERS: usize = 4;
 
 fn acknowledged_writes_survive_a_kill(backend: Backend) {
     let mut server = Server::start(backend);
-    let (_, practice) = organization_with_practice(&server, "Crash Test Family Practice");
+    let (po, practice) = organization_with_practice(&server, "Crash Test Family Practice");
     let path = format!("/api/v1/practices/{practice}/staff");
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
     let stop = Arc::new(AtomicBool::new(false));
@@ -52,6 +54,18 @@ fn acknowledged_writes_survive_a_kill(backend: Backend) {
             })
         })
         .collect();
+    // A reader keeps the PO's matrix (and so its kept evaluations) being read and written.
+    let reader = {
+        let (address, token, stop) = (server.address.clone(), server.admin_token.clone(), stop.clone());
+        let matrix = format!("/api/v1/organizations/{po}/compliance");
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                if try_http(&address, Some(&token), "GET", &matrix, None, b"").is_err() {
+                    break;
+                }
+            }
+        })
+    };
 
     // Let the writers get going, then pull the plug while they are mid-flight.
     let started = Instant::now();
@@ -63,6 +77,7 @@ fn acknowledged_writes_survive_a_kill(backend: Backend) {
     for writer in writers {
         writer.join().expect("a writer thread");
     }
+    reader.join().expect("the reader thread");
     let acknowledged = acknowledged.lock().unwrap().clone();
     assert!(
         acknowledged.len() >= 40,
@@ -100,4 +115,19 @@ fn acknowledged_writes_survive_a_kill(backend: Backend) {
         stored.len() <= acknowledged.len() + WRITERS,
         "at most one write per writer was in flight"
     );
+
+    // The matrix read from kept evaluations is the one computed from every record (records known
+    // by the end of today are all of them); only the `basis` says which it is.
+    let today = chrono::Utc::now().date_naive();
+    let without_basis = |mut view: Value| {
+        view.as_object_mut().expect("a matrix").remove("basis");
+        view
+    };
+    let kept = server.get(&format!("/api/v1/organizations/{po}/compliance?as_of={today}"));
+    assert_eq!(kept.status, 200, "{}", kept.text());
+    let computed = server.get(&format!(
+        "/api/v1/organizations/{po}/compliance?as_of={today}&as_known_on={today}"
+    ));
+    assert_eq!(computed.status, 200, "{}", computed.text());
+    assert_eq!(without_basis(kept.json()), without_basis(computed.json()));
 }

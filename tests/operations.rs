@@ -339,6 +339,9 @@ fn metrics_are_served_apart_and_count_what_happened(backend: Backend) {
         .expect("a total");
     expect("pcmh_audit_chain_length".into(), events);
     assert!(events >= 4.0, "a token, a PO, a practice, a failed sign-in: {events}");
+    let current = sample(&text, "pcmh_kept_evaluations{state=\"current\"}").expect("kept evaluations");
+    let stale = sample(&text, "pcmh_kept_evaluations{state=\"stale\"}").expect("stale kept evaluations");
+    assert!(current >= 0.0 && stale >= 0.0, "{text}");
 
     // The API's address has no metrics, and the metrics' address nothing else.
     assert_eq!(server.get("/metrics").status, 404);

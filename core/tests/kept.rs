@@ -151,18 +151,19 @@ fn differences(path: &str, fresh: &Value, kept: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// Panics naming `label` and the differing paths unless `fresh` and `kept` are the same JSON.
-fn same<T: serde::Serialize, U: serde::Serialize>(label: &str, what: &str, fresh: &T, kept: &U) {
+/// Names `label` and the differing paths unless `fresh` and `kept` are the same JSON.
+fn same<T: serde::Serialize, U: serde::Serialize>(label: &str, what: &str, fresh: &T, kept: &U) -> Result<(), String> {
     let fresh = serde_json::to_value(fresh).expect("JSON");
     let kept = serde_json::to_value(kept).expect("JSON");
-    if fresh != kept {
-        let mut out = Vec::new();
-        differences("$", &fresh, &kept, &mut out);
-        panic!(
-            "{label}: the kept {what} differs from the fresh one:\n  {}",
-            out.join("\n  ")
-        );
+    if fresh == kept {
+        return Ok(());
     }
+    let mut out = Vec::new();
+    differences("$", &fresh, &kept, &mut out);
+    Err(format!(
+        "{label}: the kept {what} differs from the fresh one:\n  {}",
+        out.join("\n  ")
+    ))
 }
 
 /// Whether a refused write is one of the refusals a user can cause (never a fault).
@@ -941,6 +942,35 @@ impl<'s> World<'s> {
         }
     }
 
+    /// A practice joining a PO (on either catalog version; sometimes after some month ends).
+    fn add_practice(&mut self) -> StoreResult<String> {
+        let index = usize::from(self.random.chance(30));
+        let organization = self.pos[index].id;
+        let version = if self.random.chance(50) { "1.0.0" } else { "1.1.0" };
+        let joined_on = self.random.chance(50).then(|| before(self.day, self.random.below(60)));
+        let serial = self.next_serial();
+        let practice = po_admin::create_practice(
+            self.store,
+            self.catalogs,
+            &self.on_organization(organization),
+            organization,
+            &NewPractice {
+                name: format!("Practice {serial}"),
+                initial_focus_population: Some("children with persistent asthma".into()),
+                catalog_version: Some(version.into()),
+                joined_on,
+                time_zone: Some((*self.random.pick(&ZONES).expect("a zone")).into()),
+            },
+        )?;
+        self.pos[index].practices.push(practice.id);
+        let started_on = self.back_dated(300);
+        self.hire(practice.id, Role::Physician, started_on, None)?;
+        Ok(format!(
+            "practice {} joins PO {organization} on {version}, joined_on {joined_on:?}, with one physician",
+            practice.id
+        ))
+    }
+
     fn update_practice(&mut self) -> StoreResult<String> {
         let practice = self.some_practice();
         let mut form = PracticeUpdate {
@@ -998,61 +1028,40 @@ impl<'s> World<'s> {
             64..=67 => describe(self.upload_document()),
             68..=74 => describe(self.void_something()),
             75..=78 => describe(self.upgrade()),
-            79..=82 => describe(self.update_practice()),
+            79..=81 => describe(self.update_practice()),
+            82 => describe(self.add_practice()),
             83..=93 => self.days_pass(),
             _ => describe(self.refresh()),
         }
     }
 
-    /// Every PO's matrix (today and at the last month end), due lists and trend, from kept
-    /// evaluations, against the same computed from the records.
+    /// Every PO's matrix (today and at the last month end), a due list and the trend (since the
+    /// last month end, or over a year), from kept evaluations, against the same computed from the
+    /// records; sometimes each kept view is read twice (the second reads what the first kept).
     fn check(&mut self, label: &str, long_trend: bool) {
+        if let Err(difference) = self.compare(label, long_trend) {
+            panic!("{difference}");
+        }
+    }
+
+    fn compare(&mut self, label: &str, long_trend: bool) -> Result<(), String> {
         let times = if self.random.chance(30) { 2 } else { 1 };
+        let within = *self.random.pick(&[30, 60, 366]).expect("a look-ahead");
+        let by_practice = self.random.chance(25);
         let (store, catalogs, today) = (self.store, self.catalogs, self.day);
+        let last_month_end = previous_month_end(today);
+        let from = if long_trend {
+            today.checked_sub_months(Months::new(12)).expect("a date")
+        } else {
+            last_month_end
+        };
         let (mut fresh_time, mut kept_time) = (Duration::ZERO, Duration::ZERO);
         for po in &self.pos {
             let label = format!("{label} [PO {}, today {today}]", po.id);
             let loaded = timed(&mut fresh_time, || {
                 records::organization(store, po.id).expect("the PO's records")
             });
-            for day in [today, previous_month_end(today)] {
-                let fresh = timed(&mut fresh_time, || {
-                    view::organization_compliance(catalogs, &loaded, day).expect("fresh compliance")
-                });
-                for _ in 0..times {
-                    let kept = timed(&mut kept_time, || {
-                        read(&label, "compliance", || {
-                            actions::kept::organization_compliance(store, catalogs, po.id, day)
-                        })
-                    });
-                    same(&label, &format!("compliance as of {day}"), &fresh, &kept);
-                }
-            }
-            let first = po.practices.first().copied();
-            for (within, practice) in [(30, None), (60, None), (366, None), (60, first)] {
-                let filter = DueFilter {
-                    criterion: None,
-                    practice,
-                };
-                let fresh = timed(&mut fresh_time, || {
-                    view::organization_due(catalogs, &loaded, today, within, &filter).expect("fresh due list")
-                });
-                for _ in 0..times {
-                    let kept = timed(&mut kept_time, || {
-                        read(&label, "due list", || {
-                            actions::kept::organization_due(store, catalogs, po.id, today, within, &filter)
-                        })
-                    });
-                    same(
-                        &label,
-                        &format!("due list within {within} days (practice {practice:?})"),
-                        &fresh,
-                        &kept,
-                    );
-                }
-            }
-            let months = if long_trend { 12 } else { 3 };
-            let from = today.checked_sub_months(Months::new(months)).expect("a date");
+            // The trend first: the matrix at the last month end then reads what it kept.
             let fresh = timed(&mut fresh_time, || {
                 view::organization_trend(catalogs, &loaded, from, today).expect("fresh trend")
             });
@@ -1062,12 +1071,48 @@ impl<'s> World<'s> {
                         actions::kept::organization_trend(store, catalogs, po.id, from, today)
                     })
                 });
-                assert_eq!(count, loaded.practices.len(), "{label}: the trend's practice count");
-                same(&label, &format!("trend from {from}"), &fresh, &kept);
+                if count != loaded.practices.len() {
+                    return Err(format!("{label}: the trend counts {count} practices"));
+                }
+                same(&label, &format!("trend from {from}"), &fresh, &kept)?;
+            }
+            for day in [today, last_month_end] {
+                let fresh = timed(&mut fresh_time, || {
+                    view::organization_compliance(catalogs, &loaded, day).expect("fresh compliance")
+                });
+                for _ in 0..times {
+                    let kept = timed(&mut kept_time, || {
+                        read(&label, "compliance", || {
+                            actions::kept::organization_compliance(store, catalogs, po.id, day)
+                        })
+                    });
+                    same(&label, &format!("compliance as of {day}"), &fresh, &kept)?;
+                }
+            }
+            let filter = DueFilter {
+                criterion: None,
+                practice: by_practice.then(|| po.practices[0]),
+            };
+            let fresh = timed(&mut fresh_time, || {
+                view::organization_due(catalogs, &loaded, today, within, &filter).expect("fresh due list")
+            });
+            for _ in 0..times {
+                let kept = timed(&mut kept_time, || {
+                    read(&label, "due list", || {
+                        actions::kept::organization_due(store, catalogs, po.id, today, within, &filter)
+                    })
+                });
+                same(
+                    &label,
+                    &format!("due list within {within} days ({filter:?})"),
+                    &fresh,
+                    &kept,
+                )?;
             }
         }
         self.timing[1] += fresh_time;
         self.timing[2] += kept_time;
+        Ok(())
     }
 }
 
@@ -1103,12 +1148,14 @@ fn random_writes_keep_evaluations_equal_to_fresh(backend: &str, store: &Store) {
         let mut world = World::new(store, &catalogs, dir.path(), seed);
         world.check(&format!("{backend} seed {seed} after setup"), true);
         for step in 1..=STEPS {
-            let done = timed(&mut world.timing[0], || world.step(step));
+            let writing = Instant::now();
+            let done = world.step(step);
+            world.timing[0] += writing.elapsed();
             if done.starts_with("refused") {
                 refusals += 1;
             }
             let label = format!("{backend} seed {seed} step {step} ({done})");
-            world.check(&label, step % 10 == 0);
+            world.check(&label, step % 8 == 0);
         }
         for (total, spent) in timing.iter_mut().zip(world.timing) {
             *total += spent;
@@ -1263,6 +1310,40 @@ fn rolled_back_writes_leave_kept_evaluations_current(backend: &str, store: &Stor
         "{label}: {description} made kept evaluations stale ({counted:?} current/stale before, {now:?} after)"
     );
     world.check(&format!("{label}: after {description}"), true);
+}
+
+/// The comparison can fail: an attestation written without an audit event (no action does
+/// that) marks nothing stale, so the kept matrix stays behind the records and the check names
+/// the difference.
+#[test]
+fn sqlite_a_write_that_marks_nothing_stale_is_caught() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let store = sqlite(dir.path());
+    let catalogs = catalogs();
+    let mut world = World::new(&store, &catalogs, dir.path(), 7);
+    world.check("warm", false);
+    let practice = world.pos[0].practices[0];
+    let catalog = world.catalog_of(practice);
+    let form = NewAttestation {
+        criterion: criterion("4.3"),
+        status: AttestedStatus::InPlace,
+        effective_on: world.day,
+        signer: "Olga Berg".into(),
+        signer_role: "practice manager".into(),
+        statement: "Written behind the actions' back.".into(),
+        evidence: Vec::new(),
+        supersedes: None,
+    };
+    store
+        .write(|c| pcmh_core::store::attestations::create_for_practice(c, practice, catalog, &form))
+        .expect("an attestation written without its audit event");
+    let message = world
+        .compare("unaudited", false)
+        .expect_err("the kept matrix no longer equals the fresh one");
+    assert!(
+        message.starts_with("unaudited [PO ") && message.contains("differs from the fresh one"),
+        "{message}"
+    );
 }
 
 struct TestDatabase {

@@ -133,9 +133,11 @@ fn postgres_reads_a_po_when_no_second_connection_is_free() {
         return;
     };
     let po = organization(&store, "Busy PO");
-    // Take all but one of the pool's 16 connections: the read gets its first connection and
+    // Take all but one of the pool's connections: the read gets its first connection and
     // must not wait for a second one that will not come.
-    let held: Vec<_> = (0..15).map(|_| store.conn().expect("a pooled connection")).collect();
+    let held: Vec<_> = (1..store.pool_state().max)
+        .map(|_| store.conn().expect("a pooled connection"))
+        .collect();
     let loaded = records::organization(&store, po).expect("read without a second connection");
     assert_eq!(loaded.practices.len(), 3);
     drop(held);

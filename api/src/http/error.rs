@@ -209,6 +209,8 @@ impl From<StoreError> for ApiError {
                 log_error("storage full", &detail);
                 ApiError::InsufficientStorage
             }
+            // Nobody waits for this answer any more; it is only logged with its status.
+            StoreError::Abandoned => ApiError::Busy { retry_after: 5 },
             other => {
                 log_error("storage failure", &other.to_string());
                 ApiError::Internal

@@ -57,6 +57,25 @@ impl HeavyViews {
     }
 }
 
+/// Gives up the computation of a request whose client went away: actix drops the request's
+/// future when its connection closes, and with it this watch, which sets the flag the
+/// computation checks between its steps.
+#[derive(Debug, Default)]
+pub struct Watch(pcmh_core::actions::Abandoned);
+
+impl Watch {
+    /// The flag to hand to the computation.
+    pub fn flag(&self) -> pcmh_core::actions::Abandoned {
+        self.0.clone()
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.0.abandon();
+    }
+}
+
 impl Default for HeavyViews {
     /// Two at once, waiting up to 10 seconds.
     fn default() -> Self {
@@ -75,5 +94,14 @@ mod tests {
         assert!(matches!(views.turn().await, Err(ApiError::Busy { retry_after: 5 })));
         drop(first);
         assert!(views.turn().await.is_ok(), "the turn came back");
+    }
+
+    #[test]
+    fn a_dropped_watch_gives_up_its_computation() {
+        let watch = Watch::default();
+        let flag = watch.flag();
+        assert!(flag.check().is_ok());
+        drop(watch);
+        assert!(matches!(flag.check(), Err(pcmh_core::store::StoreError::Abandoned)));
     }
 }

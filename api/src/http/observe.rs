@@ -189,6 +189,7 @@ pub struct Metrics {
     connections_max: IntGauge,
     database_up: IntGauge,
     audit_events: IntGauge,
+    kept: IntGaugeVec,
 }
 
 /// The process's metrics; `None` only if they could not be defined (then none are kept, and
@@ -259,6 +260,13 @@ impl Metrics {
             "pcmh_audit_chain_length",
             "Events in the audit chain (read from the database at each scrape)",
         )?;
+        let kept = IntGaugeVec::new(
+            Opts::new(
+                "pcmh_kept_evaluations",
+                "Kept evaluations of practices (one per practice and day), by state: current, or stale (records changed since, waiting to be recomputed)",
+            ),
+            &["state"],
+        )?;
         let build = IntGaugeVec::new(
             Opts::new("pcmh_build_info", "The server's version (always 1)"),
             &["version"],
@@ -271,6 +279,7 @@ impl Metrics {
         registry.register(Box::new(connections_max.clone()))?;
         registry.register(Box::new(database_up.clone()))?;
         registry.register(Box::new(audit_events.clone()))?;
+        registry.register(Box::new(kept.clone()))?;
         registry.register(Box::new(build.clone()))?;
         build.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
         // Every outcome is shown from the start, so a rate of failures has a series to start from.
@@ -287,6 +296,7 @@ impl Metrics {
             connections_max,
             database_up,
             audit_events,
+            kept,
         })
     }
 
@@ -302,7 +312,7 @@ impl Metrics {
         }
     }
 
-    /// The metrics in Prometheus' text format, with the pool and the audit chain read now.
+    /// The metrics in Prometheus' text format, with the pool, the audit chain and the kept evaluations read now.
     pub fn render(&self, state: &AppState) -> String {
         let pool = state.store.pool_state();
         self.connections
@@ -319,6 +329,14 @@ impl Metrics {
                 self.audit_events.set(length);
             }
             Err(_) => self.database_up.set(0),
+        }
+        let fingerprint = state.catalogs.fingerprint();
+        if let Ok((current, stale)) = state
+            .store
+            .read_within(SCRAPE_DATABASE_WAIT, |c| pcmh_core::store::kept::counts(c, fingerprint))
+        {
+            self.kept.with_label_values(&["current"]).set(current);
+            self.kept.with_label_values(&["stale"]).set(stale);
         }
         prometheus::TextEncoder::new()
             .encode_to_string(&self.registry.gather())

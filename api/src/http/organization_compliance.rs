@@ -64,6 +64,8 @@ async fn get_organization_compliance(
         .heavy_views
         .turn_if(organizations::computes_from_records(basis))
         .await?;
+    let watch = super::heavy::Watch::default();
+    let abandoned = watch.flag();
     let compliance = blocking(move || {
         let _turn = turn;
         Ok(organizations::organization_compliance_on(
@@ -72,9 +74,11 @@ async fn get_organization_compliance(
             id,
             as_of,
             basis,
+            &abandoned,
         )?)
     })
     .await?;
+    drop(watch);
     Ok(web::Json(compliance))
 }
 

@@ -107,6 +107,8 @@ async fn get_organization_compliance_oscal(
     let as_of = query.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let (store, catalogs) = (state.store.clone(), state.catalogs.clone());
     let turn = state.heavy_views.turn().await?;
+    let watch = super::heavy::Watch::default();
+    let abandoned = watch.flag();
     let bytes = blocking(move || {
         let _turn = turn;
         Ok(pcmh_core::actions::oscal::organization_assessment_results(
@@ -115,9 +117,11 @@ async fn get_organization_compliance_oscal(
             id,
             as_of,
             Basis::known_on(query.as_known_on),
+            &abandoned,
         )?)
     })
     .await?;
+    drop(watch);
     Ok(json(bytes))
 }
 

@@ -1,6 +1,7 @@
 //! A practice, its declarations, and its compliance as of a date.
 
-use actix_web::{get, patch, post, web};
+use actix_web::http::header::ContentType;
+use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::NaiveDate;
 use pcmh_core::ids::PracticeId;
 use pcmh_core::records::Practice;
@@ -103,11 +104,11 @@ async fn get_practice_compliance(
     state: web::Data<AppState>,
     path: web::Path<i64>,
     ValidQuery(query): ValidQuery<AsOf>,
-) -> Result<web::Json<PracticeCompliance>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = PracticeId(path.into_inner());
     let (store, catalogs) = (state.store.clone(), state.catalogs.clone());
-    let compliance = blocking(move || {
-        Ok(pcmh_core::actions::compliance::practice_compliance_on(
+    let json = blocking(move || {
+        Ok(pcmh_core::actions::compliance::practice_compliance_json(
             &store,
             &catalogs,
             id,
@@ -117,7 +118,7 @@ async fn get_practice_compliance(
         )?)
     })
     .await?;
-    Ok(web::Json(compliance))
+    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(json.to_vec()))
 }
 
 /// The catalog version to move a practice to.

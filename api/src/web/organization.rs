@@ -692,6 +692,8 @@ async fn compliance_oscal(
     let (asked, _) = asked_day(&MatrixQuery::read(req.query_string()).as_of);
     let (app, id) = (state.clone(), organization.id);
     let turn = state.heavy_views.turn().await?;
+    let watch = crate::http::heavy::Watch::default();
+    let abandoned = watch.flag();
     let (as_of, bytes) = run(move || {
         let _turn = turn;
         let as_of = match asked {
@@ -704,10 +706,12 @@ async fn compliance_oscal(
             id,
             as_of,
             pcmh_core::records::Basis::corrected(),
+            &abandoned,
         )?;
         Ok((as_of, bytes))
     })
     .await?;
+    drop(watch);
     Ok(download(
         "application/json",
         &format!("po-{}-assessment-results-{as_of}.oscal.json", id.0),

@@ -31,6 +31,32 @@ use crate::records::Practice;
 use crate::store::voids::{Replaces, Void, VoidMark};
 use crate::store::{audit, Connection, Store, StoreError, StoreResult};
 
+/// Set when whoever asked for a long computation stopped waiting for it (a client that went
+/// away): the computation checks it between its steps and stops with [`StoreError::Abandoned`].
+#[derive(Debug, Clone, Default)]
+pub struct Abandoned(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Abandoned {
+    /// A flag not yet set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the flag: the computation stops at its next check.
+    pub fn abandon(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// `Err(StoreError::Abandoned)` once the flag is set.
+    pub fn check(&self) -> StoreResult<()> {
+        if self.0.load(std::sync::atomic::Ordering::Relaxed) {
+            Err(StoreError::Abandoned)
+        } else {
+            Ok(())
+        }
+    }
+}
+
 /// A record as JSON, for the `before` of an audit event.
 pub fn snapshot<T: Serialize>(record: &T) -> StoreResult<Value> {
     serde_json::to_value(record).map_err(|e| StoreError::Internal(e.to_string()))

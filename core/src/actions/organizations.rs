@@ -41,18 +41,25 @@ pub fn computes_from_records(basis: Basis) -> bool {
 }
 
 /// [`organization_compliance`] from the records `basis` names: today's corrected ones (kept), or
-/// those known at the end of a past day (computed from every record of the PO).
+/// those known at the end of a past day (computed from every record of the PO, given up when
+/// `abandoned` is set before the records are loaded or before they are evaluated).
 pub fn organization_compliance_on(
     store: &Store,
     catalogs: &CatalogSet,
     organization: OrganizationId,
     as_of: NaiveDate,
     basis: Basis,
+    abandoned: &super::Abandoned,
 ) -> StoreResult<OrganizationCompliance> {
     if !computes_from_records(basis) {
         return organization_compliance(store, catalogs, organization, as_of);
     }
+    abandoned.check()?;
     let loaded = records::organization_known(store, organization, Known::of(basis))?;
+    if let Err(stop) = abandoned.check() {
+        free_later(loaded);
+        return Err(stop);
+    }
     let compliance = view::organization_compliance(catalogs, &loaded, as_of);
     free_later(loaded);
     let mut compliance = compliance.map_err(|e| StoreError::Internal(e.to_string()))?;

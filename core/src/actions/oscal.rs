@@ -108,14 +108,18 @@ pub fn practice_assessment_results(
 
 /// The PO's compliance as of `as_of` as OSCAL assessment results, JSON bytes: one result for
 /// the PO-level criteria, one per practice (each in full, as the practice's own export has it).
+/// Given up (`StoreError::Abandoned`) when `abandoned` is set between its steps.
 pub fn organization_assessment_results(
     store: &Store,
     catalogs: &CatalogSet,
     organization: OrganizationId,
     as_of: NaiveDate,
     basis: Basis,
+    abandoned: &super::Abandoned,
 ) -> StoreResult<Vec<u8>> {
+    abandoned.check()?;
     let loaded = records::organization_known(store, organization, Known::of(basis))?;
+    abandoned.check()?;
     let internal = |e: crate::catalog::CatalogNotLoaded| StoreError::Internal(e.to_string());
     let (own, per_practice) = store.read(|c| {
         c.snapshot(|c| {
@@ -135,6 +139,7 @@ pub fn organization_assessment_results(
     let own = evidence(&own, None);
     let mut views = Vec::new();
     for ((practice, records), documents) in loaded.practices.iter().zip(per_practice) {
+        abandoned.check()?;
         let catalog = catalogs
             .named(&practice.catalog_id, &practice.catalog_version)
             .map_err(internal)?;

@@ -229,14 +229,12 @@ pub fn practice_statuses(
     kept: &PracticeKept,
 ) -> Result<Vec<(CriterionId, Status)>, KeptUnreadable> {
     let catalog = kept_catalog(catalogs, practice, kept)?;
+    // The cells are in catalog order: each one's criterion is the catalog's at the same place.
     Ok(decode_cells(catalog, kept)?
         .into_iter()
-        .filter(|(cell, _)| {
-            catalog
-                .criterion(&cell.criterion)
-                .is_some_and(|c| c.scope == Scope::Practice)
-        })
-        .map(|(cell, _)| (cell.criterion, cell.status))
+        .zip(&catalog.criteria)
+        .filter(|(_, criterion)| criterion.scope == Scope::Practice)
+        .map(|((cell, _), _)| (cell.criterion, cell.status))
         .collect())
 }
 

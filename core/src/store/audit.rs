@@ -376,8 +376,14 @@ impl Verification {
 /// Events read at once while walking a chain.
 const WALK_PAGE: i64 = 1000;
 
-/// Walks every chain in order and names, for each, the first event that does not fit.
+/// Walks every chain in order and names, for each, the first event that does not fit. The
+/// heads and every event are read in one snapshot, so writes going on meanwhile (events
+/// committed after a head was read) are not mistaken for tampering.
 pub fn verify(conn: &mut Connection) -> StoreResult<Verification> {
+    conn.snapshot(verify_all)
+}
+
+fn verify_all(conn: &mut Connection) -> StoreResult<Verification> {
     let heads: Vec<(i64, i64, String)> = on_backend!(conn, |c| audit_chain_head::table
         .select((audit_chain_head::chain, audit_chain_head::seq, audit_chain_head::hash))
         .order(audit_chain_head::chain)
