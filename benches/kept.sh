@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The PO views read from kept evaluations (issue 13), on a generated database: STARTS AND STOPS
-# its own `pcmh serve` (three times), unlike load.sh and standards.sh.
+# its own `pcmh serve` (four times), unlike load.sh and standards.sh. It writes 6 training records
+# into PRACTICE and 3 member-list reports into the PO each run.
 #
 #   benches/kept.sh PORT ORG PRACTICE [RUNS] [SECONDS]
 #
@@ -11,20 +12,22 @@
 #
 #   1. cold: a server with the worker off (--refresh-kept-every 0); the first PO matrix computes
 #      every practice and the PO-level criteria; then the same request again (now kept).
-#   2. catch-up: a server with the worker on (every 2 s, --log-level debug) and no request; the
-#      time from the server's start to the last "kept evaluations refreshed" pass (none for 8 s
-#      after it), with its peak memory.
-#   3. warm: a fresh server on the now kept evaluations (worker on, every 2 s):
+#   2. catch-up: a server with the worker on (every 2 s) and no request; the time until every
+#      practice and the PO have a current kept evaluation for every kept day (polled in the
+#      database), the server's CPU time and memory; then its CPU use with nothing to do.
+#   3. warm: a fresh server on the kept evaluations (worker on, every 2 s):
 #      - the server's memory (VmRSS, VmHWM from /proc/PID/status) idle;
-#      - one client: the PO matrix (via load.sh, with PRACTICE's own view), the 12-month trend,
-#        the due list within=60, RUNS times each after a warm-up: median, p95 (curl time_total);
+#      - one client: the PO matrix (load.sh with WRITES 0, with PRACTICE's own view, then again
+#        here), the 12-month trend, the due list within=60, RUNS times each after a warm-up:
+#        median, p95 (curl time_total) and the server's CPU time per request (/proc/PID/stat);
 #      - 8 clients reading the PO matrix for SECONDS (curl --parallel, connections kept): req/s,
 #        median, p99, the highest VmRSS seen (sampled every 0.2 s) and VmHWM; VmRSS 5 s after;
-#      - one training record written into PRACTICE, then at once the PO matrix (that practice
-#        re-evaluated on the read, unless the worker got there first), 5 times;
-#      - one PO-level write (a PO member-list report), then at once the PO matrix, 3 times;
-#      - ?as_known_on=<today> (computed from every record, bounded by --heavy-views), 3 times;
-#      each with the server's memory after it.
+#      - one training record written into PRACTICE, then at once the PO matrix, 3 times, each
+#        time waiting until the worker has made every kept day current again;
+#      - one PO-level write (a PO member-list report for this month), then the PO matrix, twice;
+#      - ?as_known_on=<today> (computed from every record, bounded by --heavy-views), 3 times.
+#   4. the same writes on a server with the worker off: what the read itself computes.
+# Each answer's wall time, the server's CPU time and memory are printed beside it.
 # Rate limits are off for the run. Times are in milliseconds.
 set -euo pipefail
 port=${1:?port for the servers, e.g. 18471}

@@ -9,10 +9,10 @@
 #      16 connections, round robin over the first practice of each of the first WRITE_POS POs
 #      (default 1; `pcmh demo generate` run 16 times makes 16), each into a staff member still
 #      employed.
-#   4. With SQLITE_FILE=path/to/pcmh.sqlite3: SQLite's own durable commit rate on that disk
-#      (python3's sqlite3, WAL, synchronous=FULL, one-row transactions on one connection, in
-#      a scratch file beside it, after a 3-second warm-up), for the ceiling "writes at least 50%
-#      of that rate".
+#   4. With SQLITE_FILE=path/to/pcmh.sqlite3: SQLite's own durable commit rate on that disk,
+#      before the reads and after the writes (python3's sqlite3, WAL, synchronous=FULL, one-row
+#      transactions on one connection, in a scratch file beside it, after a 3-second warm-up),
+#      for the ceiling "writes at least 50% of that rate".
 #
 # Each run lasts SECONDS (default 20) after a 3-second warm-up at the same load; wrk prints
 # requests/s and the latency percentiles (--latency); non-2xx answers and requests over 10 s
@@ -57,6 +57,39 @@ run() { # label connections url [lua script]
   if [ -n "$bad" ]; then cat "$work/out" >&2; fi
 }
 
+# SQLite's own durable commit rate on the disk of SQLITE_FILE (see 4. above).
+commit_rate() { # label
+  [ -n "${SQLITE_FILE:-}" ] || return 0
+  echo -n "$1: "
+  python3 - "$(dirname "$SQLITE_FILE")/commit-rate-scratch.sqlite3" "$seconds" <<'PY'
+import os, sqlite3, sys, time
+path, seconds = sys.argv[1], float(sys.argv[2])
+for suffix in ("", "-wal", "-shm"):
+    if os.path.exists(path + suffix):
+        os.remove(path + suffix)
+db = sqlite3.connect(path, isolation_level=None)
+db.execute("PRAGMA journal_mode = WAL")
+db.execute("PRAGMA synchronous = FULL")
+db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, staff_id INTEGER, topic TEXT, completed_on TEXT, hours REAL)")
+def commit_for(seconds):
+    n, start = 0, time.monotonic()
+    while time.monotonic() - start < seconds:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO t (staff_id, topic, completed_on, hours) VALUES (?, 'pcmh_n_model', '2026-11-29', 1.5)", (n,))
+        db.execute("COMMIT")
+        n += 1
+    return n, time.monotonic() - start
+commit_for(3)  # warm-up, as the server's: the log file grown and checkpointed once
+n, elapsed = commit_for(seconds)
+db.close()
+for suffix in ("", "-wal", "-shm"):
+    if os.path.exists(path + suffix):
+        os.remove(path + suffix)
+print(f"SQLite's own durable commits (WAL, synchronous=FULL, one row each): {n / elapsed:.0f}/s")
+PY
+}
+
+commit_rate "before the load"
 staff=$(current_staff "$practice")
 run "GET practices/$practice/staff/$staff" 64 "$base/practices/$practice/staff/$staff"
 run "GET practices/$practice/compliance" 64 "$base/practices/$practice/compliance"
@@ -88,32 +121,4 @@ end
 LUA
 } >"$work/writes.lua"
 run "POST trainings over ${#targets[@]} PO(s)" 16 "$base/practices/${targets[0]%%:*}/trainings" "$work/writes.lua"
-
-if [ -n "${SQLITE_FILE:-}" ]; then
-  python3 - "$(dirname "$SQLITE_FILE")/commit-rate-scratch.sqlite3" "$seconds" <<'PY'
-import os, sqlite3, sys, time
-path, seconds = sys.argv[1], float(sys.argv[2])
-for suffix in ("", "-wal", "-shm"):
-    if os.path.exists(path + suffix):
-        os.remove(path + suffix)
-db = sqlite3.connect(path, isolation_level=None)
-db.execute("PRAGMA journal_mode = WAL")
-db.execute("PRAGMA synchronous = FULL")
-db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, staff_id INTEGER, topic TEXT, completed_on TEXT, hours REAL)")
-def commit_for(seconds):
-    n, start = 0, time.monotonic()
-    while time.monotonic() - start < seconds:
-        db.execute("BEGIN IMMEDIATE")
-        db.execute("INSERT INTO t (staff_id, topic, completed_on, hours) VALUES (?, 'pcmh_n_model', '2026-11-29', 1.5)", (n,))
-        db.execute("COMMIT")
-        n += 1
-    return n, time.monotonic() - start
-commit_for(3)  # warm-up, as the server's: the log file grown and checkpointed once
-n, elapsed = commit_for(seconds)
-db.close()
-for suffix in ("", "-wal", "-shm"):
-    if os.path.exists(path + suffix):
-        os.remove(path + suffix)
-print(f"SQLite's own durable commits (WAL, synchronous=FULL, one row each, 1 connection): {n / elapsed:.0f}/s")
-PY
-fi
+commit_rate "after the load"

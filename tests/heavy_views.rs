@@ -12,6 +12,7 @@ use common::{try_http, Backend, Server};
 
 both_backends! {
     po_wide_views_take_turns_and_the_rest_are_told_to_retry => take_turns;
+    a_view_whose_client_left_is_not_computed => client_left;
 }
 
 /// Runs `pcmh demo generate` on the server's database; returns the new PO's id.
@@ -94,4 +95,46 @@ fn take_turns(backend: Backend) {
         let answer = server.get(path);
         assert_eq!(answer.status, 200, "{path}: {}", answer.text());
     }
+}
+
+/// A client that asks for a view computed from every record and goes away while it waits for
+/// its turn: the view is not computed for nobody once the turn comes.
+fn client_left(backend: Backend) {
+    use std::io::Write;
+    let server = Server::start_with(backend, &["--heavy-views", "1", "--heavy-view-wait", "60"]);
+    let po = generate(&server, 60);
+    let today = chrono::Utc::now().date_naive();
+    std::thread::scope(|scope| {
+        // One client takes the only turn with the PO's OSCAL export (a second or so).
+        let first = scope.spawn(|| server.get(&format!("/api/v1/organizations/{po}/compliance/oscal")));
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        // Another asks for the matrix as known today, then hangs up while it waits.
+        let address = server.address.trim_start_matches("http://").to_owned();
+        let mut leaving = std::net::TcpStream::connect(&address).expect("a connection");
+        write!(
+            leaving,
+            "GET /api/v1/organizations/{po}/compliance?as_known_on={today} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\r\n",
+            server.admin_token
+        )
+        .expect("the request is sent");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        drop(leaving);
+        assert_eq!(first.join().expect("the first client").status, 200);
+    });
+    // Once the turn is free, the next view gets it at once; the abandoned one was never answered
+    // with a computed matrix.
+    let answer = server.get(&format!("/api/v1/organizations/{po}/compliance?as_known_on={today}"));
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let log = server.log_text();
+    let computed = log
+        .lines()
+        .filter(|l| {
+            l.contains("route=\"/api/v1/organizations/{organization_id}/compliance\"") && l.contains("status=200")
+        })
+        .count();
+    assert_eq!(
+        computed, 1,
+        "only the matrix asked for by a client still there was computed:\n{log}"
+    );
 }

@@ -57,13 +57,58 @@ impl HeavyViews {
     }
 }
 
-/// Gives up the computation of a request whose client went away: actix drops the request's
-/// future when its connection closes, and with it this watch, which sets the flag the
-/// computation checks between its steps.
+/// A client's connection, kept with the request so that a long computation can ask whether the
+/// client is still there: actix does not stop a handler when its client goes away.
+#[derive(Debug, Clone)]
+pub struct ClientConnection(Arc<std::net::TcpStream>);
+
+impl ClientConnection {
+    /// A second handle on the connection's socket (none if the system refuses one).
+    fn of(stream: &tokio::net::TcpStream) -> Option<Self> {
+        use std::os::fd::AsFd;
+        let fd = stream.as_fd().try_clone_to_owned().ok()?;
+        Some(ClientConnection(Arc::new(std::net::TcpStream::from(fd))))
+    }
+
+    /// Records the connection of a plain or TLS stream (actix's `on_connect`).
+    pub fn on_connect(connection: &dyn std::any::Any, data: &mut actix_web::dev::Extensions) {
+        let stream = connection.downcast_ref::<tokio::net::TcpStream>().or_else(|| {
+            connection
+                .downcast_ref::<actix_tls::accept::rustls_0_23::TlsStream<tokio::net::TcpStream>>()
+                .map(|tls| tls.get_ref().0)
+        });
+        if let Some(client) = stream.and_then(ClientConnection::of) {
+            data.insert(client);
+        }
+    }
+
+    /// Whether the client closed the connection (or it broke). Bytes waiting (a next request)
+    /// and nothing to read yet both mean it is still there.
+    pub fn closed(&self) -> bool {
+        let mut byte = [0u8; 1];
+        match self.0.peek(&mut byte) {
+            Ok(0) => true,
+            Ok(_) => false,
+            Err(e) => e.kind() != std::io::ErrorKind::WouldBlock && e.kind() != std::io::ErrorKind::Interrupted,
+        }
+    }
+}
+
+/// Gives up the computation of a request whose client went away: the computation checks, between
+/// its steps, whether the client's connection is closed (and the flag is set when the request's
+/// future is dropped, if actix ever does).
 #[derive(Debug, Default)]
 pub struct Watch(pcmh_core::actions::Abandoned);
 
 impl Watch {
+    /// A watch on the connection `req` came on.
+    pub fn of(req: &actix_web::HttpRequest) -> Self {
+        match req.conn_data::<ClientConnection>().cloned() {
+            Some(client) => Watch(pcmh_core::actions::Abandoned::when(move || client.closed())),
+            None => Watch::default(),
+        }
+    }
+
     /// The flag to hand to the computation.
     pub fn flag(&self) -> pcmh_core::actions::Abandoned {
         self.0.clone()

@@ -608,6 +608,7 @@ pub async fn serve(state: AppState, bind: &str, serving: serving::Serving) -> st
             // Outermost, so that every answer is logged and counted, whoever made it.
             .wrap(actix_web::middleware::from_fn(observe::request_log))
     })
+    .on_connect(heavy::ClientConnection::on_connect)
     .client_request_timeout(serving.header_timeout)
     .client_disconnect_timeout(std::time::Duration::from_secs(5))
     .keep_alive(serving.keep_alive)

@@ -53,6 +53,7 @@ fn today() -> NaiveDate {
 #[get("/organizations/{organization_id}/compliance")]
 async fn get_organization_compliance(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     path: web::Path<i64>,
     ValidQuery(query): ValidQuery<OrganizationAsOf>,
 ) -> Result<web::Json<OrganizationCompliance>, ApiError> {
@@ -64,7 +65,7 @@ async fn get_organization_compliance(
         .heavy_views
         .turn_if(organizations::computes_from_records(basis))
         .await?;
-    let watch = super::heavy::Watch::default();
+    let watch = super::heavy::Watch::of(&req);
     let abandoned = watch.flag();
     let compliance = blocking(move || {
         let _turn = turn;

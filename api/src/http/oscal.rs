@@ -100,6 +100,7 @@ async fn get_practice_compliance_oscal(
 #[get("/organizations/{organization_id}/compliance/oscal")]
 async fn get_organization_compliance_oscal(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     path: web::Path<i64>,
     ValidQuery(query): ValidQuery<OrganizationAsOf>,
 ) -> Result<HttpResponse, ApiError> {
@@ -107,7 +108,7 @@ async fn get_organization_compliance_oscal(
     let as_of = query.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let (store, catalogs) = (state.store.clone(), state.catalogs.clone());
     let turn = state.heavy_views.turn().await?;
-    let watch = super::heavy::Watch::default();
+    let watch = super::heavy::Watch::of(&req);
     let abandoned = watch.flag();
     let bytes = blocking(move || {
         let _turn = turn;

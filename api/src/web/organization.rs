@@ -692,7 +692,7 @@ async fn compliance_oscal(
     let (asked, _) = asked_day(&MatrixQuery::read(req.query_string()).as_of);
     let (app, id) = (state.clone(), organization.id);
     let turn = state.heavy_views.turn().await?;
-    let watch = crate::http::heavy::Watch::default();
+    let watch = crate::http::heavy::Watch::of(&req);
     let abandoned = watch.flag();
     let (as_of, bytes) = run(move || {
         let _turn = turn;

@@ -42,12 +42,12 @@ pub fn practice_compliance_on(
     Ok(compliance)
 }
 
-/// Serialized practice views kept in this process, by practice and day, with the revision of the
+/// Serialized practice views kept in this process, by store, practice and day, with the revision of the
 /// records they were computed from: a view is served again only while the practice's records are
 /// at that revision (any write to them increments it), so it is never older than the records.
 struct ViewCache {
-    views: HashMap<(PracticeId, NaiveDate), CachedView>,
-    order: VecDeque<(PracticeId, NaiveDate)>,
+    views: HashMap<(u64, PracticeId, NaiveDate), CachedView>,
+    order: VecDeque<(u64, PracticeId, NaiveDate)>,
     bytes: usize,
 }
 
@@ -72,14 +72,14 @@ fn view_cache() -> &'static Mutex<ViewCache> {
 }
 
 impl ViewCache {
-    fn get(&self, key: (PracticeId, NaiveDate), revision: i64, fingerprint: &str) -> Option<Arc<[u8]>> {
+    fn get(&self, key: (u64, PracticeId, NaiveDate), revision: i64, fingerprint: &str) -> Option<Arc<[u8]>> {
         self.views
             .get(&key)
             .filter(|v| v.revision == revision && v.fingerprint == fingerprint)
             .map(|v| v.json.clone())
     }
 
-    fn put(&mut self, key: (PracticeId, NaiveDate), view: CachedView) {
+    fn put(&mut self, key: (u64, PracticeId, NaiveDate), view: CachedView) {
         if let Some(old) = self.views.remove(&key) {
             self.bytes -= old.json.len();
             self.order.retain(|k| *k != key);
@@ -119,7 +119,7 @@ pub fn practice_compliance_json(
     let (row, revision) = store.read(|c| Ok((practices::get(c, practice)?, kept::practice_revision(c, practice)?)))?;
     let day = as_of.unwrap_or_else(|| row.today(now));
     let cache = || view_cache().lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(json) = cache().get((practice, day), revision, fingerprint) {
+    if let Some(json) = cache().get((store.instance(), practice, day), revision, fingerprint) {
         return Ok(json);
     }
     // The revision is read on the snapshot the records are read on, so the view is kept under
@@ -135,7 +135,7 @@ pub fn practice_compliance_json(
         .map_err(|e| StoreError::Internal(e.to_string()))?;
     let json = serialize(&view)?;
     cache().put(
-        (practice, day),
+        (store.instance(), practice, day),
         CachedView {
             revision,
             fingerprint: fingerprint.to_owned(),

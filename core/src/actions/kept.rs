@@ -25,6 +25,9 @@ fn internal(e: impl ToString) -> StoreError {
     StoreError::Internal(e.to_string())
 }
 
+/// A practice's evaluation on one day, with the revision of the records it was computed from.
+type Evaluated = (PracticeId, NaiveDate, i64, PracticeKept);
+
 /// Evaluates `practices` on each of their days from their own records and keeps the results;
 /// returns the evaluations of `wanted` (a day every practice was asked for), by practice id.
 fn compute_practices(
@@ -38,7 +41,7 @@ fn compute_practices(
     for batch in practices.chunks(BATCH) {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
         let per_thread = batch.len().div_ceil(threads);
-        let computed: Vec<StoreResult<Vec<(PracticeId, NaiveDate, i64, PracticeKept)>>> = std::thread::scope(|scope| {
+        let computed: Vec<StoreResult<Vec<Evaluated>>> = std::thread::scope(|scope| {
             let parts: Vec<_> = batch
                 .chunks(per_thread.max(1))
                 .map(|part| {

@@ -33,8 +33,21 @@ use crate::store::{audit, Connection, Store, StoreError, StoreResult};
 
 /// Set when whoever asked for a long computation stopped waiting for it (a client that went
 /// away): the computation checks it between its steps and stops with [`StoreError::Abandoned`].
-#[derive(Debug, Clone, Default)]
-pub struct Abandoned(std::sync::Arc<std::sync::atomic::AtomicBool>);
+#[derive(Clone, Default)]
+pub struct Abandoned {
+    flag: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Asks whether whoever is waiting has gone (a closed connection), at each check.
+    gone: Option<std::sync::Arc<dyn Fn() -> bool + Send + Sync>>,
+}
+
+impl std::fmt::Debug for Abandoned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Abandoned")
+            .field("flag", &self.flag)
+            .field("asks", &self.gone.is_some())
+            .finish()
+    }
+}
 
 impl Abandoned {
     /// A flag not yet set.
@@ -42,14 +55,25 @@ impl Abandoned {
         Self::default()
     }
 
-    /// Sets the flag: the computation stops at its next check.
-    pub fn abandon(&self) {
-        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    /// A flag also set when `gone` answers true at a check (the client's connection closed).
+    pub fn when(gone: impl Fn() -> bool + Send + Sync + 'static) -> Self {
+        Abandoned {
+            gone: Some(std::sync::Arc::new(gone)),
+            ..Self::default()
+        }
     }
 
-    /// `Err(StoreError::Abandoned)` once the flag is set.
+    /// Sets the flag: the computation stops at its next check.
+    pub fn abandon(&self) {
+        self.flag.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// `Err(StoreError::Abandoned)` once the flag is set or whoever waits has gone.
     pub fn check(&self) -> StoreResult<()> {
-        if self.0.load(std::sync::atomic::Ordering::Relaxed) {
+        if self.gone.as_ref().is_some_and(|gone| gone()) {
+            self.abandon();
+        }
+        if self.flag.load(std::sync::atomic::Ordering::Relaxed) {
             Err(StoreError::Abandoned)
         } else {
             Ok(())

@@ -28,12 +28,10 @@ pub mod trainings;
 pub mod users;
 pub mod voids;
 
-use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::thread::ThreadId;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::connection::SimpleConnection;
@@ -269,45 +267,6 @@ mod tests {
             assert!(DatabaseUrl::parse(bad).is_err(), "{bad}");
         }
     }
-
-    #[test]
-    fn turns_go_to_the_longest_waiter_and_a_holder_does_not_wait_for_itself() {
-        let turnstile = Turnstile::new(1);
-        let order = Mutex::new(Vec::new());
-        let wait = Duration::from_secs(10);
-        let held = turnstile.enter(wait).unwrap().expect("a turn");
-        assert!(
-            turnstile.enter(wait).unwrap().is_none(),
-            "the holder's thread is not queued"
-        );
-        std::thread::scope(|scope| {
-            for name in ["first", "second", "third"] {
-                let queued = turnstile.lock().waiting.len();
-                let (turnstile, order) = (&turnstile, &order);
-                scope.spawn(move || {
-                    let _turn = turnstile.enter(wait).unwrap().expect("a turn");
-                    order.lock().unwrap().push(name);
-                });
-                while turnstile.lock().waiting.len() == queued {
-                    std::thread::yield_now();
-                }
-            }
-            drop(held);
-        });
-        assert_eq!(*order.lock().unwrap(), ["first", "second", "third"]);
-        let turns = turnstile.lock();
-        assert_eq!((turns.free, turns.holders.len(), turns.waiting.len()), (1, 0, 0));
-        drop(turns);
-        let other = std::thread::scope(|scope| {
-            let _held = turnstile.enter(wait).unwrap();
-            scope
-                .spawn(|| turnstile.enter(Duration::from_millis(20)).map(|t| t.is_some()))
-                .join()
-                .unwrap()
-        });
-        assert_eq!(other, Err(Duration::from_millis(20)), "a wait that runs out gives up");
-        assert_eq!(turnstile.lock().waiting.len(), 0);
-    }
 }
 
 /// A connection to one of the two backends.
@@ -454,123 +413,58 @@ const MIGRATION_LOCK: i64 = 0x7063_6d68_0001;
 pub struct Store {
     pool: r2d2::Pool<ConnectionManager>,
     url: DatabaseUrl,
-    /// The turns at the pool's connections for [`Store::read`] and [`Store::write`], one per
-    /// connection, first come first served (shared by clones).
-    connections: Arc<Turnstile>,
-    /// On SQLite, the one turn at writing that the process's write transactions take in order.
-    writers: Option<Arc<Turnstile>>,
+    /// On SQLite, the lock the process's write transactions take one at a time (shared by clones).
+    writers: Option<Arc<WriterLock>>,
+    /// Tells this store (and its clones) from another opened in the same process, for what the
+    /// process keeps in memory about a database.
+    instance: u64,
 }
 
 /// How long a SQLite writer waits for its turn, as long as SQLite's own busy timeout.
 const WRITE_WAIT: Duration = Duration::from_secs(10);
 
-/// A first-come, first-served queue for a number of turns (connections, or SQLite's one writer):
-/// a turn given back goes straight to the longest waiter, so no newcomer overtakes it.
-///
-/// The pool alone lets a thread that just arrived take a connection given back before the thread
-/// woken for it runs, so under load a request could wait seconds while others passed it by.
-/// SQLite's busy handler is worse for writers: they sleep and retry (up to 100 ms a sleep), so a
-/// write at 16 clients could wait a second while the database was free.
-struct Turnstile {
-    turns: Mutex<Turns>,
+/// SQLite takes one writer at a time. Left to its busy handler, waiting writers sleep and retry
+/// (up to 100 ms a sleep), so a write at 16 clients waited up to a second or two while the
+/// database was free. Here the process's writers wait on a lock, without a pooled connection,
+/// and the next one is woken as soon as a transaction ends. The lock is eventually fair (a writer
+/// that waits long is handed the lock), so no writer waits behind newcomers for long.
+#[derive(Default)]
+struct WriterLock {
+    turn: parking_lot::Mutex<()>,
+    /// The thread writing now, so that a write inside a write is refused, not left waiting.
+    writing: parking_lot::Mutex<Option<ThreadId>>,
 }
 
-/// Who holds the turns and who waits.
-struct Turns {
-    /// Turns nobody holds.
-    free: usize,
-    /// The threads holding a turn.
-    holders: Vec<ThreadId>,
-    /// The threads waiting, in the order they came.
-    waiting: VecDeque<Arc<Waiter>>,
-}
-
-/// A thread waiting for a turn.
-struct Waiter {
-    thread: std::thread::Thread,
-    /// Set, under the lock, when the turn is handed to it.
-    given: AtomicBool,
-}
-
-impl Turnstile {
-    fn new(turns: usize) -> Self {
-        Turnstile {
-            turns: Mutex::new(Turns {
-                free: turns,
-                holders: Vec::with_capacity(turns),
-                waiting: VecDeque::new(),
-            }),
+impl WriterLock {
+    /// Waits at most `wait` for this thread's turn to write.
+    fn enter(&self, wait: Duration) -> StoreResult<WriterTurn<'_>> {
+        let me = std::thread::current().id();
+        if *self.writing.lock() == Some(me) {
+            // It would wait for itself until the timeout.
+            return Err(StoreError::Internal(
+                "a write transaction began inside another one on the same thread".into(),
+            ));
         }
-    }
-
-    /// Only this code runs under the lock, so a poisoned lock still holds sound turns.
-    fn lock(&self) -> std::sync::MutexGuard<'_, Turns> {
-        self.turns.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Waits at most `wait` for a turn: `Ok(None)` when this thread holds one already (waiting
-    /// behind others for a second one could wait for itself), `Err` when the wait ran out.
-    fn enter(&self, wait: Duration) -> Result<Option<Turn<'_>>, Duration> {
-        let me = std::thread::current();
-        let mut turns = self.lock();
-        if turns.holders.contains(&me.id()) {
-            return Ok(None);
-        }
-        let holder = me.id();
-        let turn = || Turn {
-            turnstile: self,
-            holder,
-        };
-        if turns.free > 0 && turns.waiting.is_empty() {
-            turns.free -= 1;
-            turns.holders.push(holder);
-            return Ok(Some(turn()));
-        }
-        let waiter = Arc::new(Waiter {
-            thread: me,
-            given: AtomicBool::new(false),
-        });
-        turns.waiting.push_back(Arc::clone(&waiter));
-        drop(turns);
-        let deadline = Instant::now() + wait;
-        loop {
-            if waiter.given.load(Ordering::Acquire) {
-                return Ok(Some(turn()));
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                let mut turns = self.lock();
-                if waiter.given.load(Ordering::Acquire) {
-                    return Ok(Some(turn()));
-                }
-                turns.waiting.retain(|w| !Arc::ptr_eq(w, &waiter));
-                return Err(wait);
-            }
-            std::thread::park_timeout(left);
-        }
+        let turn = self.turn.try_lock_for(wait).ok_or_else(|| {
+            StoreError::Unavailable(format!("other writes kept the database busy for {} s", wait.as_secs()))
+        })?;
+        *self.writing.lock() = Some(me);
+        Ok(WriterTurn {
+            lock: self,
+            _turn: turn,
+        })
     }
 }
 
-/// A turn held; dropping it (also when its work panicked) hands it to the next waiter.
-struct Turn<'a> {
-    turnstile: &'a Turnstile,
-    holder: ThreadId,
+/// A writer's turn; the next writer's begins when it is dropped (also after a panic).
+struct WriterTurn<'a> {
+    lock: &'a WriterLock,
+    _turn: parking_lot::MutexGuard<'a, ()>,
 }
 
-impl Drop for Turn<'_> {
+impl Drop for WriterTurn<'_> {
     fn drop(&mut self) {
-        let mut turns = self.turnstile.lock();
-        if let Some(at) = turns.holders.iter().position(|h| *h == self.holder) {
-            turns.holders.swap_remove(at);
-        }
-        match turns.waiting.pop_front() {
-            Some(next) => {
-                turns.holders.push(next.thread.id());
-                next.given.store(true, Ordering::Release);
-                next.thread.unpark();
-            }
-            None => turns.free += 1,
-        }
+        *self.lock.writing.lock() = None;
     }
 }
 
@@ -606,7 +500,8 @@ impl Store {
         }
         // On PostgreSQL a request's reads wait on the database's answers, so the pool is larger
         // than the cores: with 16 connections, 64 clients reading one record each queued for a
-        // connection (p99 0.3-0.7 s, some over 2 s); with 32 the tail is several times shorter.
+        // connection (max 1.4-5 s); with 32-64 the tail was several times shorter in most runs
+        // (BENCHMARKS.md, issue 13).
         let size = match url {
             DatabaseUrl::Sqlite(_) => 8,
             DatabaseUrl::Postgres(_) => 32,
@@ -621,14 +516,20 @@ impl Store {
             .test_on_check_out(true)
             .build(ConnectionManager { url: url.clone() })
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let connections = Arc::new(Turnstile::new(pool.max_size() as usize));
-        let writers = matches!(url, DatabaseUrl::Sqlite(_)).then(|| Arc::new(Turnstile::new(1)));
+        let writers = matches!(url, DatabaseUrl::Sqlite(_)).then(Arc::default);
+        static OPENED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let instance = OPENED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(Store {
             pool,
             url,
-            connections,
             writers,
+            instance,
         })
+    }
+
+    /// A number telling this store (and its clones) from any other opened in this process.
+    pub fn instance(&self) -> u64 {
+        self.instance
     }
 
     /// The default database: a SQLite file in the data folder.
@@ -729,18 +630,9 @@ impl Store {
         Ok(self.pool.get()?)
     }
 
-    /// Runs `work` on a pooled connection, had in turn (first come, first served).
+    /// Runs `work` on a pooled connection.
     pub fn read<T>(&self, work: impl FnOnce(&mut Connection) -> StoreResult<T>) -> StoreResult<T> {
-        let _turn = self.connection_turn()?;
         work(&mut *self.conn()?)
-    }
-
-    /// This thread's turn at a pooled connection, waiting as long as the pool would.
-    fn connection_turn(&self) -> StoreResult<Option<Turn<'_>>> {
-        let wait = self.pool.connection_timeout();
-        self.connections.enter(wait).map_err(|waited| {
-            StoreError::Unavailable(format!("no database connection was free within {} s", waited.as_secs()))
-        })
     }
 
     /// Runs `first` and `second` on one snapshot of the database and returns both results.
@@ -757,7 +649,6 @@ impl Store {
     where
         B: Send,
     {
-        let _turn = self.connection_turn()?;
         let mut lead = self.conn()?;
         if let Connection::Sqlite(_) = &*lead {
             return lead.snapshot(|c| Ok((first(c)?, second(c)?)));
@@ -802,31 +693,16 @@ impl Store {
 
     /// Runs `work` in one transaction on a pooled connection.
     ///
-    /// On SQLite the process's writes take turns, first come first served, each waiting without a
-    /// connection; a write inside another write on the same thread is refused rather than left
-    /// waiting for itself.
+    /// On SQLite the process's writes take turns on a lock, each waiting without a connection; a
+    /// write inside another write on the same thread is refused rather than left waiting for itself.
     pub fn write<T>(&self, work: impl FnOnce(&mut Connection) -> StoreResult<T>) -> StoreResult<T> {
-        let _writing = self.writer_turn()?;
-        let _turn = self.connection_turn()?;
+        let _turn = self.writer_turn()?;
         self.conn()?.transaction(work)
     }
 
     /// This thread's turn to write on SQLite, taken before a connection; none on PostgreSQL.
-    fn writer_turn(&self) -> StoreResult<Option<Turn<'_>>> {
-        let Some(writers) = self.writers.as_deref() else {
-            return Ok(None);
-        };
-        match writers.enter(WRITE_WAIT) {
-            Ok(Some(turn)) => Ok(Some(turn)),
-            // It would wait for itself until SQLite's busy timeout.
-            Ok(None) => Err(StoreError::Internal(
-                "a write transaction began inside another one on the same thread".into(),
-            )),
-            Err(waited) => Err(StoreError::Unavailable(format!(
-                "other writes kept the database busy for {} s",
-                waited.as_secs()
-            ))),
-        }
+    fn writer_turn(&self) -> StoreResult<Option<WriterTurn<'_>>> {
+        self.writers.as_deref().map(|lock| lock.enter(WRITE_WAIT)).transpose()
     }
 
     /// Runs `work` in one transaction and appends its audit event in that same transaction:
