@@ -80,7 +80,7 @@ def test_an_auditor_verifies_a_packet_and_sees_a_tampered_file_named(page, serve
     response = visit(page, server.base + "/audit", "audit-auditor")
     assert response.status == 200
     expect(page.locator("main form[method=post]")).to_have_count(0)
-    expect(page.get_by_role("button", name="Verify the chain")).to_have_count(0)
+    expect(page.get_by_role("button", name="Verify the chains")).to_have_count(0)
     assert visit(page, server.base + "/admin/organizations", "admin-as-auditor").status == 404
 
 
@@ -98,7 +98,7 @@ def test_an_admin_browses_the_audit_trail_and_verifies_the_chain(page, server):
     rows.first.get_by_text("Before and after").click()
     expect(rows.first.get_by_role("heading", name="After")).to_be_visible()
     expect(rows.first.locator("pre").last).to_be_visible()
-    submit(page, "audit-verified", "Verify the chain")
+    submit(page, "audit-verified", "Verify the chains")
     expect(page.locator("#chain-result")).to_contain_text("The trail is intact")
     head = page.locator("#chains code.sha256").first.inner_text()
     assert len(head) == 64 and all(c in "0123456789abcdef" for c in head), head

@@ -28,8 +28,41 @@ pub fn migrate(args: &DatabaseArgs) -> Outcome {
     Ok(format!("{}: {applied} migration(s) applied", store.describe()))
 }
 
+/// The allocator settings `pcmh serve` runs with, unless the environment already sets them.
+///
+/// glibc's allocator gives threads that allocate at once arenas of their own (up to eight per
+/// core) and keeps in them what is freed: after eight clients read PO matrices together, a
+/// server kept 190 MB resident that it no longer used (BENCHMARKS.md, issue 13). Two arenas, and a
+/// fixed size (256 KiB) above which a block is mapped on its own and given back when freed, keep
+/// the resident memory near what is in use. glibc reads these only from the environment, at start.
+const ALLOCATOR_SETTINGS: [(&str, &str); 2] = [("MALLOC_ARENA_MAX", "2"), ("MALLOC_MMAP_THRESHOLD_", "262144")];
+
+/// Starts this same command again with [`ALLOCATOR_SETTINGS`] in its environment, when none of
+/// them is set there (an operator's own setting wins). Returns only if that cannot be done; then
+/// the server runs with glibc's defaults.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn restart_with_allocator_settings() {
+    use std::os::unix::process::CommandExt;
+    if ALLOCATOR_SETTINGS
+        .iter()
+        .any(|(name, _)| std::env::var_os(name).is_some())
+    {
+        return;
+    }
+    let Ok(program) = std::env::current_exe() else { return };
+    let error = std::process::Command::new(program)
+        .args(std::env::args_os().skip(1))
+        .envs(ALLOCATOR_SETTINGS)
+        .exec();
+    eprintln!("pcmh serve: running with the allocator's default settings ({error})");
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn restart_with_allocator_settings() {}
+
 /// `pcmh serve`: loads the catalogs, opens and migrates the database, and serves the API.
 pub fn run(args: &ServeArgs) -> Outcome {
+    restart_with_allocator_settings();
     crate::logging::init(args.log_format, args.log_level.as_deref())?;
     let serving = serving(args)?;
     let dir = args.catalog_dir.display();

@@ -499,12 +499,12 @@ impl Store {
             }
         }
         // On PostgreSQL a request's reads wait on the database's answers, so the pool is larger
-        // than the cores: with 16 connections, 64 clients reading one record each queued for a
-        // connection (max 1.4-5 s); with 32-64 the tail was several times shorter in most runs
-        // (BENCHMARKS.md, issue 13).
+        // than the cores. 32-64 connections shortened the one-record tail at 64 clients in some
+        // runs but not in others (BENCHMARKS.md, issue 13), while several servers sharing one
+        // PostgreSQL (100 connections by default) ran out of connections: 16 it stays.
         let size = match url {
             DatabaseUrl::Sqlite(_) => 8,
-            DatabaseUrl::Postgres(_) => 32,
+            DatabaseUrl::Postgres(_) => 16,
         };
         // Connections are opened as needed, not all at start: a command-line run needs one, and
         // many servers share one PostgreSQL's connection limit.
