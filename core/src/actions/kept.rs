@@ -343,6 +343,30 @@ pub fn default_days<'a>(now: DateTime<Utc>, zones: impl IntoIterator<Item = &'a 
     days
 }
 
+/// How often at most the worker recomputes a PO's own criteria while its records keep changing:
+/// each computation reads the staff, trainings, documents, reports and attestations of the whole
+/// PO (about half a second for a thousand practices). A view that finds them stale meanwhile
+/// computes the day it needs itself.
+const ORGANIZATION_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Whether the worker may recompute `organization`'s own criteria now (at most once every
+/// [`ORGANIZATION_EVERY`] per process); if so, notes that it does.
+fn worker_may_compute(organization: OrganizationId) -> bool {
+    static LAST: OnceLock<Mutex<HashMap<OrganizationId, std::time::Instant>>> = OnceLock::new();
+    let mut last = LAST
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let now = std::time::Instant::now();
+    match last.get(&organization) {
+        Some(at) if now.duration_since(*at) < ORGANIZATION_EVERY => false,
+        _ => {
+            last.insert(organization, now);
+            true
+        }
+    }
+}
+
 /// What one pass of [`refresh`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Refreshed {
@@ -393,13 +417,23 @@ pub fn refresh(store: &Store, catalogs: &CatalogSet, now: DateTime<Utc>, limit: 
             .copied()
             .filter(|d| !organizations_current.contains(&(organization, *d)))
             .collect();
-        if stale.is_empty() {
+        if stale.is_empty() || !worker_may_compute(organization) {
             continue;
         }
-        let turn = organization_turn(organization);
-        let _turn = turn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        compute_organization(store, catalogs, organization, &stale)?;
-        refreshed.organizations += stale.len();
+        // Today's first, in a turn of their own: a view waiting for the PO's turn waits for
+        // those, not for the twelve month ends as well.
+        let (recent, month_ends): (Vec<NaiveDate>, Vec<NaiveDate>) = stale
+            .into_iter()
+            .partition(|d| *d >= now.date_naive().pred_opt().unwrap_or(*d));
+        for group in [recent, month_ends] {
+            if group.is_empty() {
+                continue;
+            }
+            let turn = organization_turn(organization);
+            let _turn = turn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            compute_organization(store, catalogs, organization, &group)?;
+            refreshed.organizations += group.len();
+        }
     }
     let oldest = days.first().copied().unwrap_or(now.date_naive());
     let before = now.date_naive().pred_opt().and_then(|d| d.pred_opt()).unwrap_or(oldest);
