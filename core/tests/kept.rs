@@ -7,13 +7,14 @@
 //! every action marks what it changes stale. Runs on SQLite, and on a fresh PostgreSQL database
 //! when `PCMH_TEST_POSTGRES_URL` is set.
 
+mod common;
+
 use std::io::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::{Datelike, Days, Months, NaiveDate, TimeZone, Utc};
-use diesel::connection::SimpleConnection;
-use diesel::Connection as _;
+use common::TestDatabase;
 use serde_json::Value;
 
 use pcmh_core::access::{Actor, Principal, TokenRole};
@@ -1446,7 +1447,7 @@ fn rolled_back_writes_leave_kept_evaluations_current(backend: &str, store: &Stor
 #[test]
 fn sqlite_a_write_that_marks_nothing_stale_is_caught() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let store = sqlite(dir.path());
+    let store = common::sqlite(dir.path());
     let catalogs = catalogs();
     let mut world = World::new(&store, &catalogs, dir.path(), 7);
     world.check("warm", false);
@@ -1474,55 +1475,16 @@ fn sqlite_a_write_that_marks_nothing_stale_is_caught() {
     );
 }
 
-struct TestDatabase {
-    admin: String,
-    name: String,
-}
-
-impl TestDatabase {
-    fn create(test: &str) -> Option<(Self, Store)> {
-        let admin = std::env::var("PCMH_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())?;
-        let name = format!("pcmh_kept_{test}_{}", std::process::id());
-        let mut conn = diesel::PgConnection::establish(&admin).expect("the test server answers");
-        conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .expect("an old test database is dropped");
-        conn.batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("a test database");
-        // Commits need not wait for the disk in a throwaway database (durability is not tested here).
-        conn.batch_execute(&format!("ALTER DATABASE {name} SET synchronous_commit TO off"))
-            .expect("a setting of the test database");
-        let base = admin.split('?').next().unwrap_or(&admin);
-        let cut = base.rfind('/').unwrap_or(base.len());
-        let store = Store::open(&format!("{}/{name}", &base[..cut])).expect("PostgreSQL opens");
-        store.migrate().expect("migrations run");
-        Some((TestDatabase { admin, name }, store))
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        if let Ok(mut conn) = diesel::PgConnection::establish(&self.admin) {
-            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
-        }
-    }
-}
-
-fn sqlite(dir: &Path) -> Store {
-    let store = Store::open(&format!("sqlite://{}", dir.join("pcmh.sqlite3").display())).expect("SQLite opens");
-    store.migrate().expect("migrations run");
-    store
-}
-
 #[test]
 fn sqlite_kept_evaluations_equal_fresh_ones_after_random_writes() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let store = sqlite(dir.path());
+    let store = common::sqlite(dir.path());
     random_writes_keep_evaluations_equal_to_fresh("SQLite", &store);
 }
 
 #[test]
 fn postgres_kept_evaluations_equal_fresh_ones_after_random_writes() {
-    let Some((database, store)) = TestDatabase::create("random") else {
+    let Some((database, store)) = TestDatabase::create("kept_random", &["synchronous_commit TO off"]) else {
         eprintln!("SKIPPED: set PCMH_TEST_POSTGRES_URL");
         return;
     };
@@ -1534,13 +1496,13 @@ fn postgres_kept_evaluations_equal_fresh_ones_after_random_writes() {
 #[test]
 fn sqlite_refused_writes_leave_kept_evaluations_current() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let store = sqlite(dir.path());
+    let store = common::sqlite(dir.path());
     rolled_back_writes_leave_kept_evaluations_current("SQLite", &store);
 }
 
 #[test]
 fn postgres_refused_writes_leave_kept_evaluations_current() {
-    let Some((database, store)) = TestDatabase::create("rollback") else {
+    let Some((database, store)) = TestDatabase::create("kept_rollback", &["synchronous_commit TO off"]) else {
         eprintln!("SKIPPED: set PCMH_TEST_POSTGRES_URL");
         return;
     };

@@ -2,11 +2,12 @@
 //! tables are read on two connections at once, and the read still succeeds when the pool has no
 //! second connection to give. Needs `PCMH_TEST_POSTGRES_URL` for the PostgreSQL cases.
 
+mod common;
+
 use std::path::Path;
 
 use chrono::NaiveDate;
-use diesel::connection::SimpleConnection;
-use diesel::Connection as _;
+use common::TestDatabase;
 use pcmh_core::catalog::{Catalog, CatalogSet};
 use pcmh_core::ids::OrganizationId;
 use pcmh_core::records::Role;
@@ -77,47 +78,15 @@ fn reads_agree(store: &Store) {
     organization(store, "Second PO");
 }
 
-struct TestDatabase {
-    admin: String,
-    name: String,
-}
-
-impl TestDatabase {
-    fn create(test: &str) -> Option<(Self, Store)> {
-        let admin = std::env::var("PCMH_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())?;
-        let name = format!("pcmh_snapshot_{test}_{}", std::process::id());
-        let mut conn = diesel::PgConnection::establish(&admin).expect("the test server answers");
-        conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .expect("an old test database is dropped");
-        conn.batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("a test database");
-        let base = admin.split('?').next().unwrap_or(&admin);
-        let cut = base.rfind('/').unwrap_or(base.len());
-        let store = Store::open(&format!("{}/{name}", &base[..cut])).expect("PostgreSQL opens");
-        store.migrate().expect("migrations run");
-        Some((TestDatabase { admin, name }, store))
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        if let Ok(mut conn) = diesel::PgConnection::establish(&self.admin) {
-            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
-        }
-    }
-}
-
 #[test]
 fn sqlite_reads_a_po_in_one_read_transaction() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let store = Store::open(&format!("sqlite://{}", dir.path().join("pcmh.sqlite3").display())).expect("SQLite opens");
-    store.migrate().expect("migrations run");
-    reads_agree(&store);
+    reads_agree(&common::sqlite(dir.path()));
 }
 
 #[test]
 fn postgres_reads_a_po_on_two_connections_sharing_a_snapshot() {
-    let Some((database, store)) = TestDatabase::create("shared") else {
+    let Some((database, store)) = TestDatabase::create("snapshot_shared", &[]) else {
         eprintln!("SKIPPED: set PCMH_TEST_POSTGRES_URL");
         return;
     };
@@ -128,7 +97,7 @@ fn postgres_reads_a_po_on_two_connections_sharing_a_snapshot() {
 
 #[test]
 fn postgres_reads_a_po_when_no_second_connection_is_free() {
-    let Some((database, store)) = TestDatabase::create("busy") else {
+    let Some((database, store)) = TestDatabase::create("snapshot_busy", &[]) else {
         eprintln!("SKIPPED: set PCMH_TEST_POSTGRES_URL");
         return;
     };

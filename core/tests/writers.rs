@@ -2,8 +2,9 @@
 //! writers take turns instead of failing with "database is locked". Needs
 //! `PCMH_TEST_POSTGRES_URL` for the PostgreSQL case.
 
-use diesel::connection::SimpleConnection;
-use diesel::Connection as _;
+mod common;
+
+use common::TestDatabase;
 use pcmh_core::store::organizations::{self, NewOrganization};
 use pcmh_core::store::{Page, Store, StoreError};
 
@@ -52,9 +53,7 @@ fn sixteen_writers_all_succeed(store: &Store) {
 }
 
 fn sqlite_store(dir: &tempfile::TempDir) -> Store {
-    let store = Store::open(&format!("sqlite://{}", dir.path().join("pcmh.sqlite3").display())).expect("SQLite opens");
-    store.migrate().expect("migrations run");
-    store
+    common::sqlite(dir.path())
 }
 
 #[test]
@@ -84,22 +83,11 @@ fn sqlite_refuses_a_write_inside_a_write_and_keeps_writing() {
 
 #[test]
 fn postgres_writers_all_succeed() {
-    let Some(admin) = std::env::var("PCMH_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) else {
+    let Some((database, store)) = TestDatabase::create("writers", &[]) else {
         eprintln!("SKIPPED: set PCMH_TEST_POSTGRES_URL");
         return;
     };
-    let name = format!("pcmh_writers_{}", std::process::id());
-    let mut conn = diesel::PgConnection::establish(&admin).expect("the test server answers");
-    conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .expect("an old test database is dropped");
-    conn.batch_execute(&format!("CREATE DATABASE {name}"))
-        .expect("a test database");
-    let base = admin.split('?').next().unwrap_or(&admin);
-    let cut = base.rfind('/').unwrap_or(base.len());
-    let store = Store::open(&format!("{}/{name}", &base[..cut])).expect("PostgreSQL opens");
-    store.migrate().expect("migrations run");
     sixteen_writers_all_succeed(&store);
     drop(store);
-    conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .expect("the test database is dropped");
+    drop(database);
 }
