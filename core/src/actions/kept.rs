@@ -29,13 +29,12 @@ fn internal(e: impl ToString) -> StoreError {
 type Evaluated = (PracticeId, NaiveDate, i64, PracticeKept);
 
 /// Evaluates `practices` on each of their days from their own records and keeps the results;
-/// returns the evaluations of `wanted` (a day every practice was asked for), by practice id.
+/// returns them by practice and day.
 fn compute_practices(
     store: &Store,
     catalogs: &CatalogSet,
     practices: &[(PracticeId, Vec<NaiveDate>)],
-    wanted: Option<NaiveDate>,
-) -> StoreResult<HashMap<PracticeId, PracticeKept>> {
+) -> StoreResult<HashMap<(PracticeId, NaiveDate), PracticeKept>> {
     let fingerprint = catalogs.fingerprint();
     let mut found = HashMap::new();
     for batch in practices.chunks(BATCH) {
@@ -76,9 +75,7 @@ fn compute_practices(
         }
         store.write(|c| kept::keep_practices(c, &rows, fingerprint))?;
         for (id, day, _, evaluated) in rows {
-            if Some(day) == wanted {
-                found.insert(id, evaluated);
-            }
+            found.insert((id, day), evaluated);
         }
     }
     Ok(found)
@@ -189,7 +186,11 @@ fn practices_on(
         .map(|p| (p.id, vec![day]))
         .collect();
     if !missing.is_empty() {
-        current.extend(compute_practices(store, catalogs, &missing, Some(day))?);
+        current.extend(
+            compute_practices(store, catalogs, &missing)?
+                .into_iter()
+                .map(|((id, _), kept)| (id, kept)),
+        );
     }
     let rows = practices
         .into_iter()
@@ -288,11 +289,17 @@ pub fn organization_trend(
 ) -> StoreResult<(usize, Vec<TrendPoint>)> {
     let days = crate::rules::organization::month_ends(from, to);
     let fingerprint = catalogs.fingerprint();
-    let (practices, current) = store.read(|c| {
+    // Every month's rows in one read; the practices without a current row for a day (records
+    // changed since, or a day never kept) are evaluated now.
+    let (practices, mut rows) = store.read(|c| {
         c.snapshot(|c| {
             let practices = practices::all_of_organization(c, organization)?;
-            let current = kept::current_days(c, Some(organization), &days, fingerprint)?;
-            Ok((practices, current))
+            let rows: HashMap<(PracticeId, NaiveDate), PracticeKept> =
+                kept::current_cells_on_days(c, organization, &days, fingerprint)?
+                    .into_iter()
+                    .map(|(p, d, k)| ((p, d), k))
+                    .collect();
+            Ok((practices, rows))
         })
     })?;
     let missing: Vec<(PracticeId, Vec<NaiveDate>)> = practices
@@ -301,20 +308,28 @@ pub fn organization_trend(
             let days: Vec<NaiveDate> = days
                 .iter()
                 .copied()
-                .filter(|d| !current.contains(&(p.id, *d)))
+                .filter(|d| !rows.contains_key(&(p.id, *d)))
                 .collect();
             (p.id, days)
         })
         .filter(|(_, days)| !days.is_empty())
         .collect();
     if !missing.is_empty() {
-        compute_practices(store, catalogs, &missing, None)?;
+        rows.extend(compute_practices(store, catalogs, &missing)?);
     }
     let mut points = Vec::with_capacity(days.len());
     for day in &days {
-        let (_, rows) = practices_on(store, catalogs, organization, *day, false)?;
         let own = organization_on(store, catalogs, organization, *day)?;
-        points.push(rules::trend_point_of(catalogs, *day, rows.iter().map(|(p, k)| (p, k)), &own).map_err(internal)?);
+        let kept = practices
+            .iter()
+            .map(|p| {
+                rows.remove(&(p.id, *day))
+                    .map(|k| (p, k))
+                    .ok_or_else(|| internal(format!("practice {} was not evaluated for {day}", p.id)))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let point = rules::trend_point_of(catalogs, *day, kept.iter().map(|(p, k)| (*p, k)), &own);
+        points.push(point.map_err(internal)?);
     }
     Ok((practices.len(), points))
 }
@@ -408,7 +423,7 @@ pub fn refresh(store: &Store, catalogs: &CatalogSet, now: DateTime<Utc>, limit: 
         ..Refreshed::default()
     };
     let missing = &missing[..missing.len().min(limit)];
-    compute_practices(store, catalogs, missing, None)?;
+    compute_practices(store, catalogs, missing)?;
     refreshed.practices = missing.iter().map(|(_, days)| days.len()).sum();
     let organizations: HashSet<OrganizationId> = everyone.iter().map(|(_, o, _)| *o).collect();
     for organization in organizations {

@@ -65,14 +65,19 @@ where
     C: IntoIterator<Item = (&'a CriterionId, Status)>,
 {
     let mut tallies: Vec<CriterionTally> = Vec::new();
+    // Where each criterion's tally is, so that a thousand practices × 28 criteria do not search.
+    let mut index: std::collections::HashMap<&'a CriterionId, usize> = std::collections::HashMap::new();
     for practice in practices {
         for (criterion, status) in practice {
-            match tallies.iter_mut().find(|t| &t.criterion == criterion) {
-                Some(tally) => tally.counts.add(status),
-                None => tallies.push(CriterionTally {
-                    criterion: criterion.clone(),
-                    counts: StatusTally::of([status]),
-                }),
+            match index.get(criterion) {
+                Some(&at) => tallies[at].counts.add(status),
+                None => {
+                    index.insert(criterion, tallies.len());
+                    tallies.push(CriterionTally {
+                        criterion: criterion.clone(),
+                        counts: StatusTally::of([status]),
+                    });
+                }
             }
         }
     }

@@ -337,3 +337,41 @@ pub fn practices_everywhere(conn: &mut Connection) -> StoreResult<Vec<(PracticeI
         .map(|(p, o, zone)| (PracticeId(p), OrganizationId(o), zone))
         .collect())
 }
+
+/// The current kept evaluations (their cells, not what falls due) of the practices of
+/// `organization` on each of `days`, as (practice, day, evaluation); those without a current one
+/// are left out.
+pub fn current_cells_on_days(
+    conn: &mut Connection,
+    organization: OrganizationId,
+    days: &[NaiveDate],
+    fingerprint: &str,
+) -> StoreResult<Vec<(PracticeId, NaiveDate, PracticeKept)>> {
+    let rows: Vec<(i64, NaiveDate, String, String)> = on_backend!(conn, |c| kept_practice_evaluations::table
+        .inner_join(practices::table)
+        .filter(practices::organization_id.eq(organization.0))
+        .filter(kept_practice_evaluations::day.eq_any(days))
+        .filter(kept_practice_evaluations::records_revision.eq(practices::records_revision))
+        .filter(kept_practice_evaluations::fingerprint.eq(fingerprint))
+        .select((
+            kept_practice_evaluations::practice_id,
+            kept_practice_evaluations::day,
+            kept_practice_evaluations::catalog_version,
+            kept_practice_evaluations::cells,
+        ))
+        .load(c))?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, day, catalog_version, cells)| {
+            (
+                PracticeId(id),
+                day,
+                PracticeKept {
+                    catalog_version,
+                    cells,
+                    due: Vec::new(),
+                },
+            )
+        })
+        .collect())
+}
