@@ -15,7 +15,9 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 
 use super::audit::Audit;
-use super::schema::{kept_organization_evaluations, kept_practice_evaluations, organizations, practices};
+use super::schema::{
+    kept_organization_evaluations, kept_practice_due_lists, kept_practice_evaluations, organizations, practices,
+};
 use super::{now, on_backend, Connection, StoreError, StoreResult};
 use crate::ids::{OrganizationId, PracticeId};
 use crate::rules::kept::{OrganizationKept, PracticeKept};
@@ -110,46 +112,50 @@ pub fn current_of_organization(
     fingerprint: &str,
     with_due: bool,
 ) -> StoreResult<Vec<(PracticeId, PracticeKept)>> {
-    type Row = (i64, String, String, Option<String>);
-    let rows: Vec<Row> = on_backend!(conn, |c| {
-        let query = kept_practice_evaluations::table
+    let rows: Vec<(i64, String, String)> = on_backend!(conn, |c| kept_practice_evaluations::table
+        .inner_join(practices::table)
+        .filter(practices::organization_id.eq(organization.0))
+        .filter(kept_practice_evaluations::day.eq(day))
+        .filter(kept_practice_evaluations::records_revision.eq(practices::records_revision))
+        .filter(kept_practice_evaluations::fingerprint.eq(fingerprint))
+        .order(kept_practice_evaluations::practice_id)
+        .select((
+            kept_practice_evaluations::practice_id,
+            kept_practice_evaluations::catalog_version,
+            kept_practice_evaluations::cells,
+        ))
+        .load(c))?;
+    // A due list is written with its evaluation, in one transaction: the current evaluations'
+    // due lists are those of the same practices and day.
+    let mut due: std::collections::HashMap<i64, String> = if with_due {
+        on_backend!(conn, |c| kept_practice_due_lists::table
             .inner_join(practices::table)
             .filter(practices::organization_id.eq(organization.0))
-            .filter(kept_practice_evaluations::day.eq(day))
-            .filter(kept_practice_evaluations::records_revision.eq(practices::records_revision))
-            .filter(kept_practice_evaluations::fingerprint.eq(fingerprint))
-            .order(kept_practice_evaluations::practice_id);
-        if with_due {
-            query
-                .select((
-                    kept_practice_evaluations::practice_id,
-                    kept_practice_evaluations::catalog_version,
-                    kept_practice_evaluations::cells,
-                    kept_practice_evaluations::due.nullable(),
-                ))
-                .load(c)
-        } else {
-            query
-                .select((
-                    kept_practice_evaluations::practice_id,
-                    kept_practice_evaluations::catalog_version,
-                    kept_practice_evaluations::cells,
-                    None::<String>.into_sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(),
-                ))
-                .load(c)
-        }
-    })?;
+            .filter(kept_practice_due_lists::day.eq(day))
+            .select((kept_practice_due_lists::practice_id, kept_practice_due_lists::due))
+            .load::<(i64, String)>(c))?
+        .into_iter()
+        .collect()
+    } else {
+        std::collections::HashMap::new()
+    };
     rows.into_iter()
-        .map(|(id, catalog_version, cells, due)| {
+        .map(|(id, catalog_version, cells)| {
+            let due = match due.remove(&id) {
+                Some(text) => due_from_text(&text)?,
+                None if with_due => {
+                    return Err(StoreError::Internal(format!(
+                        "practice {id} has a kept evaluation for {day} without its due list"
+                    )))
+                }
+                None => Vec::new(),
+            };
             Ok((
                 PracticeId(id),
                 PracticeKept {
                     catalog_version,
                     cells,
-                    due: match due {
-                        Some(text) => due_from_text(&text)?,
-                        None => Vec::new(),
-                    },
+                    due,
                 },
             ))
         })
@@ -189,28 +195,39 @@ pub fn keep_practices(
     let at = now();
     for (practice, day, revision, kept) in rows {
         let due = to_text(&kept.due)?;
-        on_backend!(conn, |c| diesel::insert_into(kept_practice_evaluations::table)
-            .values((
-                kept_practice_evaluations::practice_id.eq(practice.0),
-                kept_practice_evaluations::day.eq(day),
-                kept_practice_evaluations::records_revision.eq(revision),
-                kept_practice_evaluations::fingerprint.eq(fingerprint),
-                kept_practice_evaluations::catalog_version.eq(&kept.catalog_version),
-                kept_practice_evaluations::cells.eq(&kept.cells),
-                kept_practice_evaluations::due.eq(&due),
-                kept_practice_evaluations::computed_at.eq(at),
-            ))
-            .on_conflict((kept_practice_evaluations::practice_id, kept_practice_evaluations::day))
-            .do_update()
-            .set((
-                kept_practice_evaluations::records_revision.eq(excluded(kept_practice_evaluations::records_revision)),
-                kept_practice_evaluations::fingerprint.eq(excluded(kept_practice_evaluations::fingerprint)),
-                kept_practice_evaluations::catalog_version.eq(excluded(kept_practice_evaluations::catalog_version)),
-                kept_practice_evaluations::cells.eq(excluded(kept_practice_evaluations::cells)),
-                kept_practice_evaluations::due.eq(excluded(kept_practice_evaluations::due)),
-                kept_practice_evaluations::computed_at.eq(excluded(kept_practice_evaluations::computed_at)),
-            ))
-            .execute(c))?;
+        on_backend!(conn, |c| {
+            diesel::insert_into(kept_practice_evaluations::table)
+                .values((
+                    kept_practice_evaluations::practice_id.eq(practice.0),
+                    kept_practice_evaluations::day.eq(day),
+                    kept_practice_evaluations::records_revision.eq(revision),
+                    kept_practice_evaluations::fingerprint.eq(fingerprint),
+                    kept_practice_evaluations::catalog_version.eq(&kept.catalog_version),
+                    kept_practice_evaluations::cells.eq(&kept.cells),
+                    kept_practice_evaluations::computed_at.eq(at),
+                ))
+                .on_conflict((kept_practice_evaluations::practice_id, kept_practice_evaluations::day))
+                .do_update()
+                .set((
+                    kept_practice_evaluations::records_revision
+                        .eq(excluded(kept_practice_evaluations::records_revision)),
+                    kept_practice_evaluations::fingerprint.eq(excluded(kept_practice_evaluations::fingerprint)),
+                    kept_practice_evaluations::catalog_version.eq(excluded(kept_practice_evaluations::catalog_version)),
+                    kept_practice_evaluations::cells.eq(excluded(kept_practice_evaluations::cells)),
+                    kept_practice_evaluations::computed_at.eq(excluded(kept_practice_evaluations::computed_at)),
+                ))
+                .execute(c)?;
+            diesel::insert_into(kept_practice_due_lists::table)
+                .values((
+                    kept_practice_due_lists::practice_id.eq(practice.0),
+                    kept_practice_due_lists::day.eq(day),
+                    kept_practice_due_lists::due.eq(&due),
+                ))
+                .on_conflict((kept_practice_due_lists::practice_id, kept_practice_due_lists::day))
+                .do_update()
+                .set(kept_practice_due_lists::due.eq(excluded(kept_practice_due_lists::due)))
+                .execute(c)
+        })?;
     }
     Ok(())
 }
@@ -296,6 +313,12 @@ pub fn keep_organization(
 /// Deletes kept evaluations of days other than `keep`'s that are before `before`: the days no
 /// view reads by default any more (a past day asked for again is computed again).
 pub fn forget_days_before(conn: &mut Connection, before: NaiveDate, keep: &[NaiveDate]) -> StoreResult<usize> {
+    on_backend!(conn, |c| diesel::delete(
+        kept_practice_due_lists::table
+            .filter(kept_practice_due_lists::day.lt(before))
+            .filter(kept_practice_due_lists::day.ne_all(keep))
+    )
+    .execute(c))?;
     let practices = on_backend!(conn, |c| diesel::delete(
         kept_practice_evaluations::table
             .filter(kept_practice_evaluations::day.lt(before))

@@ -364,8 +364,15 @@ diesel::table! {
         fingerprint -> Text,
         catalog_version -> Text,
         cells -> Text,
-        due -> Text,
         computed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    kept_practice_due_lists (practice_id, day) {
+        practice_id -> BigInt,
+        day -> Date,
+        due -> Text,
     }
 }
 
@@ -381,6 +388,7 @@ diesel::table! {
 }
 
 diesel::joinable!(kept_practice_evaluations -> practices (practice_id));
+diesel::joinable!(kept_practice_due_lists -> practices (practice_id));
 diesel::joinable!(kept_organization_evaluations -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -405,5 +413,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     sign_in_failures,
     kept_practice_evaluations,
+    kept_practice_due_lists,
     kept_organization_evaluations,
 );

@@ -16,9 +16,16 @@ CREATE TABLE kept_practice_evaluations (
     catalog_version TEXT NOT NULL,
     -- Four letters per criterion, in catalog order: status, agreement, re-attestation, due soon.
     cells TEXT NOT NULL,
-    -- What falls due within a year, per criterion (JSON).
-    due TEXT NOT NULL,
     computed_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (practice_id, day)
+);
+
+-- What falls due within a year of the day, per criterion (JSON), written with the practice's kept
+-- evaluation of that day. Apart from it, so that the matrix and the trend read small rows.
+CREATE TABLE kept_practice_due_lists (
+    practice_id BIGINT NOT NULL REFERENCES practices (id),
+    day DATE NOT NULL,
+    due TEXT NOT NULL,
     PRIMARY KEY (practice_id, day)
 );
 
