@@ -48,7 +48,7 @@ token=$("$pcmh" token create --role admin 2>/dev/null | grep -o 'pcmh_[0-9a-z_]*
 auth="Authorization: Bearer $token"
 
 reset_kept() {
-  local sql='DELETE FROM kept_practice_evaluations; DELETE FROM kept_organization_evaluations;'
+  local sql='DELETE FROM kept_practice_due_lists; DELETE FROM kept_practice_evaluations; DELETE FROM kept_organization_evaluations;'
   if [ -n "${PCMH_DATABASE_URL:-}" ]; then psql -q "$PCMH_DATABASE_URL" -c "$sql"
   else sqlite3 "$PCMH_DATA_DIR/pcmh.sqlite3" "$sql"; fi
 }
