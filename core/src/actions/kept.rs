@@ -90,6 +90,23 @@ fn organization_turn(organization: OrganizationId) -> Arc<Mutex<()>> {
     turns.entry(organization).or_default().clone()
 }
 
+/// The catalog a PO's own criteria are assessed against on `day`: the newest version its
+/// practices use (the one in force that day when it has none).
+fn organization_catalog<'a>(
+    catalogs: &'a CatalogSet,
+    practices: &[Practice],
+    day: NaiveDate,
+) -> StoreResult<&'a crate::catalog::Catalog> {
+    catalogs
+        .for_organization(
+            practices
+                .iter()
+                .map(|p| (p.catalog_id.as_str(), p.catalog_version.as_str())),
+            day,
+        )
+        .map_err(internal)
+}
+
 /// The PO-level evaluation of `organization` on each of `days`, computed from the records the
 /// PO-level criteria read and kept.
 fn compute_organization(
@@ -106,14 +123,7 @@ fn compute_organization(
             let practices = practices::all_of_organization(c, organization)?;
             let mut read = RecordsRead::default();
             for day in days {
-                let catalog = catalogs
-                    .for_organization(
-                        practices
-                            .iter()
-                            .map(|p| (p.catalog_id.as_str(), p.catalog_version.as_str())),
-                        *day,
-                    )
-                    .map_err(internal)?;
+                let catalog = organization_catalog(catalogs, &practices, *day)?;
                 read = read.and(RecordsRead::by(catalog, Scope::PhysicianOrganization));
             }
             let (organization, practices, combined) = records::organization_combined(c, organization, read)?;
@@ -122,14 +132,7 @@ fn compute_organization(
     })?;
     let mut evaluated = Vec::new();
     for day in days {
-        let catalog = catalogs
-            .for_organization(
-                practices
-                    .iter()
-                    .map(|p| (p.catalog_id.as_str(), p.catalog_version.as_str())),
-                *day,
-            )
-            .map_err(internal)?;
+        let catalog = organization_catalog(catalogs, &practices, *day)?;
         evaluated.push((*day, rules::organization_kept(catalogs, catalog, &combined, *day)));
     }
     store.write(|c| kept::keep_organization(c, organization, &evaluated, revision, fingerprint))?;
