@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::{try_http, Backend, Server};
 
 both_backends! {
@@ -15,37 +13,10 @@ both_backends! {
     a_view_whose_client_left_is_not_computed => client_left;
 }
 
-/// Runs `pcmh demo generate` on the server's database; returns the new PO's id.
-fn generate(server: &Server, practices: usize) -> i64 {
-    let output = Command::new(env!("CARGO_BIN_EXE_pcmh"))
-        .args([
-            "demo",
-            "generate",
-            "--practices",
-            &practices.to_string(),
-            "--years",
-            "2",
-        ])
-        .args(["--database-url", &server.database_url])
-        .arg("--data-dir")
-        .arg(server.data_dir.path())
-        .env("PCMH_CATALOG_DIR", common::repo_root().join("policy-catalog"))
-        .env_remove("PCMH_DATABASE_URL")
-        .output()
-        .expect("pcmh runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "pcmh demo generate: {stdout}");
-    stdout
-        .strip_prefix("generated organization ")
-        .and_then(|rest| rest.split(':').next())
-        .and_then(|id| id.parse().ok())
-        .unwrap_or_else(|| panic!("no organization id in {stdout:?}"))
-}
-
 fn take_turns(backend: Backend) {
     // One view at a time, and no waiting for a turn.
     let server = Server::start_with(backend, &["--heavy-views", "1", "--heavy-view-wait", "0"]);
-    let po = generate(&server, 60);
+    let po = common::generate(&server, 60, 2);
     let today = chrono::Utc::now().date_naive();
     let paths = [
         format!("/api/v1/organizations/{po}/compliance?as_known_on={today}"),
@@ -102,7 +73,7 @@ fn take_turns(backend: Backend) {
 fn client_left(backend: Backend) {
     use std::io::Write;
     let server = Server::start_with(backend, &["--heavy-views", "1", "--heavy-view-wait", "60"]);
-    let po = generate(&server, 60);
+    let po = common::generate(&server, 60, 2);
     let today = chrono::Utc::now().date_naive();
     std::thread::scope(|scope| {
         // One client takes the only turn with the PO's OSCAL export (a second or so).

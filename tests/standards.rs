@@ -206,37 +206,6 @@ fn resources<'a>(bundle: &'a Value, resource_type: &str) -> Vec<&'a Value> {
         .collect()
 }
 
-/// Runs `pcmh demo generate` on the server's database; returns the new PO's id.
-fn generate(server: &Server, practices: usize) -> i64 {
-    let output = Command::new(env!("CARGO_BIN_EXE_pcmh"))
-        .args([
-            "demo",
-            "generate",
-            "--practices",
-            &practices.to_string(),
-            "--years",
-            "1",
-        ])
-        .args(["--database-url", &server.database_url])
-        .arg("--data-dir")
-        .arg(server.data_dir.path())
-        .env("PCMH_CATALOG_DIR", common::repo_root().join("policy-catalog"))
-        .env_remove("PCMH_DATABASE_URL")
-        .output()
-        .expect("pcmh runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "pcmh demo generate failed: {stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-        .strip_prefix("generated organization ")
-        .and_then(|rest| rest.split(':').next())
-        .and_then(|id| id.parse().ok())
-        .unwrap_or_else(|| panic!("no organization id in {stdout:?}"))
-}
-
 /// The practices of a PO, by id.
 fn practices_of(server: &Server, po: i64) -> Vec<i64> {
     let listing = ok(server, &format!("/api/v1/organizations/{po}/practices?limit=500"));
@@ -361,7 +330,7 @@ fn every_export_passes_the_outside_validators(backend: Backend) {
     let demo_po = ok(&server, "/api/v1/organizations")["items"][0]["id"]
         .as_i64()
         .expect("the demo PO");
-    let generated_po = generate(&server, GENERATED_PRACTICES);
+    let generated_po = common::generate(&server, GENERATED_PRACTICES, 1);
     let mut exports = Exports::default();
 
     // Every catalog version, a control per criterion.

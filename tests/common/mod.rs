@@ -511,3 +511,35 @@ pub fn pcmh_on(server: &Server, args: &[&str]) -> String {
     );
     String::from_utf8(output.stdout).expect("UTF-8").trim().to_owned()
 }
+
+/// Runs `pcmh demo generate` on the server's database (`practices` practices, `years` years of
+/// records); returns the new PO's id.
+pub fn generate(server: &Server, practices: usize, years: usize) -> i64 {
+    let output = Command::new(env!("CARGO_BIN_EXE_pcmh"))
+        .args([
+            "demo",
+            "generate",
+            "--practices",
+            &practices.to_string(),
+            "--years",
+            &years.to_string(),
+        ])
+        .args(["--database-url", &server.database_url])
+        .arg("--data-dir")
+        .arg(server.data_dir.path())
+        .env("PCMH_CATALOG_DIR", repo_root().join("policy-catalog"))
+        .env_remove("PCMH_DATABASE_URL")
+        .output()
+        .expect("pcmh runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "pcmh demo generate failed: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+        .strip_prefix("generated organization ")
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("no organization id in {stdout:?}"))
+}
