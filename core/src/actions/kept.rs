@@ -475,12 +475,7 @@ pub fn criteria_of(catalogs: &CatalogSet, practices: &[Practice], as_of: NaiveDa
             add(catalog, Scope::Practice);
         }
     }
-    if let Ok(catalog) = catalogs.for_organization(
-        practices
-            .iter()
-            .map(|p| (p.catalog_id.as_str(), p.catalog_version.as_str())),
-        as_of,
-    ) {
+    if let Ok(catalog) = organization_catalog(catalogs, practices, as_of) {
         add(catalog, Scope::PhysicianOrganization);
     }
     criteria.sort_by(|a, b| a.0.cmp(&b.0));
